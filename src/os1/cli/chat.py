@@ -1,0 +1,179 @@
+"""``os1 chat``: the conversation in the terminal, with the setup interview the first time.
+
+The event loop runs only while os1 is thinking or speaking; input is read between runs. So Ctrl-C while a
+reply streams cancels that reply (what was already said is kept, marked as cut off), and Ctrl-C at the prompt
+only reminds how to leave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable
+
+import click
+
+from os1.cli.console import ensure_model, err, out, show_stream
+from os1.companion.companion import Companion, check_message
+from os1.companion.onboarding import GREETING, Interview
+from os1.config import Settings
+from os1.errors import InputError, OS1Error
+from os1.llm import LLM, open_llm
+from os1.memory.sqlite import SQLiteStore
+
+HELP = """\
+/who   who I am, and why I'm called what I'm called
+/help  this list
+/quit  leave (Ctrl-D works too; Ctrl-C stops a reply)"""
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Read one message from standard input, print the reply, exit.")
+def chat(once: bool) -> None:
+    """Talk with your companion (the first time, meet it)."""
+    settings = Settings.load()
+    ensure_model(settings)
+    store = SQLiteStore.open(settings.home)
+    llm = open_llm(settings)
+    llm.warm_up()
+    with asyncio.Runner() as runner:
+        try:
+            if once:
+                _once(runner, llm, store, settings)
+            else:
+                _conversation(runner, llm, store, settings)
+        finally:
+            runner.run(llm.aclose())
+            store.close()
+
+
+def _once(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings) -> None:
+    text = check_message(_decode(sys.stdin.buffer.read(), "standard input"))
+    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
+    if companion is None:
+        raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
+    runner.run(show_stream(companion.persona.name, companion.respond(text)))
+
+
+def _conversation(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings) -> None:
+    read = _reader()
+    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
+    if companion is None:
+        companion = _interview(runner, llm, store, settings, read)
+        if companion is None:
+            return
+    else:
+        _show_recent(runner, companion)
+    _speak(runner, companion.persona.name, companion.welcome())
+    out.print("[dim](/help for commands)[/]")
+    while (line := _ask(read, "you")) is not None:
+        command = line.strip().lower()
+        if command in ("/quit", "/exit", "/bye"):
+            break
+        if command == "/help":
+            out.print(HELP, markup=False)
+        elif command == "/who":
+            out.print(companion.describe(runner.run(companion.transcript())), markup=False)
+        elif command.startswith("/"):
+            err.print(f"unknown command {line.strip()!r}; /help lists them", markup=False)
+        elif line.strip():
+            try:
+                _speak(runner, companion.persona.name, companion.respond(line))
+            except InputError as exc:
+                err.print(f"[bold red]error:[/] {exc}")
+
+
+def _interview(
+    runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings, read: Callable[[str], str | None]
+) -> Companion | None:
+    interview = Interview(llm, store)
+    interview.start()
+    out.print(f"[bold cyan]OS1:[/] {GREETING}")
+    answers: dict[str, str] = {}
+    for key, question in interview.questions:
+        out.print(f"[bold cyan]OS1:[/] {question}")
+        while True:
+            answer = _ask(read, "you")
+            if answer is None:
+                out.print("Setup was not finished; nothing was saved. Run `os1` again to start over.")
+                return None
+            try:
+                _speak(runner, "OS1", interview.react(question, answer))
+            except InputError as exc:
+                out.print(f"[bold cyan]OS1:[/] {exc}", markup=True)
+                continue
+            answers[key] = answer
+            break
+    out.print("[dim]...choosing a name...[/]")
+    naming = runner.run(interview.finish(answers))
+    steps = naming.shortlist.steps
+    out.print(
+        f"[dim]I read {steps[0][1]:,} given names; "
+        + "; ".join(f"{count:,} {what}" for what, count in steps[1:])
+        + f"; then I looked closely at {len(naming.shortlist.names)}.[/]"
+    )
+    out.print(f"[bold magenta]{naming.persona.name}:[/] ", end="")
+    out.print(f"Call me {naming.persona.name}. {naming.persona.why}", markup=False)
+    return Companion(llm, store, naming.persona, naming.profile, context_tokens=settings.context)
+
+
+def _speak(runner: asyncio.Runner, speaker: str, reply: AsyncIterator[str]) -> None:
+    """Stream one reply; Ctrl-C stops it (and only it)."""
+    try:
+        runner.run(show_stream(speaker, reply))
+    except KeyboardInterrupt:
+        out.print("[dim](stopped)[/]")
+    except OS1Error as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+
+
+def _show_recent(runner: asyncio.Runner, companion: Companion) -> None:
+    said = [t for t in runner.run(companion.transcript()) if t.speaker != "event"][-4:]
+    for turn in said:
+        who = companion.persona.name if turn.speaker == "assistant" else "you"
+        out.print(f"[dim]{who}: {turn.text.strip()}[/]", markup=True)
+
+
+def _reader() -> Callable[[str], str | None]:
+    """Read a line: with line editing on a terminal, strictly as UTF-8 from a pipe."""
+    if sys.stdin.isatty():
+        import readline  # noqa: F401  (gives input() history and editing)
+
+        def from_terminal(prompt: str) -> str | None:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+
+        return from_terminal
+
+    def from_pipe(prompt: str) -> str | None:
+        raw = sys.stdin.buffer.readline()
+        if not raw:
+            return None
+        line = _decode(raw, "this line").rstrip("\r\n")
+        out.print(f"{prompt}{line}", markup=False)  # echo, so a piped session reads like a transcript
+        return line
+
+    return from_pipe
+
+
+def _ask(read: Callable[[str], str | None], who: str) -> str | None:
+    while True:
+        try:
+            return read(f"{who}: ")
+        except KeyboardInterrupt:
+            out.print("\n[dim](/quit or Ctrl-D to leave)[/]")
+        except InputError as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+        except UnicodeDecodeError as exc:
+            err.print(f"[bold red]error:[/] that line is not valid UTF-8 ({exc.reason}); nothing was sent")
+
+
+def _decode(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{what} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start}); nothing was sent"
+        ) from exc

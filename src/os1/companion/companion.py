@@ -1,0 +1,141 @@
+"""The companion at conversation time: one user's persona, profile, transcript and model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from datetime import UTC, datetime
+
+from os1.companion.prompt import estimate_tokens, history_messages, system_prompt
+from os1.errors import InputError
+from os1.llm import LLM, Message
+from os1.memory.store import Persona, Profile, Speaker, Store, Turn
+
+MAX_MESSAGE_CHARS = 8000
+QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
+
+
+class Companion:
+    def __init__(
+        self,
+        llm: LLM,
+        store: Store,
+        persona: Persona,
+        profile: Profile,
+        *,
+        context_tokens: int = 8192,
+        reply_tokens: int = 400,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self.llm = llm
+        self.store = store
+        self.persona = persona
+        self.profile = profile
+        self.context_tokens = context_tokens
+        self.reply_tokens = reply_tokens
+        self.clock = clock
+        self._session: int | None = None
+        self._turns: list[Turn] | None = None
+
+    @classmethod
+    async def load(cls, llm: LLM, store: Store, **options: object) -> Companion | None:
+        """The companion this store holds, or None before the setup interview."""
+        persona, profile = await store.persona(), await store.profile()
+        if persona is None or profile is None:
+            return None
+        return cls(llm, store, persona, profile, **options)  # type: ignore[arg-type]
+
+    async def transcript(self) -> list[Turn]:
+        if self._turns is None:
+            self._turns = await self.store.turns()
+        return self._turns
+
+    def respond(self, text: str) -> AsyncIterator[str]:
+        """Stream the reply to what the user said. The user's words are saved before the model is asked."""
+        return self._turn("user", check_message(text))
+
+    async def welcome(self) -> AsyncIterator[str]:
+        """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""
+        turns = await self.transcript()
+        now = self.clock()
+        user = self.profile.name
+        if not turns:
+            event = (
+                f"Setup is done and you have just chosen your name, {self.persona.name}. This is the first time "
+                f"you speak to {user} as yourself: say hello in two sentences at most."
+            )
+        elif (now - turns[-1].at).total_seconds() > QUIET_GAP_SECONDS:
+            event = (
+                f"{user} is back, {_ago(now - turns[-1].at)} after you last talked. It is {_part_of_day(now)}. "
+                f"Greet {user} by name in a sentence or two; if something was left open last time, you may ask."
+            )
+        else:
+            return
+        async for delta in self._turn("event", event):
+            yield delta
+
+    def messages(self, turns: list[Turn]) -> list[Message]:
+        system = system_prompt(self.persona, self.profile, self.clock().astimezone().date())
+        budget = self.context_tokens - estimate_tokens(system) - self.reply_tokens
+        return [{"role": "system", "content": system}, *history_messages(turns, budget)]
+
+    def describe(self, turns: list[Turn]) -> str:
+        """Who the companion is, in its own words, for /who."""
+        p = self.persona
+        said = sum(t.speaker == "user" for t in turns)
+        return (
+            f"I'm {p.name}. I chose my name on {p.created_at.astimezone():%d %B %Y}, out of "
+            f"{p.names_considered:,} given names. {p.why}\n"
+            f"I'm {', '.join(p.traits)}, with a {p.voice} voice. You're {self.profile.name}; "
+            f"you've said {said:,} thing{'' if said == 1 else 's'} to me so far."
+        )
+
+    async def _turn(self, speaker: Speaker, text: str) -> AsyncIterator[str]:
+        turns = await self.transcript()
+        turns.append(await self._save(speaker, text))
+        parts: list[str] = []
+        finished = False
+        try:
+            async with aclosing(self.llm.stream(self.messages(turns), max_tokens=self.reply_tokens)) as stream:  # type: ignore[type-var]
+                async for delta in stream:
+                    parts.append(delta)
+                    yield delta
+            finished = True
+        finally:
+            if parts:  # what was said is kept as said, marked if it was cut off
+                turns.append(await self._save("assistant", "".join(parts), interrupted=not finished))
+
+    async def _save(self, speaker: Speaker, text: str, *, interrupted: bool = False) -> Turn:
+        if self._session is None:
+            self._session = await self.store.start_session()
+        model_id = self.llm.model_id if speaker == "assistant" else None
+        return await self.store.add_turn(
+            self._session, speaker, text, interrupted=interrupted, model_id=model_id, at=self.clock()
+        )
+
+
+def check_message(text: str) -> str:
+    if not text.strip():
+        raise InputError("the message is empty: say something first")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InputError(
+            f"the message is {len(text):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}. "
+            "Split it into shorter messages: nothing was sent or saved"
+        )
+    return text.strip()
+
+
+def _ago(gap: object) -> str:
+    seconds = int(gap.total_seconds())  # type: ignore[attr-defined]
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "a moment"
+
+
+def _part_of_day(now: datetime) -> str:
+    local = now.astimezone()
+    hour = local.hour
+    part = "night" if hour < 5 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    return f"{local:%A} {part}"

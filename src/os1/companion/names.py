@@ -1,0 +1,110 @@
+"""The companion's name: chosen from a real dataset of given names, narrowed step by step, each step said aloud.
+
+The dataset is names-dataset (727,556 first names with gender shares and popularity ranks by country). Reading
+it takes a few seconds and ~1 GB, so onboarding starts reading it in the background while the interview runs
+and lets it go once the name is chosen.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Sound symbolism (the bouba/kiki effect): soft sonorants and round vowels read as gentle, stops and front
+# vowels as quick and bright. Each trait leans one way; the name's letters are scored against the lean.
+SOFT = set("lmnrwaou")
+SHARP = set("ktpzxiec")
+TRAIT_LEAN = {
+    "warm": 1.0,
+    "gentle": 1.0,
+    "calm": 1.0,
+    "dreamy": 1.0,
+    "thoughtful": 0.5,
+    "tender": 1.0,
+    "curious": 0.0,
+    "honest": 0.0,
+    "witty": -1.0,
+    "playful": -1.0,
+    "bold": -1.0,
+    "bright": -1.0,
+    "frank": -0.5,
+    "wry": -0.5,
+    "mischievous": -1.0,
+}
+TRAITS = tuple(TRAIT_LEAN)
+_EASY = re.compile(r"[A-ZÀ-Ý][a-zß-ÿ]{2,7}")  # one Latin word of 3 to 8 letters
+VOICES = ("feminine", "masculine", "neutral")
+
+
+@dataclass(frozen=True)
+class GivenName:
+    name: str
+    female_share: float
+    best_rank: int
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """What is left after narrowing, and how many names each step kept."""
+
+    names: tuple[str, ...]
+    steps: tuple[tuple[str, int], ...]
+
+
+def read_dataset() -> tuple[int, list[GivenName]]:
+    """Every name in the installed dataset that is common somewhere (top 500 of a country) and easy to say."""
+    from names_dataset import NameDataset
+
+    first_names = NameDataset(load_first_names=True, load_last_names=False).first_names
+    kept = []
+    for name, info in first_names.items():
+        ranks = info.get("rank") or {}
+        if not ranks or not _EASY.fullmatch(name):
+            continue
+        best = min(ranks.values())
+        if best <= 500:
+            kept.append(GivenName(name, float((info.get("gender") or {}).get("F", 0.5)), best))
+    return len(first_names), kept
+
+
+def sound_score(name: str, lean: float) -> float:
+    letters = name.lower()
+    soft = sum(ch in SOFT for ch in letters)
+    sharp = sum(ch in SHARP for ch in letters)
+    return lean * (soft - sharp) / len(letters)
+
+
+def shortlist(
+    total: int,
+    names: Iterable[GivenName],
+    *,
+    voice: str,
+    traits: Iterable[str],
+    avoid: Iterable[str],
+    keep: int = 200,
+    offer: int = 30,
+    rng: random.Random | None = None,
+) -> Shortlist:
+    names = list(names)
+    steps: list[tuple[str, int]] = [
+        ("given names in the dataset", total),
+        ("common somewhere and easy to say", len(names)),
+    ]
+    low, high = {"feminine": (0.9, 1.0), "masculine": (0.0, 0.1), "neutral": (0.25, 0.75)}[voice]
+    names = [n for n in names if low <= n.female_share <= high]
+    steps.append((f"that sound {voice}", len(names)))
+    avoided = {word.lower() for text in avoid for word in re.findall(r"[A-Za-z]+", text)}
+    names = [n for n in names if n.name.lower() not in avoided]
+    steps.append(("that are nobody's name in your answers", len(names)))
+    traits = [t for t in traits if t in TRAIT_LEAN]
+    lean = sum(TRAIT_LEAN[t] for t in traits) / max(1, len(traits))
+    names.sort(key=lambda n: (-sound_score(n.name, lean), n.name))
+    names = names[: max(keep, len(names) * 2 // 5)]  # the best-sounding two fifths...
+    names.sort(key=lambda n: (n.best_rank, n.name))
+    names = names[:keep]  # ...and of those, the most familiar
+    steps.append((f"whose sound suits someone {', '.join(traits)}", len(names)))
+    rng = rng or random.Random()
+    offered = rng.sample(names, min(offer, len(names)))
+    return Shortlist(tuple(sorted(n.name for n in offered)), tuple(steps))

@@ -1,0 +1,156 @@
+"""The setup interview, and the moment the companion chooses who it is and what it is called.
+
+UI-agnostic: the terminal and the web app both ask ``Interview.questions``, stream ``react()`` after each
+answer, and call ``finish()`` once, which reads the answers, shortlists names from the dataset, lets the model
+pick one and say why, and saves the profile and the persona.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
+from os1.companion.prompt import QUESTIONS
+from os1.errors import InputError, LLMBadResponse
+from os1.llm import LLM, complete_json
+from os1.memory.store import Persona, Profile, Store
+
+GREETING = (
+    "Hello. I'm a new kind of operating system, and before I become someone, I'd like to get to know you "
+    f"a little. {len(QUESTIONS)} questions; answer them however you like."
+)
+MAX_ANSWER_CHARS = 2000
+_LEAD_WORDS = {"call", "me", "i'm", "im", "i", "am", "it's", "its", "my", "name", "is", "just", "you", "can"}
+
+_REACT = (
+    "You are a newly installed operating system in the middle of being set up; you have no name yet. "
+    "The person is answering your setup questions. Reply to their answer with ONE short sentence of at most "
+    "20 words: warm, curious, a little witty, about what they actually said. No question, no advice."
+)
+_READ = (
+    "You are a newly installed operating system and have just interviewed the person you will live with. "
+    "From their answers, work out: what to call them (just the name, as they would like it written); which "
+    "voice they want you to have (feminine, masculine or neutral; neutral if they don't mind); and the three "
+    "traits of character you choose for yourself, ones that would make you good company for this person."
+)
+_NAME = (
+    "You are a newly installed operating system choosing your own name. You are {traits}. You will live "
+    "with {user}. Here is what they told you:\n{answers}\n\nChoose the one name from the list that feels most "
+    "like you. Then say why in one sentence, in the first person, warm and a little playful, and connect it to "
+    "something {user} said or to who you are. Names: {names}."
+)
+
+
+@dataclass(frozen=True)
+class Naming:
+    persona: Persona
+    profile: Profile
+    shortlist: Shortlist
+
+
+class Interview:
+    questions = tuple(QUESTIONS.items())
+
+    def __init__(
+        self,
+        llm: LLM,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
+    ):
+        self.llm = llm
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._dataset: Future[tuple[int, list[GivenName]]] | None = None
+
+    def start(self) -> None:
+        """Begin reading the names dataset in a background thread while the questions are asked."""
+        if self._dataset is None:
+            reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-names")
+            self._dataset = reader.submit(read_dataset)
+            reader.shutdown(wait=False)  # the thread ends when the job is done
+
+    def react(self, question: str, answer: str) -> AsyncIterator[str]:
+        answer = check_answer(answer)
+        messages = [
+            {"role": "system", "content": _REACT},
+            {"role": "user", "content": f"Question: {question}\nAnswer: {answer}"},
+        ]
+        return self.llm.stream(messages, max_tokens=48, temperature=0.8)  # type: ignore[arg-type]
+
+    async def finish(self, answers: Mapping[str, str]) -> Naming:
+        self.start()
+        assert self._dataset is not None
+        answers = {key: check_answer(text) for key, text in answers.items()}
+        transcript = "\n".join(f"- {QUESTIONS.get(key, key)} {text}" for key, text in answers.items())
+        reading = await complete_json(
+            self.llm,
+            [{"role": "system", "content": _READ}, {"role": "user", "content": transcript}],
+            {
+                "type": "object",
+                "properties": {
+                    "user_name": {"type": "string"},
+                    "voice": {"enum": list(VOICES)},
+                    "traits": {"type": "array", "items": {"enum": list(TRAITS)}, "minItems": 3, "maxItems": 3},
+                },
+                "required": ["user_name", "voice", "traits"],
+            },
+            max_tokens=80,
+        )
+        user_name = _clean_name(str(reading.get("user_name", ""))) or _clean_name(answers.get("name", "")) or "friend"
+        traits = tuple(dict.fromkeys(t for t in reading.get("traits", []) if t in TRAITS)) or ("warm", "curious", "wry")
+        voice = reading.get("voice") if reading.get("voice") in VOICES else "neutral"
+        total, names = await asyncio.wrap_future(self._dataset)
+        short = shortlist(total, names, voice=voice, traits=traits, avoid=[user_name, *answers.values()], rng=self.rng)
+        prompt = _NAME.format(
+            traits=", ".join(traits), user=user_name, answers=transcript, names=", ".join(short.names)
+        )
+        choice = await complete_json(
+            self.llm,
+            [{"role": "user", "content": prompt}],
+            {
+                "type": "object",
+                "properties": {"name": {"enum": list(short.names)}, "why": {"type": "string"}},
+                "required": ["name", "why"],
+            },
+            max_tokens=120,
+            temperature=0.7,
+        )
+        if choice.get("name") not in short.names:
+            raise LLMBadResponse(f"{self.llm.model_id} chose {choice.get('name')!r}, which was not on the list")
+        now = self.clock()
+        persona = Persona(
+            name=choice["name"],
+            why=str(choice.get("why", "")).strip(),
+            traits=traits,
+            voice=voice,
+            created_at=now,
+            names_considered=total,
+        )
+        profile = Profile(name=user_name, answers=dict(answers), created_at=now)
+        await self.store.save_profile(profile)
+        await self.store.save_persona(persona)
+        return Naming(persona, profile, short)
+
+
+def check_answer(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InputError("take your time; even one word will do")
+    if len(text) > MAX_ANSWER_CHARS:
+        raise InputError(f"that answer is {len(text):,} characters; keep it under {MAX_ANSWER_CHARS:,}")
+    return text
+
+
+def _clean_name(text: str) -> str:
+    words = [w.strip(".,!?\"'") for w in text.split()]
+    while words and words[0].lower() in _LEAD_WORDS:
+        words = words[1:]
+    return " ".join(words[:3])[:40].strip()

@@ -1,0 +1,92 @@
+"""Settings: environment variables ``OS1_*`` over one TOML file, ``$OS1_HOME/config.toml``.
+
+| setting      | env                | meaning                                                             |
+|--------------|--------------------|---------------------------------------------------------------------|
+| home         | OS1_HOME           | where os1 keeps models, databases and logs                          |
+| model        | OS1_MODEL          | embedded model: a catalogue name (``os1 models list``) or a .gguf path |
+| llm_url      | OS1_LLM_URL        | base URL of an OpenAI-compatible server; when set, it is used       |
+| llm_model    | OS1_LLM_MODEL      | model name to ask that server for                                   |
+| llm_api_key  | OS1_LLM_API_KEY    | bearer key for that server, if it needs one                         |
+| threads      | OS1_THREADS        | CPU threads for the embedded model                                  |
+| context      | OS1_CONTEXT        | context window of the embedded model, in tokens                     |
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from os1.errors import ConfigError
+
+DEFAULT_MODEL = "qwen2.5-1.5b"
+_KEYS = ("model", "llm_url", "llm_model", "llm_api_key", "threads", "context")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    model: str = DEFAULT_MODEL
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    threads: int = 2
+    context: int = 8192
+
+    @property
+    def backend(self) -> str:
+        """Name of the LLM backend these settings select."""
+        return "openai" if self.llm_url else "llamacpp"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "config.toml"
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        home = Path(env.get("OS1_HOME") or platformdirs.user_data_dir("os1")).expanduser()
+        values: dict[str, object] = _read_toml(home / "config.toml")
+        for key in _KEYS:
+            if env.get(f"OS1_{key.upper()}"):
+                values[key] = env[f"OS1_{key.upper()}"]
+        return cls(
+            home=home,
+            model=str(values.get("model", DEFAULT_MODEL)),
+            llm_url=_optional(values.get("llm_url")),
+            llm_model=_optional(values.get("llm_model")),
+            llm_api_key=_optional(values.get("llm_api_key")),
+            threads=_positive_int("threads", values.get("threads", min(4, os.cpu_count() or 2))),
+            context=_positive_int("context", values.get("context", 8192)),
+        )
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}): fix or remove it") from exc
+    unknown = sorted(set(data) - set(_KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting {unknown[0]!r}; known settings are {', '.join(_KEYS)}")
+    return data
+
+
+def _optional(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _positive_int(name: str, value: object) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1 (not {value!r})")
+    return number

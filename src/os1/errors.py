@@ -1,0 +1,51 @@
+"""Every error os1 raises on purpose, in one tree.
+
+    OS1Error                  base: its message says what happened and what to do next
+     ├── ConfigError          a setting is missing or has a bad value
+     ├── InputError           a message, file or request cannot be used as it is; nothing was stored
+     ├── ModelError           packaged weights are missing, incomplete or do not match their hash
+     ├── LLMError             the language model could not answer
+     │    ├── LLMUnavailable  the backend is not there: server down, model not loadable
+     │    └── LLMBadResponse  the backend answered something os1 cannot read
+     └── StoreError           the database could not be used
+          └── StoreCorrupt    the file is not an os1 database or is damaged; it was left untouched
+
+Backends translate their vendor's exceptions into these at their edge (``raise LLMUnavailable(...) from exc``),
+so nothing above a backend catches an httpx or llama.cpp exception.
+"""
+
+
+class OS1Error(Exception):
+    """Base of os1's errors."""
+
+
+class ConfigError(OS1Error):
+    """A setting is missing or has a bad value."""
+
+
+class InputError(OS1Error):
+    """Input from the user cannot be used as it is; nothing was stored."""
+
+
+class ModelError(OS1Error):
+    """Packaged model weights are missing, incomplete or do not match their hash."""
+
+
+class LLMError(OS1Error):
+    """The language model could not answer."""
+
+
+class LLMUnavailable(LLMError):
+    """The backend is not there: a server that does not answer, a model that does not load."""
+
+
+class LLMBadResponse(LLMError):
+    """The backend answered something os1 cannot read."""
+
+
+class StoreError(OS1Error):
+    """The database could not be used."""
+
+
+class StoreCorrupt(StoreError):
+    """The file is not an os1 database, or is damaged. It is never overwritten."""

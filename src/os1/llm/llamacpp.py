@@ -1,0 +1,161 @@
+"""The embedded backend: llama.cpp in this process, through xllamacpp's server API.
+
+One slot, one worker thread: requests run one at a time (parallel slots add no throughput on a few cores),
+and the slot keeps its KV cache between requests, so a prompt that starts like the previous one only pays
+for its new tokens. ``return_progress`` makes llama.cpp call back every batch while it reads the prompt,
+which is where a cancel is noticed (within ~0.3 s) even before the first token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from os1.config import Settings
+from os1.errors import LLMBadResponse, LLMError, LLMUnavailable
+from os1.llm import Message
+from os1.llm.models import resolve
+
+_DONE = object()
+_native_log_lock = threading.Lock()
+_native_log_path: Path | None = None
+
+
+class LlamaCppLLM:
+    def __init__(self, path: Path, *, threads: int = 2, context: int = 8192, log_path: Path | None = None):
+        self.path = path
+        self.threads = threads
+        self.context = context
+        self.log_path = log_path
+        self.model_id = f"llamacpp:{path.name}"
+        self.last_timings: dict[str, Any] = {}
+        self._server: Any = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-llamacpp")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LlamaCppLLM:
+        return cls(
+            resolve(settings),
+            threads=settings.threads,
+            context=settings.context,
+            log_path=settings.home / "logs" / "llamacpp.log",
+        )
+
+    def warm_up(self) -> None:
+        self._worker.submit(self._ensure_server)  # a failure here is raised again by the first request
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 512,
+        schema: dict[str, Any] | None = None,
+        temperature: float = 0.7,
+    ) -> AsyncIterator[str]:
+        request: dict[str, Any] = {
+            "messages": list(messages),
+            "stream": True,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "cache_prompt": True,
+            "return_progress": True,
+        }
+        if schema is not None:
+            request["response_format"] = {"type": "json_schema", "json_schema": {"schema": schema}}
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[Any] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def on_chunk(chunk: dict[str, Any]) -> bool:
+            loop.call_soon_threadsafe(chunks.put_nowait, chunk)
+            return cancelled.is_set()  # True tells llama.cpp to stop and free the slot
+
+        def run() -> None:
+            try:
+                self._ensure_server()
+                result = self._server.handle_chat_completions(request, on_chunk)
+                if isinstance(result, dict) and "error" in result:
+                    on_chunk(result)
+            except BaseException as exc:  # delivered to the reader, which re-raises it in its own task
+                loop.call_soon_threadsafe(chunks.put_nowait, exc)
+            finally:
+                loop.call_soon_threadsafe(chunks.put_nowait, _DONE)
+
+        job = asyncio.wrap_future(self._worker.submit(run))
+        try:
+            while (chunk := await chunks.get()) is not _DONE:
+                if isinstance(chunk, BaseException):
+                    raise chunk
+                if "error" in chunk:
+                    raise _translate(chunk["error"], self.context)
+                if "timings" in chunk:
+                    self.last_timings = chunk["timings"]
+                for choice in chunk.get("choices") or ():
+                    if text := (choice.get("delta") or {}).get("content"):
+                        yield text
+        finally:
+            cancelled.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(job)  # the slot is free again once this returns
+
+    async def aclose(self) -> None:
+        def unload() -> None:
+            self._server = None  # llama.cpp's destructor stops its loop; run it where requests run
+
+        await asyncio.get_running_loop().run_in_executor(self._worker, unload)
+        self._worker.shutdown(wait=True)
+
+    def _ensure_server(self) -> None:
+        if self._server is not None:
+            return
+        import xllamacpp
+
+        if self.log_path is not None:
+            _send_native_logs_to(self.log_path)
+        params = xllamacpp.CommonParams()
+        params.model.path = str(self.path)
+        params.n_ctx = self.context
+        params.n_parallel = 1
+        params.n_batch = params.n_ubatch = 128
+        params.cpuparams.n_threads = self.threads
+        params.cpuparams_batch.n_threads = self.threads
+        try:
+            self._server = xllamacpp.Server(params)
+        except RuntimeError as exc:
+            raise LLMUnavailable(
+                f"llama.cpp could not load {self.path} ({exc}); check that it is a complete GGUF file "
+                "(`os1 doctor`), or set OS1_MODEL to another model"
+            ) from exc
+
+
+def _translate(error: dict[str, Any], context: int) -> LLMError:
+    message = str(error.get("message", error))
+    if error.get("type") == "exceed_context_size_error":
+        return LLMUnavailable(
+            f"the prompt does not fit the model's context of {context} tokens ({message}); raise OS1_CONTEXT"
+        )
+    return LLMBadResponse(f"llama.cpp refused the request: {message}")
+
+
+def _send_native_logs_to(path: Path) -> None:
+    """llama.cpp writes its logs straight to file descriptor 2; point that at a log file, once per process,
+    and keep Python's own stderr on the terminal."""
+    global _native_log_path
+    with _native_log_lock:
+        if _native_log_path is not None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sys.stderr.flush()
+        terminal = os.dup(2)
+        log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 2)
+        os.close(log)
+        sys.stderr = open(terminal, "w", encoding="utf-8", errors="replace", buffering=1, closefd=True)  # noqa: SIM115
+        _native_log_path = path

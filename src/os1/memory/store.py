@@ -1,0 +1,70 @@
+"""The records os1 keeps and the protocol every store implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+Speaker = Literal["user", "assistant", "event"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One line of the transcript. ``event`` turns are things that happened (the user came back after two
+    days), shown to the model but not to the user as speech."""
+
+    id: int
+    session_id: int
+    speaker: Speaker
+    text: str
+    at: datetime
+    interrupted: bool = False
+    model_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The user as the setup interview left them: what to call them, and their answers word for word."""
+
+    name: str
+    answers: dict[str, str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Persona:
+    """The companion as it chose itself at setup."""
+
+    name: str
+    why: str
+    traits: tuple[str, ...]
+    voice: str  # "feminine", "masculine" or "neutral"
+    created_at: datetime
+    names_considered: int = 0
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    """One user's data. Every method touches that user's data only."""
+
+    async def profile(self) -> Profile | None: ...
+    async def save_profile(self, profile: Profile) -> None: ...
+    async def persona(self) -> Persona | None: ...
+    async def save_persona(self, persona: Persona) -> None: ...
+    async def start_session(self) -> int: ...
+    async def add_turn(
+        self,
+        session_id: int,
+        speaker: Speaker,
+        text: str,
+        *,
+        interrupted: bool = False,
+        model_id: str | None = None,
+        at: datetime | None = None,
+    ) -> Turn: ...
+    async def turns(self, *, after_id: int = 0) -> list[Turn]:
+        """Turns in the order they were said, those with ids above ``after_id``."""
+        ...
+
+    def close(self) -> None: ...
