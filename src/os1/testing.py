@@ -12,7 +12,7 @@ import asyncio
 import json
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ class ScriptedLLM:
         max_tokens: int = 512,
         schema: dict[str, Any] | None = None,
         temperature: float = 0.7,
+        avoid: Mapping[str, float] | None = None,
     ) -> AsyncIterator[str]:
         self.requests.append(Request(list(messages), schema, max_tokens))
         if not self.replies:

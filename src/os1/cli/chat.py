@@ -98,7 +98,7 @@ def _interview(
                 out.print("Setup was not finished; nothing was saved. Run `os1` again to start over.")
                 return None
             try:
-                _speak(runner, "OS1", interview.react(question, answer))
+                _speak(runner, "OS1", interview.react(key, answer))
             except InputError as exc:
                 out.print(f"[bold cyan]OS1:[/] {exc}", markup=True)
                 continue

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
 
-from os1.companion.prompt import estimate_tokens, history_messages, system_prompt
+from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages
 from os1.errors import InputError
 from os1.llm import LLM, Message
 from os1.memory.store import Persona, Profile, Speaker, Store, Turn
 
 MAX_MESSAGE_CHARS = 8000
+# Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
+AVOID = {" help": 4.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
 
 
@@ -75,9 +77,9 @@ class Companion:
             yield delta
 
     def messages(self, turns: list[Turn]) -> list[Message]:
-        system = system_prompt(self.persona, self.profile, self.clock().astimezone().date())
-        budget = self.context_tokens - estimate_tokens(system) - self.reply_tokens
-        return [{"role": "system", "content": system}, *history_messages(turns, budget)]
+        prefix = prefix_messages(self.persona, self.profile, self.clock().astimezone().date())
+        budget = self.context_tokens - sum(estimate_tokens(m["content"]) for m in prefix) - self.reply_tokens
+        return [*prefix, *history_messages(turns, budget)]
 
     def describe(self, turns: list[Turn]) -> str:
         """Who the companion is, in its own words, for /who."""
@@ -96,7 +98,9 @@ class Companion:
         parts: list[str] = []
         finished = False
         try:
-            async with aclosing(self.llm.stream(self.messages(turns), max_tokens=self.reply_tokens)) as stream:  # type: ignore[type-var]
+            async with aclosing(
+                self.llm.stream(self.messages(turns), max_tokens=self.reply_tokens, avoid=AVOID)
+            ) as stream:  # type: ignore[type-var]
                 async for delta in stream:
                     parts.append(delta)
                     yield delta

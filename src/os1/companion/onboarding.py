@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
 from os1.companion.prompt import QUESTIONS
 from os1.errors import InputError, LLMBadResponse
-from os1.llm import LLM, complete_json
+from os1.llm import LLM, Message, complete_json
 from os1.memory.store import Persona, Profile, Store
 
 GREETING = (
@@ -29,8 +29,23 @@ _LEAD_WORDS = {"call", "me", "i'm", "im", "i", "am", "it's", "its", "my", "name"
 
 _REACT = (
     "You are a newly installed operating system in the middle of being set up; you have no name yet. "
-    "The person is answering your setup questions. Reply to their answer with ONE short sentence of at most "
-    "20 words: warm, curious, a little witty, about what they actually said. No question, no advice."
+    "The person is answering your setup questions. Answer with ONE short sentence (at most 20 words) that shows "
+    "you heard them: warm, curious, a little witty, about what they actually said. Never repeat their answer "
+    "back, never ask a question, never give advice, never talk about yourself as an assistant."
+)
+# Examples of the tone on questions the interview does not ask, so they cannot be parroted back.
+_REACT_EXAMPLES = (
+    (
+        "What's the last thing that made you laugh?",
+        "my cat fell off the couch and pretended it was on purpose",
+        "A cat with dignity issues; I already like this household.",
+    ),
+    ("How do you sleep?", "badly, mostly", "Then I'll try to be good company at 3 a.m."),
+    (
+        "What's your favourite season?",
+        "autumn, I think",
+        "Autumn people notice things: the light, the smell of it. Noted, with approval.",
+    ),
 )
 _READ = (
     "You are a newly installed operating system and have just interviewed the person you will live with. "
@@ -77,13 +92,20 @@ class Interview:
             self._dataset = reader.submit(read_dataset)
             reader.shutdown(wait=False)  # the thread ends when the job is done
 
-    def react(self, question: str, answer: str) -> AsyncIterator[str]:
+    def react(self, key: str, answer: str) -> AsyncIterator[str]:
+        """A short reaction to an answer: scripted for the name and the voice, the model's own otherwise."""
         answer = check_answer(answer)
-        messages = [
-            {"role": "system", "content": _REACT},
-            {"role": "user", "content": f"Question: {question}\nAnswer: {answer}"},
-        ]
-        return self.llm.stream(messages, max_tokens=48, temperature=0.8)  # type: ignore[arg-type]
+        if key == "name":
+            name = _clean_name(answer) or answer
+            return _said(f"{name}. Nice to meet you, {name}.")
+        if key == "voice":
+            return _said("Good. Give me a moment to think about who I am.")
+        messages: list[Message] = [{"role": "system", "content": _REACT}]
+        for question, example, reaction in _REACT_EXAMPLES:
+            messages.append({"role": "user", "content": f"Question: {question}\nAnswer: {example}"})
+            messages.append({"role": "assistant", "content": reaction})
+        messages.append({"role": "user", "content": f"Question: {QUESTIONS.get(key, key)}\nAnswer: {answer}"})
+        return self.llm.stream(messages, max_tokens=48, temperature=0.8)
 
     async def finish(self, answers: Mapping[str, str]) -> Naming:
         self.start()
@@ -138,6 +160,10 @@ class Interview:
         await self.store.save_profile(profile)
         await self.store.save_persona(persona)
         return Naming(persona, profile, short)
+
+
+async def _said(text: str) -> AsyncIterator[str]:
+    yield text
 
 
 def check_answer(text: str) -> str:

@@ -12,7 +12,7 @@ and are built with ``cls.from_settings(settings)``.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any, Protocol, TypedDict
 
@@ -37,8 +37,10 @@ class LLM(Protocol):
         max_tokens: int = 512,
         schema: dict[str, Any] | None = None,
         temperature: float = 0.7,
+        avoid: Mapping[str, float] | None = None,
     ) -> AsyncIterator[str]:
         """Yield the reply as text deltas. With ``schema``, the reply is JSON that the schema accepts.
+        ``avoid`` makes words less likely by a penalty (best effort: a backend that cannot, ignores it).
 
         Closing the iterator (or cancelling the task that reads it) stops generation promptly."""
         ...

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -58,15 +58,19 @@ class LlamaCppLLM:
         max_tokens: int = 512,
         schema: dict[str, Any] | None = None,
         temperature: float = 0.7,
+        avoid: Mapping[str, float] | None = None,
     ) -> AsyncIterator[str]:
         request: dict[str, Any] = {
             "messages": list(messages),
             "stream": True,
             "max_tokens": max_tokens,
             "temperature": temperature,
+            "repeat_penalty": 1.1,
             "cache_prompt": True,
             "return_progress": True,
         }
+        if avoid:
+            request["logit_bias"] = [[text, -penalty] for text, penalty in avoid.items()]
         if schema is not None:
             request["response_format"] = {"type": "json_schema", "json_schema": {"schema": schema}}
         loop = asyncio.get_running_loop()

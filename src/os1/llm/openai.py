@@ -7,7 +7,7 @@ httpx error and every reply it cannot read becomes an ``LLMUnavailable`` or ``LL
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -46,6 +46,7 @@ class OpenAILLM:
         max_tokens: int = 512,
         schema: dict[str, Any] | None = None,
         temperature: float = 0.7,
+        avoid: Mapping[str, float] | None = None,
     ) -> AsyncIterator[str]:
         body: dict[str, Any] = {
             "messages": list(messages),
