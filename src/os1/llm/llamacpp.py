@@ -51,7 +51,7 @@ class LlamaCppLLM:
     def warm_up(self) -> None:
         self._worker.submit(self._ensure_server)  # a failure here is raised again by the first request
 
-    async def stream(
+    def request(
         self,
         messages: Sequence[Message],
         *,
@@ -59,7 +59,8 @@ class LlamaCppLLM:
         schema: dict[str, Any] | None = None,
         temperature: float = 0.7,
         avoid: Mapping[str, float] | None = None,
-    ) -> AsyncIterator[str]:
+    ) -> dict[str, Any]:
+        """The llama.cpp request ``stream`` sends for these arguments."""
         request: dict[str, Any] = {
             "messages": list(messages),
             "stream": True,
@@ -73,6 +74,18 @@ class LlamaCppLLM:
             request["logit_bias"] = [[text, -penalty] for text, penalty in avoid.items()]
         if schema is not None:
             request["response_format"] = {"type": "json_schema", "json_schema": {"schema": schema}}
+        return request
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 512,
+        schema: dict[str, Any] | None = None,
+        temperature: float = 0.7,
+        avoid: Mapping[str, float] | None = None,
+    ) -> AsyncIterator[str]:
+        request = self.request(messages, max_tokens=max_tokens, schema=schema, temperature=temperature, avoid=avoid)
         loop = asyncio.get_running_loop()
         chunks: asyncio.Queue[Any] = asyncio.Queue()
         cancelled = threading.Event()
@@ -116,6 +129,19 @@ class LlamaCppLLM:
         await asyncio.get_running_loop().run_in_executor(self._worker, unload)
         self._worker.shutdown(wait=True)
 
+    def params(self) -> Any:
+        """The llama.cpp parameters this backend loads its model with."""
+        import xllamacpp
+
+        params = xllamacpp.CommonParams()
+        params.model.path = str(self.path)
+        params.n_ctx = self.context
+        params.n_parallel = 1
+        params.n_batch = params.n_ubatch = 128  # a cancel point every batch while reading the prompt
+        params.cpuparams.n_threads = self.threads
+        params.cpuparams_batch.n_threads = self.threads
+        return params
+
     def _ensure_server(self) -> None:
         if self._server is not None:
             return
@@ -123,15 +149,8 @@ class LlamaCppLLM:
 
         if self.log_path is not None:
             _send_native_logs_to(self.log_path)
-        params = xllamacpp.CommonParams()
-        params.model.path = str(self.path)
-        params.n_ctx = self.context
-        params.n_parallel = 1
-        params.n_batch = params.n_ubatch = 128
-        params.cpuparams.n_threads = self.threads
-        params.cpuparams_batch.n_threads = self.threads
         try:
-            self._server = xllamacpp.Server(params)
+            self._server = xllamacpp.Server(self.params())
         except RuntimeError as exc:
             raise LLMUnavailable(
                 f"llama.cpp could not load {self.path} ({exc}); check that it is a complete GGUF file "
