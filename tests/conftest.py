@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from os1.config import Settings
 from os1.llm import models
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Persona, Profile
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +22,34 @@ def small_model_path(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "os1-home"
+
+
+@pytest.fixture
+def persona() -> Persona:
+    return Persona(
+        name="Samantha",
+        why="It sounds like someone who listens, and you said your mother never does.",
+        traits=("warm", "curious", "witty"),
+        voice="feminine",
+        created_at=datetime(2026, 11, 20, 20, 0, tzinfo=UTC),
+        names_considered=727_556,
+    )
+
+
+@pytest.fixture
+def profile() -> Profile:
+    return Profile(
+        name="Theo",
+        answers={"name": "Theo", "social": "social, but people tire me", "mother": "complicated", "voice": "a woman"},
+        created_at=datetime(2026, 11, 20, 20, 0, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def set_up_home(home: Path, persona: Persona, profile: Profile) -> Path:
+    """An os1 home whose setup interview is done: a companion, a profile, no conversation yet."""
+    store = SQLiteStore.open(home)
+    asyncio.run(store.save_persona(persona))
+    asyncio.run(store.save_profile(profile))
+    store.close()
+    return home

@@ -1,0 +1,98 @@
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from os1.companion.names import read_dataset
+from os1.companion.onboarding import Interview
+from os1.errors import InputError
+from os1.llm import Message
+from os1.memory.sqlite import SQLiteStore
+from os1.testing import ScriptedLLM
+
+ANSWERS = {
+    "name": "call me Theo",
+    "social": "social I guess, but people tire me out",
+    "mother": "complicated. Linda is funny but she never listens",
+    "days": "I write letters for other people",
+    "want": "someone who actually gets me",
+    "voice": "a woman, I think",
+}
+
+
+def reading(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+    assert schema is not None and set(schema["required"]) == {"user_name", "voice", "traits"}
+    return json.dumps({"user_name": "Theo", "voice": "feminine", "traits": ["warm", "curious", "wry"]})
+
+
+def choose_last(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+    assert schema is not None
+    names = schema["properties"]["name"]["enum"]
+    return json.dumps({"name": names[-1], "why": f"{names[-1]} sounds like someone who listens."})
+
+
+@pytest.fixture(scope="module")
+def dataset() -> tuple[int, list[Any]]:
+    return read_dataset()
+
+
+async def test_the_interview_ends_with_a_name_chosen_from_the_dataset(
+    home: Path, dataset: tuple[int, list[Any]]
+) -> None:
+    total, names = dataset
+    assert total > 700_000 and len(names) > 10_000  # a real dataset, not a shortlist
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM("A person of moods, then.", "That's a lot to carry.", "Letters!", "I'll try.")
+    interview = Interview(llm, store, rng=random.Random(7))
+    interview.start()
+    reactions = {}
+    for key, _question in interview.questions:
+        reactions[key] = "".join([d async for d in interview.react(key, ANSWERS[key])])
+    assert reactions["name"] == "Theo. Nice to meet you, Theo."
+    assert reactions["social"] == "A person of moods, then."
+    assert "people tire me out" in llm.requests[0].messages[-1]["content"]
+
+    llm.enqueue(reading, choose_last)
+    naming = await interview.finish(ANSWERS)
+
+    offered = llm.requests[-1].schema["properties"]["name"]["enum"]  # type: ignore[index]
+    assert len(offered) == 30
+    by_name = {n.name: n for n in names}
+    assert all(name in by_name and by_name[name].female_share >= 0.9 for name in offered)
+    assert "Linda" not in offered and "Theo" not in offered
+    assert naming.persona.name == offered[-1]
+    assert naming.persona.why == f"{offered[-1]} sounds like someone who listens."
+    assert naming.persona.traits == ("warm", "curious", "wry")
+    assert naming.persona.names_considered == total
+    counts = [count for _what, count in naming.shortlist.steps]
+    assert counts == sorted(counts, reverse=True) and counts[0] == total and counts[-1] == 200
+
+    assert await store.persona() == naming.persona
+    profile = await store.profile()
+    assert profile is not None and profile.name == "Theo" and profile.answers["mother"] == ANSWERS["mother"]
+    store.close()
+
+
+async def test_a_neutral_voice_narrows_to_names_used_for_everyone(home: Path, dataset: tuple[int, list[Any]]) -> None:
+    store = SQLiteStore.open(home)
+
+    def neutral(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        return json.dumps({"user_name": "Sam", "voice": "neutral", "traits": ["playful", "bold", "bright"]})
+
+    llm = ScriptedLLM(neutral, choose_last)
+    naming = await Interview(llm, store, rng=random.Random(1)).finish({"name": "Sam", "voice": "neither"})
+    by_name = {n.name: n for n in dataset[1]}
+    assert 0.25 <= by_name[naming.persona.name].female_share <= 0.75
+    store.close()
+
+
+async def test_an_empty_answer_is_asked_again_not_stored(home: Path) -> None:
+    store = SQLiteStore.open(home)
+    interview = Interview(ScriptedLLM(), store)
+    with pytest.raises(InputError, match="even one word will do"):
+        interview.react("social", "   ")
+    assert await store.profile() is None
+    store.close()

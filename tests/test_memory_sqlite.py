@@ -1,0 +1,96 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import apsw
+import pytest
+
+from os1.errors import StoreCorrupt, StoreError
+from os1.memory.sqlite import SQLiteStore, user_db_path
+from os1.memory.store import Persona, Profile
+
+
+async def test_profile_persona_and_transcript_survive_a_restart(home: Path, persona: Persona, profile: Profile) -> None:
+    store = SQLiteStore.open(home)
+    await store.save_persona(persona)
+    await store.save_profile(profile)
+    session = await store.start_session()
+    await store.add_turn(session, "user", "I'm back from the coast")
+    await store.add_turn(session, "assistant", "Tell me everything.", interrupted=True, model_id="m")
+    store.close()
+
+    reopened = SQLiteStore.open(home)
+    assert await reopened.persona() == persona
+    assert await reopened.profile() == profile
+    turns = await reopened.turns()
+    assert [(t.speaker, t.text, t.interrupted) for t in turns] == [
+        ("user", "I'm back from the coast", False),
+        ("assistant", "Tell me everything.", True),
+    ]
+    assert turns[1].model_id == "m"
+    assert [t.text for t in await reopened.turns(after_id=turns[0].id)] == ["Tell me everything."]
+    reopened.close()
+
+
+async def test_text_is_kept_exactly(home: Path) -> None:
+    store = SQLiteStore.open(home)
+    text = "  naïve café — 🌧️ \n 'quotes' \"and\" ; DROP TABLE turns; --  "
+    await store.add_turn(await store.start_session(), "assistant", text)
+    assert (await store.turns())[0].text == text
+    store.close()
+
+
+def test_a_damaged_file_is_refused_and_left_untouched(home: Path) -> None:
+    path = user_db_path(home)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database\x00" * 200)
+    before = path.read_bytes()
+    with pytest.raises(StoreCorrupt, match="not an SQLite database.*left untouched"):
+        SQLiteStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_truncated_database_is_refused_and_left_untouched(home: Path) -> None:
+    store = SQLiteStore.open(home)
+    store.close()
+    path = user_db_path(home)
+    for extra in path.parent.glob("os1.db-*"):
+        extra.unlink()
+    with path.open("r+b") as f:  # keep SQLite's header, damage every page after it
+        f.seek(100)
+        f.write(b"\xff" * (path.stat().st_size - 100))
+    before = path.read_bytes()
+    with pytest.raises(StoreCorrupt, match="left untouched"):
+        SQLiteStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_foreign_sqlite_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "photos.db"
+    db = apsw.Connection(str(path))
+    db.execute("CREATE TABLE photos (name TEXT); INSERT INTO photos VALUES ('beach.jpg')")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreCorrupt, match="not one of os1's"):
+        SQLiteStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_database_from_a_newer_os1_is_refused(home: Path) -> None:
+    SQLiteStore.open(home).close()
+    path = user_db_path(home)
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(StoreError, match="newer os1 .*nothing was changed"):
+        SQLiteStore(path)
+
+
+async def test_an_empty_file_becomes_a_new_database(home: Path) -> None:
+    path = user_db_path(home)
+    path.parent.mkdir(parents=True)
+    path.touch()
+    store = SQLiteStore(path)
+    assert await store.persona() is None
+    await store.add_turn(await store.start_session(), "user", "hello", at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert (await store.turns())[0].at == datetime(2026, 1, 1, tzinfo=UTC)
+    store.close()
