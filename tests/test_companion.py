@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +52,7 @@ async def test_the_prompt_grows_append_only_so_the_cache_is_reused(
     for line in ("one", "two", "three"):
         await say(companion, line)
     prompts = [request.messages for request in llm.requests]
-    for earlier, later in zip(prompts, prompts[1:], strict=False):
+    for earlier, later in itertools.pairwise(prompts):
         assert later[: len(earlier)] == earlier  # every prompt starts with the whole previous one
     system = prompts[0][0]["content"]
     assert "Samantha" in system and "Theo" in system and "complicated" in system
@@ -141,7 +142,11 @@ async def test_first_words_after_setup(store: SQLiteStore, persona: Persona, pro
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "empty"), ("   \n\t", "empty"), ("x" * 100_000, f"100,000 characters long; the limit is {MAX_MESSAGE_CHARS:,}")],
+    [
+        ("", "empty"),
+        ("   \n\t", "empty"),
+        ("x" * 100_000, f"100,000 characters long; the limit is {MAX_MESSAGE_CHARS:,}"),
+    ],
 )
 async def test_bad_messages_are_refused_and_nothing_is_saved(
     store: SQLiteStore, persona: Persona, profile: Profile, text: str, message: str
@@ -162,9 +167,9 @@ async def test_the_oldest_turns_are_dropped_in_blocks_when_the_context_is_full(
     for i in range(40):
         await say(companion, f"message {i} " + "word " * 60)
     sizes = [len(r.messages) for r in llm.requests]
-    drops = [i for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)) if b < a]
+    drops = [i for i, (a, b) in enumerate(itertools.pairwise(sizes)) if b < a]
     assert drops, "the history never shrank"
-    assert all(b - a >= 2 for a, b in zip(drops, drops[1:], strict=False))  # not on every turn
+    assert all(b - a >= 2 for a, b in itertools.pairwise(drops))  # not on every turn
     assert {"role": "user", "content": ("message 39 " + "word " * 60).strip()} in llm.requests[-1].messages
 
 

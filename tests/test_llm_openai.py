@@ -4,14 +4,17 @@ stdlib HTTP server that answers the ways broken or misconfigured servers do."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from os1.errors import LLMBadResponse, LLMUnavailable
@@ -46,24 +49,52 @@ async def backend() -> AsyncIterator[Callable[..., OpenAILLM]]:
 # --- llama.cpp's server ------------------------------------------------------------------------------------
 
 
+SERVE = """
+import sys, xllamacpp as x
+params = x.CommonParams()
+params.model.path = sys.argv[1]
+params.n_ctx = 2048
+params.n_batch = params.n_ubatch = 128
+params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+params.port = int(sys.argv[2])
+params.hostnames = ["127.0.0.1"]
+server = x.Server(params)
+sys.stdin.read()  # serve until the test closes our stdin
+"""
+
+
 @pytest.fixture(scope="module")
 def llama_server(small_model_path: Path) -> Iterator[str]:
-    """Base URL (without /v1) of llama.cpp's HTTP server running the small model in this process."""
-    import xllamacpp as x
-
-    params = x.CommonParams()
-    params.model.path = str(small_model_path)
-    params.n_ctx = 2048
-    params.n_batch = 128
-    params.n_ubatch = 128
-    params.cpuparams.n_threads = 2
-    params.cpuparams_batch.n_threads = 2
-    params.port = free_port()
-    params.hostnames = ["127.0.0.1"]
-    server = x.Server(params)
-    yield f"http://127.0.0.1:{params.port}"
-    del server  # the server stops and frees its port when the object goes
-    gc.collect()
+    """Base URL (without /v1) of llama.cpp's HTTP server running the small model, in a process of its own."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(small_model_path), str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "llama.cpp's server exited while starting"
+            assert time.monotonic() < deadline, "llama.cpp's server did not start within 60 s"
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        assert proc.stdin is not None
+        proc.stdin.close()
 
 
 @pytest.mark.model

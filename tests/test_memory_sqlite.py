@@ -44,7 +44,7 @@ def test_a_damaged_file_is_refused_and_left_untouched(home: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(b"this is not a database\x00" * 200)
     before = path.read_bytes()
-    with pytest.raises(StoreCorrupt, match="not an SQLite database.*left untouched"):
+    with pytest.raises(StoreCorrupt, match=r"not an SQLite database.*left untouched"):
         SQLiteStore(path)
     assert path.read_bytes() == before
 
@@ -81,7 +81,7 @@ def test_a_database_from_a_newer_os1_is_refused(home: Path) -> None:
     db = apsw.Connection(str(path))
     db.execute("PRAGMA user_version = 99")
     db.close()
-    with pytest.raises(StoreError, match="newer os1 .*nothing was changed"):
+    with pytest.raises(StoreError, match=r"newer os1 .*nothing was changed"):
         SQLiteStore(path)
 
 

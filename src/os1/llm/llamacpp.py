@@ -1,6 +1,7 @@
 """The embedded backend: llama.cpp in this process, through xllamacpp's server API.
 
-One slot, one worker thread: requests run one at a time (parallel slots add no throughput on a few cores),
+One model per process: xllamacpp's servers do not reliably come and go many times in one process. One slot,
+one worker thread: requests run one at a time (parallel slots add no throughput on a few cores),
 and the slot keeps its KV cache between requests, so a prompt that starts like the previous one only pays
 for its new tokens. ``return_progress`` makes llama.cpp call back every batch while it reads the prompt,
 which is where a cancel is noticed (within ~0.3 s) even before the first token.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import sys
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -37,6 +39,7 @@ class LlamaCppLLM:
         self.model_id = f"llamacpp:{path.name}"
         self.last_timings: dict[str, Any] = {}
         self._server: Any = None
+        self._served = False  # a request has completed on this server, so its loop is running
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-llamacpp")
 
     @classmethod
@@ -98,6 +101,7 @@ class LlamaCppLLM:
             try:
                 self._ensure_server()
                 result = self._server.handle_chat_completions(request, on_chunk)
+                self._served = True
                 if isinstance(result, dict) and "error" in result:
                     on_chunk(result)
             except BaseException as exc:  # delivered to the reader, which re-raises it in its own task
@@ -124,7 +128,11 @@ class LlamaCppLLM:
 
     async def aclose(self) -> None:
         def unload() -> None:
-            self._server = None  # llama.cpp's destructor stops its loop; run it where requests run
+            if self._server is not None and not self._served:
+                # xllamacpp reports "ready" just before its loop starts; a stop sent in between is lost and the
+                # destructor waits forever. A completed request proves the loop is running.
+                self._server.handle_chat_completions({"messages": [{"role": "user", "content": "."}], "max_tokens": 1})
+            self._server = None  # the destructor stops the loop; run it where requests run
 
         await asyncio.get_running_loop().run_in_executor(self._worker, unload)
         self._worker.shutdown(wait=True)
@@ -140,6 +148,10 @@ class LlamaCppLLM:
         params.n_batch = params.n_ubatch = 128  # a cancel point every batch while reading the prompt
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
+        # llama.cpp also listens on a loopback port; a random key per process keeps other programs (and web
+        # pages, which its CORS setting would let in) away from the model and this conversation.
+        params.api_keys = [secrets.token_urlsafe(24)]
+        params.endpoint_slots = params.endpoint_props = params.endpoint_metrics = False
         return params
 
     def _ensure_server(self) -> None:

@@ -1,0 +1,184 @@
+"""The ``os1`` command as a user runs it: real processes, the real small model, real files."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from os1.memory.sqlite import SQLiteStore, user_db_path
+
+pytestmark = pytest.mark.model
+
+
+def os1(home: Path, model: Path, *args: str, stdin: bytes = b"", **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "OS1_HOME": str(home), "OS1_MODEL": str(model), "COLUMNS": "200", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "os1", *args],
+        input=stdin.decode("latin-1") if stdin else "",
+        capture_output=True,
+        text=True,
+        encoding="latin-1",  # so invalid UTF-8 reaches os1 as the bytes it is
+        env=environ_without_colour(environment),
+        timeout=180,
+        check=False,
+    )
+
+
+def environ_without_colour(env: dict[str, str]) -> dict[str, str]:
+    env.pop("FORCE_COLOR", None)
+    return {**env, "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def transcript(home: Path) -> list[tuple[str, str, bool]]:
+    store = SQLiteStore.open(home)
+    turns = asyncio.run(store.turns())
+    store.close()
+    return [(t.speaker, t.text, t.interrupted) for t in turns]
+
+
+def test_help_lists_the_commands(home: Path, small_model_path: Path) -> None:
+    result = os1(home, small_model_path, "--help")
+    assert result.returncode == 0
+    for command in ("chat", "doctor", "models", "reset"):
+        assert command in result.stdout
+
+
+def test_once_prints_one_reply_and_exits(set_up_home: Path, small_model_path: Path) -> None:
+    result = os1(set_up_home, small_model_path, "chat", "--once", stdin=b"hi, how are you?\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Samantha: ")
+    assert len(result.stdout.strip()) > len("Samantha:")
+    turns = transcript(set_up_home)
+    assert next((speaker, text) for speaker, text, _ in turns) == ("user", "hi, how are you?")
+    assert turns[1][0] == "assistant" and turns[1][1].strip() in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        (b"caf\xe9 \xff\xfe\n", "standard input is not valid UTF-8 (byte 0xe9 at position 3); nothing was sent"),
+        (b"a" * 100_000, "the message is 100,000 characters long; the limit is 8,000"),
+        (b"  \n\n", "the message is empty"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason_and_nothing_is_saved(
+    set_up_home: Path, small_model_path: Path, stdin: bytes, message: str
+) -> None:
+    result = os1(set_up_home, small_model_path, "chat", "--once", stdin=stdin)
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())
+    assert transcript(set_up_home) == []
+
+
+def test_once_before_setup_says_what_to_do(home: Path, small_model_path: Path) -> None:
+    result = os1(home, small_model_path, "chat", "--once", stdin=b"hello")
+    assert result.returncode == 1
+    assert "not set up yet: run `os1` in a terminal first" in result.stderr
+
+
+def test_a_corrupt_database_is_reported_and_never_overwritten(home: Path, small_model_path: Path) -> None:
+    path = user_db_path(home)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x00garbage" * 512)
+    result = os1(home, small_model_path, "chat", "--once", stdin=b"hello")
+    assert result.returncode == 1
+    assert "is not an SQLite database" in result.stderr and "left untouched" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_bytes() == b"\x00garbage" * 512
+    doctor = os1(home, small_model_path, "doctor")
+    assert doctor.returncode == 1 and "unusable" in doctor.stdout
+
+
+def test_a_file_that_is_not_a_model_gives_an_actionable_error(set_up_home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 1000)
+    result = os1(set_up_home, bad, "chat", "--once", stdin=b"hello")
+    assert result.returncode == 1
+    assert f"llama.cpp could not load {bad}" in " ".join(result.stderr.split())
+    assert "OS1_MODEL" in result.stderr and "Traceback" not in result.stderr
+    assert transcript(set_up_home)[0][:2] == ("user", "hello")  # what the user said is kept
+
+
+def test_doctor_reports_the_setup_and_the_exact_fix(home: Path, small_model_path: Path) -> None:
+    ok = os1(home, small_model_path, "doctor")
+    assert ok.returncode == 0, ok.stdout
+    assert str(small_model_path) in ok.stdout and str(home) in ok.stdout and "All good" in ok.stdout
+    missing = os1(home, small_model_path, "doctor", OS1_MODEL="qwen2.5-0.5b")
+    assert missing.returncode == 1
+    assert "os1 models install qwen2.5-0.5b" in missing.stdout
+
+
+def test_reset_asks_first(set_up_home: Path, small_model_path: Path) -> None:
+    kept = os1(set_up_home, small_model_path, "reset", stdin=b"n\n")
+    assert "Nothing was deleted" in kept.stdout and user_db_path(set_up_home).exists()
+    gone = os1(set_up_home, small_model_path, "reset", stdin=b"y\n")
+    assert gone.returncode == 0 and not user_db_path(set_up_home).exists()
+
+
+def test_first_run_interview_naming_and_coming_back(home: Path, small_model_path: Path) -> None:
+    answers = b"Theo\nsocial, mostly\nit's complicated\nwriting letters\nsomeone to talk to\na woman\n"
+    first = os1(home, small_model_path, stdin=answers + b"hello there\n/who\n/quit\n")
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "What should I call you?" in out and "Theo. Nice to meet you, Theo." in out
+    assert "I read 727,556 given names" in out
+    name = out.split("Call me ", 1)[1].split(".", 1)[0]
+    assert name.isalpha() and name != "Theo"
+    assert f"I'm {name}. I chose my name on" in out  # /who
+    assert [s for s, _, _ in transcript(home)] == ["event", "assistant", "user", "assistant"]
+
+    again = os1(home, small_model_path, "chat", stdin=b"/who\n/quit\n")
+    assert again.returncode == 0
+    assert "What should I call you?" not in again.stdout  # no second interview
+    assert f"I'm {name}." in again.stdout and "hello there" in again.stdout  # the recent lines are shown
+
+
+def test_ctrl_c_stops_the_reply_not_the_program(set_up_home: Path, small_model_path: Path) -> None:
+    env = environ_without_colour(
+        {**os.environ, "OS1_HOME": str(set_up_home), "OS1_MODEL": str(small_model_path), "COLUMNS": "200"}
+    )
+    with subprocess.Popen(
+        [sys.executable, "-m", "os1", "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        stdout = proc.stdout
+        seen = bytearray()
+        reader = threading.Thread(target=lambda: [seen.extend(chunk) for chunk in iter(stdout.read1, b"")])
+        reader.start()
+        try:
+            wait_for(seen, b"(/help for commands)")
+            proc.stdin.write(b"Tell me a very long story about a lighthouse keeper, at least five hundred words.\n")
+            proc.stdin.flush()
+            mark = len(seen)
+            wait_for(seen, b"Samantha: ", start=mark)
+            start = seen.index(b"Samantha: ", mark) + len(b"Samantha: ")
+            while len(seen) < start + 20:
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGINT)
+            wait_for(seen, b"(stopped)")
+            proc.stdin.write(b"/quit\n")
+            proc.stdin.flush()
+            assert proc.wait(timeout=30) == 0
+        finally:
+            proc.kill()
+            reader.join()
+    last = transcript(set_up_home)[-1]
+    assert last[0] == "assistant" and last[2] is True  # kept, marked as cut off
+    assert last[1].strip()[:15].encode() in bytes(seen)
+
+
+def wait_for(buffer: bytearray, text: bytes, *, start: int = 0, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in buffer[start:]:
+        assert time.monotonic() < deadline, f"never saw {text!r} in {bytes(buffer)!r}"
+        time.sleep(0.02)
