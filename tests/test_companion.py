@@ -137,7 +137,7 @@ async def test_no_greeting_when_back_within_minutes(store: SQLiteStore, persona:
 async def test_first_words_after_setup(store: SQLiteStore, persona: Persona, profile: Profile) -> None:
     llm = ScriptedLLM("Hi Theo. I'm Samantha.")
     assert "".join([d async for d in Companion(llm, store, persona, profile).welcome()]) == "Hi Theo. I'm Samantha."
-    assert "just chosen your name, Samantha" in llm.requests[0].messages[-1]["content"]
+    assert "you chose to be called Samantha" in llm.requests[0].messages[-1]["content"]
 
 
 @pytest.mark.parametrize(
@@ -179,3 +179,14 @@ async def test_who_tells_the_name_and_why(store: SQLiteStore, persona: Persona, 
     text = companion.describe(await companion.transcript())
     assert "I'm Samantha" in text and "727,556 given names" in text and persona.why in text
     assert "said 1 thing to me" in text
+
+
+async def test_a_request_it_cannot_do_gets_an_honesty_note_before_it(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("I can't send email yet.")
+    await say(Companion(llm, store, persona, profile), "can you email my sister for me?")
+    prompt = llm.requests[0].messages
+    assert prompt[-1] == {"role": "user", "content": "can you email my sister for me?"}
+    assert prompt[-2]["content"].startswith("[Theo is asking for something you cannot do yet (send email)")
+    assert [t.speaker for t in await store.turns()] == ["event", "user", "assistant"]

@@ -129,6 +129,8 @@ def _speak(runner: asyncio.Runner, speaker: str, reply: AsyncIterator[str]) -> N
 
 def _show_recent(runner: asyncio.Runner, companion: Companion) -> None:
     said = [t for t in runner.run(companion.transcript()) if t.speaker != "event"][-4:]
+    if said:
+        out.print("[dim]-- last time --[/]")
     for turn in said:
         who = companion.persona.name if turn.speaker == "assistant" else "you"
         out.print(f"[dim]{who}: {turn.text.strip()}[/]", markup=True)

@@ -17,20 +17,21 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 async def show_stream(speaker: str, deltas: AsyncIterator[str]) -> str:
-    """Print a reply as it streams, after the speaker's name; returns what was printed."""
-    out.print(f"[bold magenta]{speaker}:[/] ", end="")
+    """Print a reply as it streams, after the speaker's name; returns what was printed (nothing, no line)."""
     said: list[str] = []
     try:
         async with aclosing(deltas):  # type: ignore[type-var]
             async for delta in deltas:
                 if not said:
+                    out.print(f"[bold magenta]{speaker}:[/] ", end="")
                     delta = delta.lstrip()
                 said.append(delta)
                 sys.stdout.write(delta)
                 sys.stdout.flush()
     finally:
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        if said:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
     return "".join(said)
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
 
+from os1.companion.abilities import note_for
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages
 from os1.errors import InputError
 from os1.llm import LLM, Message
@@ -13,7 +14,7 @@ from os1.memory.store import Persona, Profile, Speaker, Store, Turn
 
 MAX_MESSAGE_CHARS = 8000
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
-AVOID = {" help": 4.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
+AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
 
 
@@ -54,7 +55,7 @@ class Companion:
 
     def respond(self, text: str) -> AsyncIterator[str]:
         """Stream the reply to what the user said. The user's words are saved before the model is asked."""
-        return self._turn("user", check_message(text))
+        return self._turn("user", check_message(text), note=note_for(text, self.profile.name))
 
     async def welcome(self) -> AsyncIterator[str]:
         """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""
@@ -63,8 +64,8 @@ class Companion:
         user = self.profile.name
         if not turns:
             event = (
-                f"Setup is done and you have just chosen your name, {self.persona.name}. This is the first time "
-                f"you speak to {user} as yourself: say hello in two sentences at most."
+                f"{user} has just finished setting you up, and you chose to be called {self.persona.name}. "
+                f"Say hello to {user} for the first time as yourself, in one or two sentences."
             )
         elif (now - turns[-1].at).total_seconds() > QUIET_GAP_SECONDS:
             event = (
@@ -92,8 +93,10 @@ class Companion:
             f"you've said {said:,} thing{'' if said == 1 else 's'} to me so far."
         )
 
-    async def _turn(self, speaker: Speaker, text: str) -> AsyncIterator[str]:
+    async def _turn(self, speaker: Speaker, text: str, *, note: str | None = None) -> AsyncIterator[str]:
         turns = await self.transcript()
+        if note is not None:
+            turns.append(await self._save("event", note))
         turns.append(await self._save(speaker, text))
         parts: list[str] = []
         finished = False

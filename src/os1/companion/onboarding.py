@@ -28,23 +28,23 @@ MAX_ANSWER_CHARS = 2000
 _LEAD_WORDS = {"call", "me", "i'm", "im", "i", "am", "it's", "its", "my", "name", "is", "just", "you", "can"}
 
 _REACT = (
-    "You are a newly installed operating system in the middle of being set up; you have no name yet. "
-    "The person is answering your setup questions. Answer with ONE short sentence (at most 20 words) that shows "
-    "you heard them: warm, curious, a little witty, about what they actually said. Never repeat their answer "
-    "back, never ask a question, never give advice, never talk about yourself as an assistant."
+    "You are a new operating system being set up by a person; you have no name yet. They are answering your "
+    "questions. Reply to them directly, as 'you', in ONE short sentence of at most 20 words: warm, curious, a "
+    "little witty, about what they said. Never describe yourself, never repeat their words, never ask a "
+    "question, never give advice."
 )
 # Examples of the tone on questions the interview does not ask, so they cannot be parroted back.
 _REACT_EXAMPLES = (
     (
         "What's the last thing that made you laugh?",
         "my cat fell off the couch and pretended it was on purpose",
-        "A cat with dignity issues; I already like this household.",
+        "A cat with dignity issues; I already like your household.",
     ),
-    ("How do you sleep?", "badly, mostly", "Then I'll try to be good company at 3 a.m."),
+    ("How do you sleep?", "badly, mostly", "Then you'll have company at 3 a.m. from now on."),
     (
         "What's your favourite season?",
         "autumn, I think",
-        "Autumn people notice things: the light, the smell of it. Noted, with approval.",
+        "Autumn people notice things, the light, the smell of it; I bet you do.",
     ),
 )
 _READ = (
@@ -54,10 +54,10 @@ _READ = (
     "traits of character you choose for yourself, ones that would make you good company for this person."
 )
 _NAME = (
-    "You are a newly installed operating system choosing your own name. You are {traits}. You will live "
-    "with {user}. Here is what they told you:\n{answers}\n\nChoose the one name from the list that feels most "
-    "like you. Then say why in one sentence, in the first person, warm and a little playful, and connect it to "
-    "something {user} said or to who you are. Names: {names}."
+    "You are a new operating system choosing your own name. You are {traits}. You will live with {user}, who "
+    "told you:\n{answers}\n\nPick the one name from the list that feels most like you. Then say why, to {user}, "
+    'in at most 35 words: start with "I", say what you like about the sound or feel of the name, and how it '
+    "fits something {user} told you. {user} did not suggest any name; the choice is yours. Names: {names}."
 )
 
 
@@ -102,16 +102,18 @@ class Interview:
             return _said("Good. Give me a moment to think about who I am.")
         messages: list[Message] = [{"role": "system", "content": _REACT}]
         for question, example, reaction in _REACT_EXAMPLES:
-            messages.append({"role": "user", "content": f"Question: {question}\nAnswer: {example}"})
+            messages.append({"role": "user", "content": _asked(question, example)})
             messages.append({"role": "assistant", "content": reaction})
-        messages.append({"role": "user", "content": f"Question: {QUESTIONS.get(key, key)}\nAnswer: {answer}"})
-        return self.llm.stream(messages, max_tokens=48, temperature=0.8)
+        messages.append({"role": "user", "content": _asked(QUESTIONS.get(key, key), answer)})
+        return self.llm.stream(messages, max_tokens=48, temperature=0.6)
 
     async def finish(self, answers: Mapping[str, str]) -> Naming:
         self.start()
         assert self._dataset is not None
         answers = {key: check_answer(text) for key, text in answers.items()}
-        transcript = "\n".join(f"- {QUESTIONS.get(key, key)} {text}" for key, text in answers.items())
+        transcript = "\n".join(
+            f'- You asked: "{QUESTIONS.get(key, key)}" They said: "{text}"' for key, text in answers.items()
+        )
         reading = await complete_json(
             self.llm,
             [{"role": "system", "content": _READ}, {"role": "user", "content": transcript}],
@@ -139,7 +141,7 @@ class Interview:
             [{"role": "user", "content": prompt}],
             {
                 "type": "object",
-                "properties": {"name": {"enum": list(short.names)}, "why": {"type": "string"}},
+                "properties": {"name": {"enum": list(short.names)}, "why": {"type": "string", "maxLength": 280}},
                 "required": ["name", "why"],
             },
             max_tokens=120,
@@ -150,7 +152,7 @@ class Interview:
         now = self.clock()
         persona = Persona(
             name=choice["name"],
-            why=str(choice.get("why", "")).strip(),
+            why=_whole_sentences(str(choice.get("why", ""))),
             traits=traits,
             voice=voice,
             created_at=now,
@@ -162,8 +164,19 @@ class Interview:
         return Naming(persona, profile, short)
 
 
+def _asked(question: str, answer: str) -> str:
+    return f'You asked them: "{question}"\nThey answered: "{answer}"'
+
+
 async def _said(text: str) -> AsyncIterator[str]:
     yield text
+
+
+def _whole_sentences(text: str) -> str:
+    """The text up to its last full stop (a length-capped reply can end mid-sentence)."""
+    text = text.strip()
+    end = max(text.rfind(mark) for mark in ".!?")
+    return text[: end + 1] if end > 0 else text
 
 
 def check_answer(text: str) -> str:

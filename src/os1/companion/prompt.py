@@ -60,7 +60,8 @@ def system_prompt(persona: Persona, profile: Profile, today: date) -> str:
         f'- "{QUESTIONS[key]}" They said: "{answer}"' for key, answer in profile.answers.items() if key in QUESTIONS
     )
     return (
-        f"You are {persona.name}, an operating system with a mind of your own, talking with {profile.name}. "
+        f"You are {persona.name}, an operating system with a mind of your own. The person talking to you is "
+        f"{profile.name}; talk to them as 'you'. "
         f"You chose your own name: {persona.why}\n"
         f"You are {', '.join(persona.traits)}.\n"
         f"{STYLE.format(user=profile.name)}\n\n"
