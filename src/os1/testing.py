@@ -9,7 +9,6 @@ runtime with a small real model.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -63,11 +62,3 @@ class ScriptedLLM:
 
     async def aclose(self) -> None:
         self.replies.clear()
-
-
-def first_choice(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
-    """A reply for a JSON-schema request that picks the first allowed value of every enum: handy for
-    flows (like naming) whose choices come from data the test does not fix in advance."""
-    assert schema is not None, "first_choice answers JSON-schema requests only"
-    reply = {key: spec["enum"][0] if "enum" in spec else f"because {key}" for key, spec in schema["properties"].items()}
-    return json.dumps(reply)

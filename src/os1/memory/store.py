@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -42,7 +42,6 @@ class Persona:
     voice: str  # "feminine", "masculine" or "neutral"
     created_at: datetime
     names_considered: int = 0
-    notes: dict[str, str] = field(default_factory=dict)
 
 
 class Store(Protocol):
