@@ -32,14 +32,15 @@ HELP = """\
 def chat(once: bool) -> None:
     """Talk with your companion (the first time, meet it)."""
     settings = Settings.load()
+    message = check_message(_decode(sys.stdin.buffer.read(), "standard input")) if once else None
     ensure_model(settings)
     store = SQLiteStore.open(settings.home)
     llm = open_llm(settings)
     llm.warm_up()
     with asyncio.Runner() as runner:
         try:
-            if once:
-                _once(runner, llm, store, settings)
+            if message is not None:
+                _once(runner, llm, store, settings, message)
             else:
                 _conversation(runner, llm, store, settings)
         finally:
@@ -47,8 +48,7 @@ def chat(once: bool) -> None:
             store.close()
 
 
-def _once(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings) -> None:
-    text = check_message(_decode(sys.stdin.buffer.read(), "standard input"))
+def _once(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings, text: str) -> None:
     companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
     if companion is None:
         raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
