@@ -8,6 +8,7 @@ import pytest
 
 from os1.config import Settings
 from os1.llm import models
+from os1.memory.embed import ASSETS, MiniLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 
@@ -53,3 +54,12 @@ def set_up_home(home: Path, persona: Persona, profile: Profile) -> Path:
     asyncio.run(store.save_profile(profile))
     store.close()
     return home
+
+
+@pytest.fixture(scope="session")
+def embedder(request: pytest.FixtureRequest) -> MiniLM:
+    """The real MiniLM int8 embedding model, installed once per checkout through os1's installer."""
+    settings = Settings(home=Path(request.config.cache.mkdir("os1-models")))
+    for name in ASSETS:
+        models.install(settings, name)
+    return MiniLM.from_settings(settings)

