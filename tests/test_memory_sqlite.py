@@ -94,3 +94,13 @@ async def test_an_empty_file_becomes_a_new_database(home: Path) -> None:
     await store.add_turn(await store.start_session(), "user", "hello", at=datetime(2026, 1, 1, tzinfo=UTC))
     assert (await store.turns())[0].at == datetime(2026, 1, 1, tzinfo=UTC)
     store.close()
+
+
+def test_the_connection_settings_are_all_in_force(home: Path) -> None:
+    store = SQLiteStore.open(home)
+    settings = {
+        name: store._db.execute(f"PRAGMA {name}").get
+        for name in ("journal_mode", "synchronous", "foreign_keys", "secure_delete")
+    }
+    assert settings == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "secure_delete": 1}
+    store.close()

@@ -7,17 +7,23 @@ A file that is not an os1 database, is damaged, or was written by a newer os1 ra
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import apsw
+import numpy as np
+import numpy.typing as npt
 
 from os1.errors import StoreCorrupt, StoreError
-from os1.memory.store import Persona, Profile, Speaker, Turn
+from os1.memory.store import Memory, Persona, Profile, Speaker, Turn
+
+Vector = npt.NDArray[np.float32]
+Vectors = npt.NDArray[np.float32]
 
 APPLICATION_ID = 0x4F533121  # "OS1!" in the header, so a foreign SQLite file is recognised
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -41,7 +47,48 @@ def _m1_transcript_profile_persona(db: apsw.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[apsw.Connection], None]] = [_m1_transcript_profile_persona]
+def _m2_memories(db: apsw.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE memories (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            subject TEXT, predicate TEXT, object TEXT,
+            valid_from TEXT, valid_to TEXT,
+            importance REAL NOT NULL DEFAULT 0.5,
+            source_turn_ids TEXT NOT NULL DEFAULT '[]',
+            extracted_by TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX memories_by_key ON memories (subject, predicate) WHERE valid_to IS NULL;
+        CREATE TABLE memory_vectors (
+            memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE VIRTUAL TABLE memories_fts USING fts5(
+            text, content='memories', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+            INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+            INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER memories_au AFTER UPDATE OF text ON memories BEGIN
+            INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[apsw.Connection], None]] = [_m1_transcript_profile_persona, _m2_memories]
+_MEMORY_COLUMNS = (
+    "id, kind, text, source_turn_ids, created_at, subject, predicate, object, valid_from, valid_to, importance, "
+    "extracted_by"
+)
 
 
 def user_db_path(home: Path, user: str = "local") -> Path:
@@ -58,7 +105,9 @@ class SQLiteStore:
             try:
                 self._db.set_busy_timeout(5000)
                 self._migrate()
-                self._db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON")
+                # One statement at a time: apsw runs a multi-statement string lazily, and stops at the first row.
+                for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON"):
+                    self._db.execute(f"PRAGMA {pragma}").fetchall()  # secure_delete: forgotten text is zeroed
             except BaseException:
                 self._db.close()
                 raise
@@ -121,6 +170,93 @@ class SQLiteStore:
                 (after_id,),
             ).fetchall()
         return [_turn(row) for row in rows]
+
+    async def add_memory(self, memory: Memory, embedding: tuple[str, Vector] | None = None) -> Memory:
+        """Store a memory (its ``id`` is ignored) and, with ``embedding`` = (model id, vector), its vector."""
+        with _translated(self.path), self._db:
+            self._db.execute(
+                "INSERT INTO memories (kind, text, source_turn_ids, created_at, subject, predicate, object, "
+                "valid_from, valid_to, importance, extracted_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    memory.kind,
+                    memory.text,
+                    json.dumps(list(memory.source_turn_ids)),
+                    memory.created_at.isoformat(),
+                    memory.subject,
+                    memory.predicate,
+                    memory.object,
+                    _iso(memory.valid_from),
+                    _iso(memory.valid_to),
+                    memory.importance,
+                    memory.extracted_by,
+                ),
+            )
+            stored = replace(memory, id=self._db.last_insert_rowid())
+            if embedding is not None:
+                model_id, vector = embedding
+                self._db.execute(
+                    "INSERT INTO memory_vectors (memory_id, model_id, vector) VALUES (?,?,?)",
+                    (stored.id, model_id, np.asarray(vector, dtype=np.float32).tobytes()),
+                )
+        return stored
+
+    async def close_memory(self, memory_id: int, valid_to: datetime) -> None:
+        """Mark a memory as no longer true from ``valid_to`` on; it stays, as the past."""
+        with _translated(self.path):
+            self._db.execute("UPDATE memories SET valid_to = ? WHERE id = ?", (valid_to.isoformat(), memory_id))
+
+    async def memory(self, memory_id: int) -> Memory | None:
+        with _translated(self.path):
+            row = self._db.execute(f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,)).fetchone()
+        return None if row is None else _memory(row)
+
+    async def memories(self, *, include_past: bool = False) -> list[Memory]:
+        where = "" if include_past else "WHERE valid_to IS NULL"
+        with _translated(self.path):
+            rows = self._db.execute(f"SELECT {_MEMORY_COLUMNS} FROM memories {where} ORDER BY id").fetchall()
+        return [_memory(row) for row in rows]
+
+    async def current_with_key(self, subject: str, predicate: str) -> list[Memory]:
+        """The memories still true about ``subject`` and ``predicate`` (what a new fact may supersede)."""
+        with _translated(self.path):
+            rows = self._db.execute(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE subject = ? AND predicate = ? AND valid_to IS NULL",
+                (subject, predicate),
+            ).fetchall()
+        return [_memory(row) for row in rows]
+
+    async def forget_memory(self, memory_id: int) -> bool:
+        """Delete a memory everywhere: its row, its vector, its full-text entry, and the pages they were on."""
+        with _translated(self.path):
+            with self._db:
+                self._db.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
+                deleted = self._db.changes() > 0
+                self._db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
+
+    async def search_memory_text(self, query: str, *, limit: int = 50) -> list[tuple[int, float]]:
+        """(memory id, BM25 score, higher is better) for memories whose words match the query's."""
+        match = _fts_query(query)
+        if not match:
+            return []
+        with _translated(self.path):
+            rows: list[Any] = self._db.execute(
+                "SELECT rowid, -bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ? "
+                "ORDER BY bm25(memories_fts) LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        return [(int(rowid), float(score)) for rowid, score in rows]
+
+    async def memory_vectors(self, model_id: str) -> tuple[list[int], Vectors]:
+        """Every stored vector made by ``model_id``, with its memory's id."""
+        with _translated(self.path):
+            rows: list[Any] = self._db.execute(
+                "SELECT memory_id, vector FROM memory_vectors WHERE model_id = ? ORDER BY memory_id", (model_id,)
+            ).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [int(r[0]) for r in rows], np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
     def _get(self, key: str) -> Any:
         with _translated(self.path):
@@ -185,6 +321,38 @@ def _translated(path: Path) -> Iterator[None]:
 def _turn(row: Any) -> Turn:
     turn_id, session_id, speaker, text, at, interrupted, model_id = row
     return Turn(turn_id, session_id, speaker, text, _time(at), bool(interrupted), model_id)
+
+
+def _memory(row: Any) -> Memory:
+    mid, kind, text, sources, created, subject, predicate, obj, valid_from, valid_to, importance, by = row
+    return Memory(
+        id=mid, kind=kind, text=text, source_turn_ids=tuple(json.loads(sources)), created_at=_time(created),
+        subject=subject, predicate=predicate, object=obj, valid_from=_optional_time(valid_from),
+        valid_to=_optional_time(valid_to), importance=importance, extracted_by=by,
+    )  # fmt: skip
+
+
+_STOPWORDS = frozenset(
+    "a about after all also am an and any are as at be been before but by can could did do does doing for from had "
+    "has have he her here hers him his how i if in into is it its just me more most my myself no not now of off on "
+    "once only or other our out over own said same she should so some such than that the their them then there "
+    "these they this those through to too under until up very was we were what when where which while who whom "
+    "why will with would you your yours".split()
+)
+
+
+def _fts_query(text: str) -> str:
+    """An FTS5 query matching any of the meaningful words in ``text`` (user text is never FTS syntax)."""
+    words = dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 and w not in _STOPWORDS)
+    return " OR ".join(f'"{word}"' for word in words)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _optional_time(text: str | None) -> datetime | None:
+    return None if text is None else _time(text)
 
 
 def _now() -> datetime:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 Speaker = Literal["user", "assistant", "event"]
+MemoryKind = Literal["fact", "preference", "relationship", "event", "mood", "episode", "reflection"]
+MEMORY_KINDS: tuple[MemoryKind, ...] = ("fact", "preference", "relationship", "event", "mood", "episode", "reflection")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,31 @@ class Persona:
     voice: str  # "feminine", "masculine" or "neutral"
     created_at: datetime
     names_considered: int = 0
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Something os1 knows, with when it was true and which turns it came from.
+
+    A memory that stopped being true is closed (``valid_to``) rather than deleted, so "where did I live before?"
+    still has an answer. ``subject``/``predicate``/``object`` are set for facts that can be superseded."""
+
+    id: int
+    kind: MemoryKind
+    text: str
+    source_turn_ids: tuple[int, ...]
+    created_at: datetime
+    subject: str | None = None
+    predicate: str | None = None
+    object: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    importance: float = 0.5
+    extracted_by: str | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.valid_to is None
 
 
 class Store(Protocol):

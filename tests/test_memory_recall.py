@@ -1,0 +1,119 @@
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from os1.memory.embed import MiniLM
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore, user_db_path
+from os1.memory.store import Memory
+
+NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
+
+FACTS = [
+    ("fact", "Theo lives in Lisbon.", "Theo", "lives in", 0.7, 200),
+    ("fact", "Theo moved to Berlin and lives there now.", "Theo", "lives in", 0.8, 5),
+    ("relationship", "Anna is Theo's sister; she works night shifts as a nurse.", "Anna", "is", 0.8, 40),
+    ("preference", "Theo loves pancakes with too much maple syrup.", "Theo", "likes", 0.4, 30),
+    ("event", "Theo's mother Linda has her 60th birthday on 4 December.", "Linda", "birthday", 0.9, 3),
+    ("mood", "Theo felt lonely after a long week of writing other people's letters.", None, None, 0.5, 1),
+    ("fact", "Theo writes letters for other people at a small company.", "Theo", "works as", 0.7, 60),
+    ("preference", "Theo hates crowded parties but likes small dinners.", "Theo", "likes", 0.5, 20),
+]
+
+
+@pytest.fixture
+def store(home: Path) -> Iterator[SQLiteStore]:
+    store = SQLiteStore.open(home)
+    yield store
+    store.close()
+
+
+async def remember_all(recall: Recall) -> dict[str, Memory]:
+    kept = {}
+    for kind, text, subject, predicate, importance, days_ago in FACTS:
+        memory = Memory(
+            id=0, kind=kind, text=text, source_turn_ids=(len(kept) + 1,), created_at=NOW - timedelta(days=days_ago),
+            subject=subject, predicate=predicate, importance=importance,
+        )  # fmt: skip
+        kept[text] = await recall.remember(memory)
+    return kept
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("what does my sister do?", "Anna is Theo's sister; she works night shifts as a nurse."),
+        ("when is mom's birthday", "Theo's mother Linda has her 60th birthday on 4 December."),
+        ("my favourite food", "Theo loves pancakes with too much maple syrup."),
+        ("how was I feeling", "Theo felt lonely after a long week of writing other people's letters."),
+        ("what's my job", "Theo writes letters for other people at a small company."),
+    ],
+)
+async def test_the_right_memory_comes_first(store: SQLiteStore, embedder: MiniLM, query: str, expected: str) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    await remember_all(recall)
+    hits = await recall.search(query, limit=3)
+    assert hits[0].memory.text == expected
+    assert hits[0].memory.source_turn_ids  # provenance comes along
+
+
+async def test_a_closed_memory_stays_findable_but_ranks_after_the_current_one(
+    store: SQLiteStore, embedder: MiniLM
+) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    kept = await remember_all(recall)
+    lisbon = kept["Theo lives in Lisbon."]
+    await store.close_memory(lisbon.id, NOW - timedelta(days=5))
+    texts = [hit.memory.text for hit in await recall.search("where do I live?", limit=5)]
+    assert texts.index("Theo moved to Berlin and lives there now.") < texts.index("Theo lives in Lisbon.")
+    past = await store.memory(lisbon.id)
+    assert past is not None and not past.current and past.valid_to == NOW - timedelta(days=5)
+    assert [m.text for m in await store.current_with_key("Theo", "lives in")] == [
+        "Theo moved to Berlin and lives there now."
+    ]
+
+
+async def test_a_new_store_object_finds_what_an_earlier_one_stored(home: Path, embedder: MiniLM) -> None:
+    first = SQLiteStore.open(home)
+    await remember_all(Recall(first, embedder, clock=lambda: NOW))
+    first.close()
+    second = SQLiteStore.open(home)
+    hits = await Recall(second, embedder, clock=lambda: NOW).search("sister", limit=1)
+    assert hits[0].memory.text.startswith("Anna is Theo's sister")
+    assert set(hits[0].ranks) == {"meaning", "words", "recent"}
+    second.close()
+
+
+async def test_forget_leaves_no_trace_in_the_database_file(home: Path, embedder: MiniLM) -> None:
+    store = SQLiteStore.open(home)
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    await remember_all(recall)
+    secret = await recall.remember(
+        Memory(id=0, kind="fact", text="Theo's bank PIN is Zanzibarquux4417.", source_turn_ids=(9,), created_at=NOW)
+    )
+    assert (await recall.search("Zanzibarquux4417", limit=1))[0].memory.id == secret.id
+    assert await recall.forget(secret.id)
+    assert await store.memory(secret.id) is None
+    assert all(hit.memory.id != secret.id for hit in await recall.search("bank PIN Zanzibarquux4417"))
+    assert await store.search_memory_text("Zanzibarquux4417") == []
+    store.close()
+    folder = user_db_path(home).parent
+    for path in folder.iterdir():  # the database, its WAL and shared memory: nothing may still hold it
+        assert b"zanzibarquux4417" not in path.read_bytes().lower(), path.name
+
+
+async def test_queries_with_punctuation_are_just_words(store: SQLiteStore, embedder: MiniLM) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    await remember_all(recall)
+    for query in ('"unbalanced', "NOT OR AND", "sister*", "(((", "", "?!"):
+        await recall.search(query)  # never an FTS5 syntax error
+    assert await store.search_memory_text("NEAR(") == []
+
+
+async def test_function_words_do_not_decide(store: SQLiteStore, embedder: MiniLM) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    await remember_all(recall)
+    hits = await recall.search("what do I eat for breakfast", limit=2)
+    assert hits[0].memory.text == "Theo loves pancakes with too much maple syrup."
