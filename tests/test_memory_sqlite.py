@@ -5,7 +5,7 @@ import apsw
 import pytest
 
 from os1.errors import StoreCorrupt, StoreError
-from os1.memory.sqlite import SQLiteStore, user_db_path
+from os1.memory.sqlite import APPLICATION_ID, MIGRATIONS, SQLiteStore, user_db_path
 from os1.memory.store import Persona, Profile
 
 
@@ -103,4 +103,23 @@ def test_the_connection_settings_are_all_in_force(home: Path) -> None:
         for name in ("journal_mode", "synchronous", "foreign_keys", "secure_delete")
     }
     assert settings == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "secure_delete": 1}
+    store.close()
+
+
+async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path) -> None:
+    path = user_db_path(home)
+    path.parent.mkdir(parents=True)
+    db = apsw.Connection(str(path))
+    MIGRATIONS[0](db)  # what os1 0.1.0 wrote: transcript, profile, persona
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1")
+    db.execute("INSERT INTO sessions (started_at) VALUES ('2026-11-20T20:00:00+00:00')")
+    db.execute(
+        "INSERT INTO turns (session_id, speaker, text, at) VALUES (1, 'user', 'hi', '2026-11-20T20:00:01+00:00')"
+    )
+    db.close()
+
+    store = SQLiteStore(path)
+    assert [t.text for t in await store.turns()] == ["hi"]
+    assert await store.memories() == []
+    assert store._db.execute("PRAGMA user_version").get == len(MIGRATIONS)
     store.close()
