@@ -50,6 +50,19 @@ def _m1_transcript_profile_persona(db: apsw.Connection) -> None:
 def _m2_memories(db: apsw.Connection) -> None:
     db.execute(
         """
+        -- imported conversations have speakers with names: the transcript takes any non-empty speaker
+        CREATE TABLE turns_v2 (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            speaker TEXT NOT NULL CHECK (speaker <> ''),
+            text TEXT NOT NULL,
+            at TEXT NOT NULL,
+            interrupted INTEGER NOT NULL DEFAULT 0,
+            model_id TEXT
+        );
+        INSERT INTO turns_v2 SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns;
+        DROP TABLE turns;
+        ALTER TABLE turns_v2 RENAME TO turns;
         CREATE TABLE memories (
             id INTEGER PRIMARY KEY,
             kind TEXT NOT NULL,
@@ -312,6 +325,8 @@ def _translated(path: Path) -> Iterator[None]:
             f"{path} is damaged ({exc}); it was left untouched. Restore it from a backup, "
             "or run `os1 reset` to start over"
         ) from exc
+    except apsw.ConstraintError as exc:
+        raise StoreError(f"{path} refused a record ({exc}); nothing was written") from exc
     except apsw.BusyError as exc:
         raise StoreError(f"{path} is busy: is another os1 using it? ({exc})") from exc
     except (apsw.CantOpenError, apsw.ReadOnlyError, apsw.PermissionsError) as exc:

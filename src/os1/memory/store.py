@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-Speaker = Literal["user", "assistant", "event"]
+Speaker = str  # "user", "assistant", "event", or a person's name in an imported conversation
 MemoryKind = Literal["fact", "preference", "relationship", "event", "mood", "episode", "reflection"]
 MEMORY_KINDS: tuple[MemoryKind, ...] = ("fact", "preference", "relationship", "event", "mood", "episode", "reflection")
 

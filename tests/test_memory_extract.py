@@ -1,0 +1,100 @@
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from os1.memory.embed import MiniLM
+from os1.memory.extract import apply, extract
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Turn
+from os1.testing import ScriptedLLM
+
+MARCH = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)  # a Monday
+NOVEMBER = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # a Monday
+
+
+def item(turn: int, text: str, subject: str, relation: str, obj: str, when: str = "", importance: int = 4) -> dict:
+    return {"turn": turn, "kind": "fact", "text": text, "subject": subject, "relation": relation, "object": obj,
+            "when": when, "importance": importance}  # fmt: skip
+
+
+@pytest.fixture
+def recall(home: Path, embedder: MiniLM) -> Iterator[Recall]:
+    store = SQLiteStore.open(home)
+    yield Recall(store, embedder, clock=lambda: NOVEMBER)
+    store.close()
+
+
+async def said(recall: Recall, speaker: str, text: str, at: datetime) -> Turn:
+    session = await recall.store.start_session()
+    return await recall.store.add_turn(session, speaker, text, at=at)
+
+
+async def test_moving_closes_the_old_home_instead_of_deleting_it(recall: Recall) -> None:
+    lisbon_turn = await said(recall, "user", "I live in Lisbon, near the river.", MARCH)
+    first = await apply(recall, [lisbon_turn], [item(1, "Theo lives in Lisbon.", "Theo", "lives in", "Lisbon")], "m")
+    berlin_turn = await said(recall, "user", "I moved to Berlin last month!", NOVEMBER)
+    second = await apply(
+        recall, [berlin_turn], [item(1, "Theo lives in Berlin.", "Theo", "lives in", "Berlin", "last month")], "m"
+    )
+    moved_on = datetime(2026, 10, 23, 12, 0, tzinfo=UTC)  # "last month", said on 23 November
+    assert second.closed == first.stored
+    lisbon = await recall.store.memory(first.stored[0].id)
+    berlin = second.stored[0]
+    assert lisbon is not None and lisbon.valid_to == moved_on and lisbon.valid_from == MARCH
+    assert berlin.valid_from == moved_on and berlin.current
+    assert berlin.source_turn_ids == (berlin_turn.id,) and lisbon.source_turn_ids == (lisbon_turn.id,)
+    now = [hit.memory.text for hit in await recall.search("where do I live?", limit=2)]
+    assert now[0] == "Theo lives in Berlin."
+    assert "Theo lives in Lisbon." in now  # "where did I live before?" still has an answer
+    assert [m.text for m in await recall.store.memories()] == ["Theo lives in Berlin."]
+    assert len(await recall.store.memories(include_past=True)) == 2
+
+
+async def test_the_same_fact_twice_and_trivia_are_not_stored(recall: Recall) -> None:
+    turn = await said(recall, "user", "I like pancakes. Also it's Monday.", NOVEMBER)
+    items = [
+        item(1, "Theo likes pancakes.", "Theo", "likes", "pancakes"),
+        item(1, "Theo likes pancakes a lot.", "theo", "likes", "Pancakes."),
+        item(1, "It is Monday.", "Theo", "other", "monday", importance=1),
+        item(7, "A turn that does not exist.", "Theo", "other", "x"),
+    ]
+    result = await apply(recall, [turn], items, "m")
+    assert [m.text for m in result.stored] == ["Theo likes pancakes."]
+    assert result.skipped == 3
+
+
+async def test_likes_add_up_rather_than_replace_each_other(recall: Recall) -> None:
+    turn = await said(recall, "user", "I like pancakes and jazz.", NOVEMBER)
+    items = [
+        item(1, "Theo likes pancakes.", "Theo", "likes", "pancakes"),
+        item(1, "Theo likes jazz.", "Theo", "likes", "jazz"),
+    ]
+    result = await apply(recall, [turn], items, "m")
+    assert len(result.stored) == 2 and result.closed == []
+
+
+async def test_extraction_labels_each_turn_with_its_speaker_and_asks_for_the_schema(recall: Recall) -> None:
+    turns = [
+        await said(recall, "user", "My sister Anna just got a job at the hospital.", NOVEMBER),
+        await said(recall, "Anna", "Yes, and I start nights next Monday.", NOVEMBER + timedelta(minutes=1)),
+    ]
+    reply = {
+        "memories": [
+            item(2, "Anna starts night shifts at the hospital.", "Anna", "works at", "hospital", "next Monday")
+        ]
+    }
+    llm = ScriptedLLM(json.dumps(reply))
+    items = await extract(llm, turns, {"user": "Theo"})
+    prompt = llm.requests[0].messages[-1]["content"]
+    assert "[1] Theo (Monday 23 November 2026): My sister Anna" in prompt
+    assert "[2] Anna (Monday 23 November 2026): Yes, and I start nights" in prompt
+    assert llm.requests[0].schema is not None and "relation" in json.dumps(llm.requests[0].schema)
+    result = await apply(recall, turns, items, llm.model_id)
+    anna = result.stored[0]
+    assert anna.subject == "anna" and anna.source_turn_ids == (turns[1].id,)
+    assert anna.valid_from == datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # next Monday
+    assert anna.extracted_by == "scripted"
