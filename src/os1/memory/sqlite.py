@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -75,6 +75,9 @@ def _m2_memories(db: apsw.Connection) -> None:
             created_at TEXT NOT NULL
         );
         CREATE INDEX memories_by_key ON memories (subject, predicate) WHERE valid_to IS NULL;
+        -- turns waiting for extraction: queued in the same transaction that stores the turn, so a crash right
+        -- after a reply loses nothing; removed once their memories are stored
+        CREATE TABLE memory_queue (turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE);
         CREATE TABLE memory_vectors (
             memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE,
             model_id TEXT NOT NULL,
@@ -168,12 +171,14 @@ class SQLiteStore:
         at: datetime | None = None,
     ) -> Turn:
         at = at or _now()
-        with _translated(self.path):
+        with _translated(self.path), self._db:
             self._db.execute(
                 "INSERT INTO turns (session_id, speaker, text, at, interrupted, model_id) VALUES (?,?,?,?,?,?)",
                 (session_id, speaker, text, at.isoformat(), int(interrupted), model_id),
             )
             turn_id = self._db.last_insert_rowid()
+            if speaker not in ("assistant", "event"):  # what people said is what memory is made of
+                self._db.execute("INSERT INTO memory_queue (turn_id) VALUES (?)", (turn_id,))
         return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id)
 
     async def turns(self, *, after_id: int = 0) -> list[Turn]:
@@ -183,6 +188,20 @@ class SQLiteStore:
                 (after_id,),
             ).fetchall()
         return [_turn(row) for row in rows]
+
+    async def queued_turns(self, *, limit: int = 100) -> list[Turn]:
+        """Turns waiting for memory extraction, oldest first."""
+        with _translated(self.path):
+            rows = self._db.execute(
+                "SELECT t.id, t.session_id, t.speaker, t.text, t.at, t.interrupted, t.model_id FROM memory_queue q "
+                "JOIN turns t ON t.id = q.turn_id ORDER BY t.id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [_turn(row) for row in rows]
+
+    async def dequeue_turns(self, turn_ids: Sequence[int]) -> None:
+        with _translated(self.path), self._db:
+            self._db.executemany("DELETE FROM memory_queue WHERE turn_id = ?", [(i,) for i in turn_ids])
 
     async def add_memory(self, memory: Memory, embedding: tuple[str, Vector] | None = None) -> Memory:
         """Store a memory (its ``id`` is ignored) and, with ``embedding`` = (model id, vector), its vector."""
