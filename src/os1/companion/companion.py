@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from datetime import UTC, datetime
 
@@ -10,9 +12,13 @@ from os1.companion.abilities import note_for
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages
 from os1.errors import InputError
 from os1.llm import LLM, Message
-from os1.memory.store import Persona, Profile, Speaker, Store, Turn
+from os1.memory.observe import Observer
+from os1.memory.recall import Recall
+from os1.memory.store import Memory, Persona, Profile, Speaker, Store, Turn
 
 MAX_MESSAGE_CHARS = 8000
+RECALL_LIMIT = 4
+RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
@@ -29,8 +35,12 @@ class Companion:
         context_tokens: int = 8192,
         reply_tokens: int = 400,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        recall: Recall | None = None,
+        observer: Observer | None = None,
     ):
         self.llm = llm
+        self.recall = recall
+        self.observer = observer
         self.store = store
         self.persona = persona
         self.profile = profile
@@ -39,6 +49,8 @@ class Companion:
         self.clock = clock
         self._session: int | None = None
         self._turns: list[Turn] | None = None
+        self._noted: set[int] = set()  # memories already put in this conversation's history
+        self._background: asyncio.Task[int] | None = None
 
     @classmethod
     async def load(cls, llm: LLM, store: Store, **options: object) -> Companion | None:
@@ -54,8 +66,43 @@ class Companion:
         return self._turns
 
     def respond(self, text: str) -> AsyncIterator[str]:
-        """Stream the reply to what the user said. The user's words are saved before the model is asked."""
-        return self._turn("user", check_message(text), note=note_for(text, self.profile.name))
+        """Stream the reply to what the user said. The user's words are saved before the model is asked.
+
+        Memory work in the background stops while the reply is made (one model, few cores) and starts again
+        after it; what it had not finished stays queued."""
+        return self._respond(check_message(text))
+
+    async def settle(self) -> None:
+        """Finish the memory work queued so far (before leaving)."""
+        if self._background is not None:
+            await asyncio.gather(self._background, return_exceptions=True)
+        if self.observer is not None:
+            await self.observer.drain()
+
+    async def _respond(self, text: str) -> AsyncIterator[str]:
+        if self._background is not None:
+            self._background.cancel()
+        notes = [note for note in (await self._remembered(text), note_for(text, self.profile.name)) if note]
+        async for delta in self._turn("user", text, notes=notes):
+            yield delta
+        if self.observer is not None:
+            self._background = asyncio.create_task(self.observer.drain())
+            self._background.add_done_callback(_report_failure)
+
+    async def _remembered(self, text: str) -> str | None:
+        """A note of what memory holds about this message, if anything new for this conversation."""
+        if self.recall is None:
+            return None
+        hits = await self.recall.search(text, limit=RECALL_LIMIT)
+        fresh = [
+            hit.memory
+            for hit in hits
+            if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks) and hit.memory.id not in self._noted
+        ]
+        if not fresh:
+            return None
+        self._noted.update(memory.id for memory in fresh)
+        return "What you remember that may matter here:\n" + "\n".join(f"- {_dated(m)}" for m in fresh)
 
     async def welcome(self) -> AsyncIterator[str]:
         """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""
@@ -93,9 +140,9 @@ class Companion:
             f"you've said {said:,} thing{'' if said == 1 else 's'} to me so far."
         )
 
-    async def _turn(self, speaker: Speaker, text: str, *, note: str | None = None) -> AsyncIterator[str]:
+    async def _turn(self, speaker: Speaker, text: str, *, notes: Sequence[str] = ()) -> AsyncIterator[str]:
         turns = await self.transcript()
-        if note is not None:
+        for note in notes:  # appended to the history once, so they are computed once and then cached
             turns.append(await self._save("event", note))
         turns.append(await self._save(speaker, text))
         parts: list[str] = []
@@ -130,6 +177,19 @@ def check_message(text: str) -> str:
             "Split it into shorter messages: nothing was sent or saved"
         )
     return text.strip()
+
+
+def _dated(memory: Memory) -> str:
+    if memory.valid_to is not None:
+        return f"{memory.text} (until {memory.valid_to:%B %Y}; no longer true)"
+    if memory.valid_from is not None:
+        return f"{memory.text} (since {memory.valid_from:%B %Y})"
+    return memory.text
+
+
+def _report_failure(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logging.getLogger("os1.memory").warning("memory extraction stopped; the turns stay queued: %s", error)
 
 
 def _ago(gap: object) -> str:

@@ -34,6 +34,7 @@ class Hit:
     memory: Memory
     score: float
     ranks: dict[str, int]  # the memory's rank (1 = best) in each signal that found it
+    similarity: float  # cosine between the query and the memory (0 when meaning did not find it)
 
 
 class Recall:
@@ -63,7 +64,7 @@ class Recall:
 
     async def search(self, query: str, *, limit: int = 10) -> list[Hit]:
         (vector,) = await asyncio.to_thread(self.embedder.embed, [query])
-        by_meaning = await self._nearest(vector)
+        by_meaning, similarity = await self._nearest(vector)
         by_words = [memory_id for memory_id, _ in await self.store.search_memory_text(query, limit=CANDIDATES)]
         ranks: dict[int, dict[str, int]] = {}
         for signal, ids in (("meaning", by_meaning), ("words", by_words)):
@@ -76,20 +77,22 @@ class Recall:
         hits = []
         for memory in found:
             score = sum(WEIGHTS[signal] / (RRF_K + rank) for signal, rank in ranks[memory.id].items())
-            hits.append(Hit(memory, score * (1.0 if memory.current else PAST_WEIGHT), ranks[memory.id]))
+            weight = 1.0 if memory.current else PAST_WEIGHT
+            hits.append(Hit(memory, score * weight, ranks[memory.id], similarity.get(memory.id, 0.0)))
         hits.sort(key=lambda hit: (-hit.score, -hit.memory.id))
         return hits[:limit]
 
-    async def _nearest(self, vector: Vectors) -> list[int]:
+    async def _nearest(self, vector: Vectors) -> tuple[list[int], dict[int, float]]:
         if self._ids is None:
             self._ids, matrix = await self.store.memory_vectors(self.embedder.model_id)
             self._matrix = matrix if len(self._ids) else self._matrix
         if not self._ids:
-            return []
+            return [], {}
         similarity = self._matrix @ vector
         count = min(CANDIDATES, len(self._ids))
         best = np.argpartition(-similarity, count - 1)[:count]
-        return [self._ids[i] for i in best[np.argsort(-similarity[best])]]
+        ordered = [int(i) for i in best[np.argsort(-similarity[best])]]
+        return [self._ids[i] for i in ordered], {self._ids[i]: float(similarity[i]) for i in ordered}
 
     @staticmethod
     def _salience(memory: Memory, now: datetime) -> float:

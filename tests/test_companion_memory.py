@@ -1,0 +1,78 @@
+"""The companion with memory: it writes memories in the background and brings them back when they matter."""
+
+import asyncio
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from os1.companion.companion import Companion
+from os1.llm import Message
+from os1.memory.embed import MiniLM
+from os1.memory.observe import Observer
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Persona, Profile
+from os1.testing import ScriptedLLM
+
+NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+
+
+def chat_or_extract(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+    """Chat gets a short reply; extraction keeps 'I live in X' as a fact."""
+    if schema is None:
+        return "Mm, tell me more."
+    items = []
+    for line in messages[-1]["content"].splitlines():
+        if "I live in " in line:
+            city = line.split("I live in ", 1)[1].strip(". ")
+            number = int(line[1 : line.index("]")])
+            items.append({"turn": number, "kind": "fact", "text": f"Theo lives in {city}.", "subject": "Theo",
+                          "relation": "lives in", "object": city, "when": "", "importance": 4})  # fmt: skip
+    return json.dumps({"memories": items})
+
+
+@pytest.fixture
+def companion(home: Path, embedder: MiniLM, persona: Persona, profile: Profile) -> Iterator[Companion]:
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM(*[chat_or_extract] * 20)
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    yield Companion(llm, store, persona, profile, recall=recall, observer=Observer(llm, recall, {"user": "Theo"}))
+    store.close()
+
+
+async def say(companion: Companion, text: str) -> str:
+    return "".join([d async for d in companion.respond(text)])
+
+
+async def test_what_was_said_becomes_a_memory_after_the_reply(companion: Companion) -> None:
+    assert await say(companion, "I live in Porto.") == "Mm, tell me more."
+    await companion.settle()
+    memories = await companion.store.memories()  # type: ignore[attr-defined]
+    assert [m.text for m in memories] == ["Theo lives in Porto."]
+    assert await companion.store.queued_turns() == []  # type: ignore[attr-defined]
+
+
+async def test_a_later_message_brings_the_memory_into_the_conversation_once(companion: Companion) -> None:
+    await say(companion, "I live in Porto.")
+    await companion.settle()
+    await say(companion, "Where do I live again?")
+    prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
+    notes = [m["content"] for m in prompt if m["content"].startswith("[What you remember")]
+    assert len(notes) == 1 and "Theo lives in Porto. (since November 2026)" in notes[0]
+    await say(companion, "Do you remember where I live?")
+    prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
+    assert len([m for m in prompt if m["content"].startswith("[What you remember")]) == 1  # not repeated
+
+
+async def test_the_user_speaking_pauses_memory_work_and_nothing_is_lost(companion: Companion) -> None:
+    companion.llm.delay = 0.05  # type: ignore[attr-defined]
+    await say(companion, "I live in Porto.")
+    await asyncio.sleep(0.01)  # the background extraction has started...
+    reply = await say(companion, "hello again")  # ...and is cancelled by this turn
+    assert reply == "Mm, tell me more."
+    await companion.settle()
+    assert [m.text for m in await companion.store.memories()] == ["Theo lives in Porto."]  # type: ignore[attr-defined]
