@@ -18,15 +18,16 @@ pytestmark = pytest.mark.model
 
 def os1(home: Path, model: Path, *args: str, stdin: bytes = b"", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "OS1_HOME": str(home), "OS1_MODEL": str(model), "COLUMNS": "200", **env}
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "os1", *args],
-        input=stdin.decode("latin-1") if stdin else "",
+        input=stdin,  # bytes as they are, invalid UTF-8 included
         capture_output=True,
-        text=True,
-        encoding="latin-1",  # so invalid UTF-8 reaches os1 as the bytes it is
         env=environ_without_colour(environment),
         timeout=180,
         check=False,
+    )
+    return subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
     )
 
 
