@@ -20,9 +20,24 @@ def small_model_path(request: pytest.FixtureRequest) -> Path:
     return models.install(Settings(home=cache), "smollm2-135m")
 
 
+@pytest.fixture(scope="session")
+def model_cache(request: pytest.FixtureRequest) -> Settings:
+    """Settings whose home holds the models tests use, installed once per checkout through os1's installer."""
+    settings = Settings(home=Path(request.config.cache.mkdir("os1-models")))
+    for name in ASSETS:
+        models.install(settings, name)
+    return settings
+
+
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "os1-home"
+def home(tmp_path: Path, model_cache: Settings) -> Path:
+    """A fresh os1 home, with the memory model already installed (linked from the test cache)."""
+    home = tmp_path / "os1-home"
+    (home / "models").mkdir(parents=True)
+    for name in ASSETS:
+        installed = models.installed_path(model_cache, name)
+        (home / "models" / installed.name).symlink_to(installed)
+    return home
 
 
 @pytest.fixture
@@ -57,9 +72,6 @@ def set_up_home(home: Path, persona: Persona, profile: Profile) -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder(request: pytest.FixtureRequest) -> MiniLM:
-    """The real MiniLM int8 embedding model, installed once per checkout through os1's installer."""
-    settings = Settings(home=Path(request.config.cache.mkdir("os1-models")))
-    for name in ASSETS:
-        models.install(settings, name)
-    return MiniLM.from_settings(settings)
+def embedder(model_cache: Settings) -> MiniLM:
+    """The real MiniLM int8 embedding model."""
+    return MiniLM.from_settings(model_cache)

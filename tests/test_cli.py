@@ -183,3 +183,43 @@ def wait_for(buffer: bytearray, text: bytes, *, start: int = 0, timeout: float =
     while text not in buffer[start:]:
         assert time.monotonic() < deadline, f"never saw {text!r} in {bytes(buffer)!r}"
         time.sleep(0.02)
+
+
+def test_a_crash_right_after_the_reply_loses_nothing(set_up_home: Path, small_model_path: Path) -> None:
+    env = environ_without_colour(
+        {**os.environ, "OS1_HOME": str(set_up_home), "OS1_MODEL": str(small_model_path), "COLUMNS": "200"}
+    )
+    with subprocess.Popen(
+        [sys.executable, "-m", "os1", "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        stdout = proc.stdout
+        seen = bytearray()
+        reader = threading.Thread(target=lambda: [seen.extend(chunk) for chunk in iter(stdout.read1, b"")])
+        reader.start()
+        try:
+            wait_for(seen, b"(/help for commands)")
+            proc.stdin.write(b"My sister Anna moved to Lisbon last week.\n")
+            proc.stdin.flush()
+            mark = len(seen)
+            wait_for(seen, b"Samantha: ", start=mark)
+            wait_for(seen, b"\n", start=seen.index(b"Samantha: ", mark))  # the reply is complete
+            proc.kill()  # no goodbye, no settling: as if the power went
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+            reader.join()
+    store = SQLiteStore.open(set_up_home)
+    queued = asyncio.run(store.queued_turns())
+    store.close()
+    assert [t.text for t in queued] == ["My sister Anna moved to Lisbon last week."]  # kept for memory
+
+    again = os1(set_up_home, small_model_path, "chat", "--once", stdin=b"hello again")
+    assert again.returncode == 0, again.stderr
+    store = SQLiteStore.open(set_up_home)
+    assert asyncio.run(store.queued_turns()) == []  # the next run picked it up and finished it
+    store.close()

