@@ -10,6 +10,7 @@ from os1 import __version__
 from os1.cli.chat import chat
 from os1.cli.console import err
 from os1.cli.doctor import doctor
+from os1.cli.memory import memory
 from os1.cli.models import models
 from os1.cli.reset import reset
 from os1.errors import InputError, OS1Error
@@ -39,7 +40,7 @@ def cli(ctx: click.Context) -> None:
         ctx.invoke(chat)
 
 
-for command in (chat, doctor, models, reset):
+for command in (chat, doctor, memory, models, reset):
     cli.add_command(command)
 
 

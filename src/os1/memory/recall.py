@@ -54,6 +54,13 @@ class Recall:
             self._matrix = np.vstack([self._matrix, vector[None, :]])
         return stored
 
+    async def edit(self, memory_id: int, text: str) -> None:
+        """Replace a memory's words and its vector (the old words leave the file, as with forget)."""
+        (vector,) = await asyncio.to_thread(self.embedder.embed, [text])
+        await self.store.edit_memory(memory_id, text, (self.embedder.model_id, vector))
+        if self._ids is not None and memory_id in self._ids:
+            self._matrix[self._ids.index(memory_id)] = vector
+
     async def forget(self, memory_id: int) -> bool:
         deleted = await self.store.forget_memory(memory_id)
         if self._ids is not None and memory_id in self._ids:

@@ -257,6 +257,31 @@ class SQLiteStore:
             ).fetchall()
         return [_memory(row) for row in rows]
 
+    async def turns_by_id(self, turn_ids: Sequence[int]) -> list[Turn]:
+        """The turns with these ids, in the order they were said (provenance of a memory)."""
+        marks = ",".join("?" * len(turn_ids))
+        with _translated(self.path):
+            rows = self._db.execute(
+                f"SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns WHERE id IN ({marks}) "
+                "ORDER BY id",
+                tuple(turn_ids),
+            ).fetchall()
+        return [_turn(row) for row in rows]
+
+    async def edit_memory(self, memory_id: int, text: str, embedding: tuple[str, Vector] | None = None) -> None:
+        """Correct a memory's words (the user knows best); its vector is replaced with the new text's."""
+        with _translated(self.path), self._db:
+            self._db.execute("UPDATE memories SET text = ? WHERE id = ?", (text, memory_id))
+            if embedding is not None:
+                model_id, vector = embedding
+                self._db.execute(
+                    "INSERT OR REPLACE INTO memory_vectors (memory_id, model_id, vector) VALUES (?,?,?)",
+                    (memory_id, model_id, np.asarray(vector, dtype=np.float32).tobytes()),
+                )
+            self._db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+        with _translated(self.path):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def forget_memory(self, memory_id: int) -> bool:
         """Delete a memory everywhere: its row, its vector, its full-text entry, and the pages they were on."""
         with _translated(self.path):

@@ -1,0 +1,141 @@
+"""``os1 memory``: see, search, correct and forget what os1 remembers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+from rich.table import Table
+
+from os1.cli.console import out
+from os1.config import Settings
+from os1.errors import InputError
+from os1.memory.embed import MiniLM
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Memory
+
+T = TypeVar("T")
+
+
+@click.group()
+def memory() -> None:
+    """What os1 remembers about you: list, search, show, edit, forget."""
+
+
+def _with_recall(work: Callable[[Recall], Coroutine[Any, Any, T]]) -> T:
+    settings = Settings.load()
+    store = SQLiteStore.open(settings.home)
+    try:
+        return asyncio.run(work(Recall(store, MiniLM.from_settings(settings))))
+    finally:
+        store.close()
+
+
+@memory.command("list")
+@click.option("--all", "include_past", is_flag=True, help="Also what is no longer true.")
+@click.option("--json", "as_json", is_flag=True, help="JSON, one object per memory.")
+def list_memories(include_past: bool, as_json: bool) -> None:
+    """Everything os1 remembers (what is true now, unless --all)."""
+    memories = _with_recall(lambda recall: recall.store.memories(include_past=include_past))
+    if as_json:
+        click.echo(json.dumps([_record(m) for m in memories], ensure_ascii=False, indent=1))
+        return
+    if not memories:
+        out.print("Nothing yet. Memories are made from what you tell os1 in a conversation.")
+        return
+    table = Table("id", "kind", "memory", "true", box=None)
+    for m in memories:
+        table.add_row(str(m.id), m.kind, m.text, _validity(m))
+    out.print(table)
+
+
+@memory.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of hits.")
+def search(query: str, limit: int, as_json: bool) -> None:
+    """Memories that match QUERY, by meaning and by words, best first."""
+    hits = _with_recall(lambda recall: recall.search(query, limit=limit))
+    if as_json:
+        click.echo(json.dumps([{**_record(h.memory), "score": round(h.score, 6)} for h in hits], ensure_ascii=False))
+        return
+    table = Table("id", "memory", "true", "score", box=None)
+    for hit in hits:
+        table.add_row(str(hit.memory.id), hit.memory.text, _validity(hit.memory), f"{hit.score:.4f}")
+    out.print(table if hits else "Nothing matches.")
+
+
+@memory.command()
+@click.argument("memory_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def show(memory_id: int, as_json: bool) -> None:
+    """One memory, with the turns it came from."""
+
+    async def fetch(recall: Recall) -> tuple[Memory, list[Any]]:
+        found = await recall.store.memory(memory_id)
+        if found is None:
+            raise InputError(f"there is no memory {memory_id}: `os1 memory list --all` shows their ids")
+        return found, await recall.store.turns_by_id(found.source_turn_ids)
+
+    found, turns = _with_recall(fetch)
+    if as_json:
+        sources = [{"id": t.id, "speaker": t.speaker, "text": t.text, "at": t.at.isoformat()} for t in turns]
+        click.echo(json.dumps({**_record(found), "sources": sources}, ensure_ascii=False, indent=1))
+        return
+    out.print(f"[bold]{found.text}[/]  ({found.kind}, {_validity(found)}, importance {found.importance:.1f})")
+    out.print("From what was said:")
+    for turn in turns:
+        out.print(f"  [dim]{turn.at.astimezone():%d %b %Y %H:%M}[/] {turn.speaker}: {turn.text}", markup=True)
+
+
+@memory.command()
+@click.argument("memory_id", type=int)
+@click.argument("text")
+def edit(memory_id: int, text: str) -> None:
+    """Correct the words of a memory."""
+    if not text.strip():
+        raise InputError("the new text is empty: to remove a memory, use `os1 memory forget`")
+
+    async def change(recall: Recall) -> None:
+        if await recall.store.memory(memory_id) is None:
+            raise InputError(f"there is no memory {memory_id}: `os1 memory list --all` shows their ids")
+        await recall.edit(memory_id, text.strip())
+
+    _with_recall(change)
+    out.print(f"Memory {memory_id} now reads: {text.strip()}", markup=False)
+
+
+@memory.command()
+@click.argument("memory_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask.")
+def forget(memory_id: int, yes: bool) -> None:
+    """Delete a memory for good: its words, its vector and its index entries."""
+    found = _with_recall(lambda recall: recall.store.memory(memory_id))
+    if found is None:
+        raise InputError(f"there is no memory {memory_id}: `os1 memory list --all` shows their ids")
+    if not yes and not click.confirm(f"Forget “{found.text}” for good?", default=False):
+        out.print("Kept.")
+        return
+    _with_recall(lambda recall: recall.forget(memory_id))
+    out.print("Forgotten.")
+
+
+def _record(m: Memory) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "text": m.text,
+        "valid_from": m.valid_from.isoformat() if m.valid_from else None,
+        "valid_to": m.valid_to.isoformat() if m.valid_to else None,
+        "importance": m.importance,
+        "source_turn_ids": list(m.source_turn_ids),
+    }
+
+
+def _validity(m: Memory) -> str:
+    start = f"{m.valid_from:%d %b %Y}" if m.valid_from else "?"
+    return f"{start} to {m.valid_to:%d %b %Y}" if m.valid_to else f"since {start}"

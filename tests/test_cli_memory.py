@@ -1,0 +1,72 @@
+"""``os1 memory`` as a user runs it, on a home whose memories were made by the real pipeline's store and recall."""
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from os1.memory.embed import MiniLM
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore, user_db_path
+from os1.memory.store import Memory
+from tests.test_cli import os1
+
+pytestmark = pytest.mark.model
+NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def remembered(set_up_home: Path, embedder: MiniLM) -> Path:
+    async def fill() -> None:
+        store = SQLiteStore.open(set_up_home)
+        recall = Recall(store, embedder)
+        session = await store.start_session()
+        turn = await store.add_turn(session, "user", "My sister is called Ana and she's a nurse.", at=NOW)
+        for text in ("Theo's sister is called Ana.", "Ana works as a nurse.", "Theo lives in Berlin."):
+            await recall.remember(Memory(id=0, kind="fact", text=text, source_turn_ids=(turn.id,),
+                                         created_at=NOW, valid_from=NOW))  # fmt: skip
+        store.close()
+
+    asyncio.run(fill())
+    return set_up_home
+
+
+def test_list_and_search_as_json(remembered: Path, small_model_path: Path) -> None:
+    listed = json.loads(os1(remembered, small_model_path, "memory", "list", "--json").stdout)
+    assert [m["text"] for m in listed] == [
+        "Theo's sister is called Ana.",
+        "Ana works as a nurse.",
+        "Theo lives in Berlin.",
+    ]
+    result = os1(remembered, small_model_path, "memory", "search", "what is my sister's job?", "--json", "--limit", "2")
+    hits = json.loads(result.stdout)
+    assert len(hits) == 2 and hits[0]["text"] in {"Ana works as a nurse.", "Theo's sister is called Ana."}
+    assert {"text", "valid_from", "valid_to", "score", "source_turn_ids"} <= set(hits[0])
+    assert hits[0]["score"] >= hits[1]["score"]
+
+
+def test_show_opens_the_turns_a_memory_came_from(remembered: Path, small_model_path: Path) -> None:
+    shown = json.loads(os1(remembered, small_model_path, "memory", "show", "2", "--json").stdout)
+    assert shown["text"] == "Ana works as a nurse."
+    assert shown["sources"][0]["text"] == "My sister is called Ana and she's a nurse."
+    missing = os1(remembered, small_model_path, "memory", "show", "99")
+    assert missing.returncode == 2 and "there is no memory 99" in missing.stderr
+
+
+def test_actually_its_anna_edit_then_forget(remembered: Path, small_model_path: Path) -> None:
+    edited = os1(remembered, small_model_path, "memory", "edit", "1", "Theo's sister is called Anna.")
+    assert edited.returncode == 0
+    hits = json.loads(os1(remembered, small_model_path, "memory", "search", "Anna", "--json").stdout)
+    assert hits[0]["text"] == "Theo's sister is called Anna."
+
+    kept = os1(remembered, small_model_path, "memory", "forget", "1", stdin=b"n\n")
+    assert "Kept." in kept.stdout
+    gone = os1(remembered, small_model_path, "memory", "forget", "1", "--yes")
+    assert gone.returncode == 0 and "Forgotten." in gone.stdout
+    listed = json.loads(os1(remembered, small_model_path, "memory", "list", "--all", "--json").stdout)
+    assert [m["id"] for m in listed] == [2, 3]
+    for path in user_db_path(remembered).parent.iterdir():  # neither the old nor the corrected memory is left
+        data = path.read_bytes()
+        assert b"sister is called Ana." not in data and b"sister is called Anna." not in data, path.name
