@@ -9,6 +9,7 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 
 from os1.companion.abilities import note_for
+from os1.companion.control import handle
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages
 from os1.errors import InputError
 from os1.llm import LLM, Message
@@ -49,7 +50,7 @@ class Companion:
         self.clock = clock
         self._session: int | None = None
         self._turns: list[Turn] | None = None
-        self._noted: set[int] = set()  # memories already put in this conversation's history
+        self._noted: list[Memory] = []  # memories already put in this conversation's history, newest last
         self._background: asyncio.Task[int] | None = None
 
     @classmethod
@@ -82,26 +83,33 @@ class Companion:
     async def _respond(self, text: str) -> AsyncIterator[str]:
         if self._background is not None:
             self._background.cancel()
-        notes = [note for note in (await self._remembered(text), note_for(text, self.profile.name)) if note]
+        notes = [note for note in (await self._memory_note(text), note_for(text, self.profile.name)) if note]
         async for delta in self._turn("user", text, notes=notes):
             yield delta
         if self.observer is not None:
             self._background = asyncio.create_task(self.observer.drain())
             self._background.add_done_callback(_report_failure)
 
-    async def _remembered(self, text: str) -> str | None:
-        """A note of what memory holds about this message, if anything new for this conversation."""
+    async def _memory_note(self, text: str) -> str | None:
+        """What memory has to say about this message: the outcome of a request about memory itself ("forget
+        that..."), or what it holds that is new to this conversation."""
         if self.recall is None:
             return None
+        newest = (await self.recall.store.memories())[-5:]
+        recent = [*self._noted, *(m for m in newest if m.id not in {n.id for n in self._noted})]
+        if (done := await handle(text, self.recall, self.profile.name, recent)) is not None:
+            self._noted = [m for m in [await self.recall.store.memory(n.id) for n in self._noted] if m]
+            return done
         hits = await self.recall.search(text, limit=RECALL_LIMIT)
+        noted = {memory.id for memory in self._noted}
         fresh = [
             hit.memory
             for hit in hits
-            if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks) and hit.memory.id not in self._noted
+            if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks) and hit.memory.id not in noted
         ]
         if not fresh:
             return None
-        self._noted.update(memory.id for memory in fresh)
+        self._noted.extend(fresh)
         return "What you remember that may matter here:\n" + "\n".join(f"- {_dated(m)}" for m in fresh)
 
     async def welcome(self) -> AsyncIterator[str]:
