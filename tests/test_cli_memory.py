@@ -70,3 +70,42 @@ def test_actually_its_anna_edit_then_forget(remembered: Path, small_model_path: 
     for path in user_db_path(remembered).parent.iterdir():  # neither the old nor the corrected memory is left
         data = path.read_bytes()
         assert b"sister is called Ana." not in data and b"sister is called Anna." not in data, path.name
+
+
+def test_search_answers_a_file_of_queries_one_json_line_each(remembered: Path, small_model_path: Path) -> None:
+    queries = remembered / "queries.txt"
+    queries.write_text("where do I live?\n\nmy sister's job\n")
+    result = os1(remembered, small_model_path, "memory", "search", "--queries", str(queries), "--limit", "1")
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and len(lines) == 2
+    assert json.loads(lines[0])[0]["text"] == "Theo lives in Berlin."
+
+
+def test_import_builds_memory_through_the_pipeline(set_up_home: Path, small_model_path: Path) -> None:
+    history = set_up_home / "history.json"
+    turns = [
+        {"id": f"t{i}", "speaker": "user", "text": f"Fact {i}: I have {i} plants on my balcony."} for i in range(5)
+    ]
+    history.write_text(json.dumps({"sessions": [{"id": "s1", "started_at": "2026-01-05T20:00:00", "turns": turns}]}))
+    result = os1(set_up_home, small_model_path, "memory", "import", str(history), "--batch", "2")
+    assert result.returncode == 0, result.stderr
+    assert "1 conversations, 5 turns" in result.stdout and "turns per minute" in result.stdout
+    store = SQLiteStore.open(set_up_home)
+    stored = asyncio.run(store.turns())
+    assert [t.external_id for t in stored] == ["t0", "t1", "t2", "t3", "t4"]
+    assert asyncio.run(store.queued_turns()) == []  # every turn went through extraction
+    store.close()
+
+
+async def test_provenance_is_given_in_the_imported_file_s_turn_ids(set_up_home: Path, embedder: MiniLM) -> None:
+    from os1.cli.memory import _hits_json
+
+    store = SQLiteStore.open(set_up_home)
+    recall = Recall(store, embedder)
+    turn = await store.add_turn(await store.start_session(), "user", "I adopted a dog.", external_id="conv7:t42")
+    await recall.remember(
+        Memory(id=0, kind="fact", text="Theo adopted a dog.", source_turn_ids=(turn.id,), created_at=NOW)
+    )
+    hits = await _hits_json(recall, "pets", 1)
+    assert hits[0]["source_turn_ids"] == ["conv7:t42"]
+    store.close()

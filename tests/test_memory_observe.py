@@ -84,3 +84,21 @@ async def test_a_batch_applied_twice_stores_nothing_twice(recall: Recall) -> Non
     await recall.store.add_turn(session, "user", "I work at the library.", at=NOW)  # said again: same fact
     await observer.drain()
     assert [m.source_turn_ids for m in await recall.store.memories()] == [(turn.id,)]
+
+
+async def test_an_unreadable_answer_is_retried_turn_by_turn_and_never_blocks_the_queue(recall: Recall) -> None:
+    session = await recall.store.start_session()
+    for text in ("I run on Sundays.", "I cannot stand olives.", "My brother is called Leo."):
+        await recall.store.add_turn(session, "user", text, at=NOW)
+
+    def garbled_when_olives(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        return '{"memories": [' if "olives" in messages[-1]["content"] else remember_each_turn(messages, schema)
+
+    observer = Observer(ScriptedLLM(*[garbled_when_olives] * 4), recall, {"user": "Theo"}, batch=3)
+    assert await observer.drain() == 2
+    assert observer.unreadable == 1
+    assert await recall.store.queued_turns() == []
+    assert [m.text for m in await recall.store.memories()] == [
+        "Theo said: I run on Sundays.",
+        "Theo said: My brother is called Leo.",
+    ]

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from os1.cli.console import out
+from os1.cli.console import ensure_model, err, out
 from os1.config import Settings
 from os1.errors import InputError
+from os1.llm import open_llm
+from os1.memory import conversations
 from os1.memory.embed import MiniLM
+from os1.memory.observe import Observer
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Memory
@@ -54,15 +61,32 @@ def list_memories(include_past: bool, as_json: bool) -> None:
 
 
 @memory.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of hits.")
-def search(query: str, limit: int, as_json: bool) -> None:
+@click.option(
+    "--queries",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file with one query per line: prints one JSON list of hits per line, in order.",
+)
+def search(query: str | None, limit: int, as_json: bool, queries: Path | None) -> None:
     """Memories that match QUERY, by meaning and by words, best first."""
-    hits = _with_recall(lambda recall: recall.search(query, limit=limit))
-    if as_json:
-        click.echo(json.dumps([{**_record(h.memory), "score": round(h.score, 6)} for h in hits], ensure_ascii=False))
+    if (query is None) == (queries is None):
+        raise InputError("give a QUERY or --queries FILE (one of the two)")
+    if queries is not None:
+        lines = [line.strip() for line in queries.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+        async def answer_all(recall: Recall) -> list[str]:
+            return [json.dumps(await _hits_json(recall, line, limit), ensure_ascii=False) for line in lines]
+
+        for row in _with_recall(answer_all):
+            click.echo(row)
         return
+    assert query is not None
+    if as_json:
+        click.echo(json.dumps(_with_recall(lambda recall: _hits_json(recall, query, limit)), ensure_ascii=False))
+        return
+    hits = _with_recall(lambda recall: recall.search(query, limit=limit))
     table = Table("id", "memory", "true", "score", box=None)
     for hit in hits:
         table.add_row(str(hit.memory.id), hit.memory.text, _validity(hit.memory), f"{hit.score:.4f}")
@@ -122,6 +146,62 @@ def forget(memory_id: int, yes: bool) -> None:
         return
     _with_recall(lambda recall: recall.forget(memory_id))
     out.print("Forgotten.")
+
+
+async def _hits_json(recall: Recall, query: str, limit: int) -> list[dict[str, Any]]:
+    hits = await recall.search(query, limit=limit)
+    sources = {i for hit in hits for i in hit.memory.source_turn_ids}
+    names = {t.id: t.external_id or t.id for t in await recall.store.turns_by_id(sorted(sources))}
+    return [
+        {**_record(hit.memory), "source_turn_ids": [names.get(i, i) for i in hit.memory.source_turn_ids],
+         "score": round(hit.score, 6)}
+        for hit in hits
+    ]  # fmt: skip
+
+
+@memory.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch", default=8, show_default=True, type=click.IntRange(1, 32), help="Turns per model call.")
+@click.option("--model", help="A faster model for the extraction (a packaged model's name or a .gguf path).")
+def import_(file: Path, batch: int, model: str | None) -> None:
+    """Build memory from old conversations: os1's format or a ChatGPT export (docs/import-format.md)."""
+    sessions = conversations.read(file)
+    settings = Settings.load()
+    if model:
+        settings = replace(settings, model=model)
+    ensure_model(settings)
+    count = sum(len(s.turns) for s in sessions)
+    out.print(f"{file.name}: {len(sessions):,} conversations, {count:,} turns.")
+    store = SQLiteStore.open(settings.home)
+    try:
+        stored, seconds, queued = asyncio.run(_import(store, settings, sessions, batch))
+    finally:
+        store.close()
+    rate = queued / seconds * 60 if seconds else 0.0
+    out.print(f"Remembered {stored:,} things from {queued:,} turns in {seconds:,.0f} s ({rate:,.0f} turns per minute).")
+
+
+async def _import(
+    store: SQLiteStore, settings: Settings, sessions: list[conversations.Session], batch: int
+) -> tuple[int, float, int]:
+    profile, persona = await store.profile(), await store.persona()
+    names = {"user": profile.name if profile else "User", "assistant": persona.name if persona else "Assistant"}
+    for session in sessions:
+        session_id = await store.start_session(session.started_at)
+        for turn in session.turns:
+            await store.add_turn(session_id, turn.speaker, turn.text, at=turn.at, external_id=turn.id)
+    queued = len(await store.queued_turns(limit=1_000_000))
+    llm = open_llm(settings)
+    observer = Observer(llm, Recall(store, MiniLM.from_settings(settings)), names, batch=batch)
+    started = time.perf_counter()
+    columns = (TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err) as bar:
+            task = bar.add_task("turns", total=queued)
+            stored = await observer.drain(lambda done: bar.advance(task, done))
+    finally:
+        await llm.aclose()
+    return stored, time.perf_counter() - started, queued
 
 
 def _record(m: Memory) -> dict[str, Any]:

@@ -81,7 +81,7 @@ async def extract(llm: LLM, turns: Sequence[Turn], names: dict[str, str]) -> lis
         llm,
         [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": "\n".join(lines)}],
         SCHEMA,
-        max_tokens=700,
+        max_tokens=160 + 140 * len(lines),  # room for a few memories per turn
         temperature=0.1,
     )
     items = reply.get("memories", []) if isinstance(reply, dict) else []

@@ -8,11 +8,14 @@ because the same fact is never stored twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from os1.errors import LLMBadResponse
 from os1.llm import LLM
 from os1.memory.extract import apply, extract
 from os1.memory.recall import Recall
+from os1.memory.store import Turn
 
 
 @dataclass
@@ -22,11 +25,27 @@ class Observer:
     names: dict[str, str]  # speaker -> name shown to the extractor, e.g. {"user": "Theo"}
     batch: int = 4
 
-    async def drain(self) -> int:
-        """Extract memories from every queued turn; returns how many memories were stored."""
+    unreadable: int = 0  # turns skipped because the model's answer about them could not be read
+
+    async def drain(self, progress: Callable[[int], None] | None = None) -> int:
+        """Extract memories from every queued turn; returns how many memories were stored. ``progress`` is told
+        how many turns each batch finished. A model that is down stops the drain (the turns stay queued); an
+        answer that cannot be read is retried turn by turn, and a turn that still fails is skipped, so one bad
+        answer never blocks the queue."""
         stored = 0
         while turns := await self.recall.store.queued_turns(limit=self.batch):
-            items = await extract(self.llm, turns, self.names)
-            stored += len((await apply(self.recall, turns, items, self.llm.model_id)).stored)
+            for group in await self._readable(turns):
+                stored += len((await apply(self.recall, group[0], group[1], self.llm.model_id)).stored)
             await self.recall.store.dequeue_turns([turn.id for turn in turns])
+            if progress is not None:
+                progress(len(turns))
         return stored
+
+    async def _readable(self, turns: Sequence[Turn]) -> list[tuple[Sequence[Turn], list[dict[str, object]]]]:
+        try:
+            return [(turns, await extract(self.llm, turns, self.names))]
+        except LLMBadResponse:
+            if len(turns) == 1:
+                self.unreadable += 1
+                return []
+        return [group for turn in turns for group in await self._readable([turn])]

@@ -58,9 +58,11 @@ def _m2_memories(db: apsw.Connection) -> None:
             text TEXT NOT NULL,
             at TEXT NOT NULL,
             interrupted INTEGER NOT NULL DEFAULT 0,
-            model_id TEXT
+            model_id TEXT,
+            external_id TEXT  -- the turn's id in an imported file, so provenance speaks the file's language
         );
-        INSERT INTO turns_v2 SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns;
+        INSERT INTO turns_v2 (id, session_id, speaker, text, at, interrupted, model_id)
+            SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns;
         DROP TABLE turns;
         ALTER TABLE turns_v2 RENAME TO turns;
         CREATE TABLE memories (
@@ -155,9 +157,9 @@ class SQLiteStore:
     async def save_persona(self, persona: Persona) -> None:
         self._put("persona", {**asdict(persona), "created_at": persona.created_at.isoformat()})
 
-    async def start_session(self) -> int:
+    async def start_session(self, started_at: datetime | None = None) -> int:
         with _translated(self.path):
-            self._db.execute("INSERT INTO sessions (started_at) VALUES (?)", (_now().isoformat(),))
+            self._db.execute("INSERT INTO sessions (started_at) VALUES (?)", ((started_at or _now()).isoformat(),))
             return self._db.last_insert_rowid()
 
     async def add_turn(
@@ -169,22 +171,25 @@ class SQLiteStore:
         interrupted: bool = False,
         model_id: str | None = None,
         at: datetime | None = None,
+        external_id: str | None = None,
     ) -> Turn:
         at = at or _now()
         with _translated(self.path), self._db:
             self._db.execute(
-                "INSERT INTO turns (session_id, speaker, text, at, interrupted, model_id) VALUES (?,?,?,?,?,?)",
-                (session_id, speaker, text, at.isoformat(), int(interrupted), model_id),
+                "INSERT INTO turns (session_id, speaker, text, at, interrupted, model_id, external_id) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (session_id, speaker, text, at.isoformat(), int(interrupted), model_id, external_id),
             )
             turn_id = self._db.last_insert_rowid()
             if speaker not in ("assistant", "event"):  # what people said is what memory is made of
                 self._db.execute("INSERT INTO memory_queue (turn_id) VALUES (?)", (turn_id,))
-        return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id)
+        return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id, external_id)
 
     async def turns(self, *, after_id: int = 0) -> list[Turn]:
         with _translated(self.path):
             rows = self._db.execute(
-                "SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns WHERE id > ? ORDER BY id",
+                "SELECT id, session_id, speaker, text, at, interrupted, model_id, external_id FROM turns "
+                "WHERE id > ? ORDER BY id",
                 (after_id,),
             ).fetchall()
         return [_turn(row) for row in rows]
@@ -193,7 +198,8 @@ class SQLiteStore:
         """Turns waiting for memory extraction, oldest first."""
         with _translated(self.path):
             rows = self._db.execute(
-                "SELECT t.id, t.session_id, t.speaker, t.text, t.at, t.interrupted, t.model_id FROM memory_queue q "
+                "SELECT t.id, t.session_id, t.speaker, t.text, t.at, t.interrupted, t.model_id, t.external_id "
+                "FROM memory_queue q "
                 "JOIN turns t ON t.id = q.turn_id ORDER BY t.id LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -262,7 +268,8 @@ class SQLiteStore:
         marks = ",".join("?" * len(turn_ids))
         with _translated(self.path):
             rows = self._db.execute(
-                f"SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns WHERE id IN ({marks}) "
+                f"SELECT id, session_id, speaker, text, at, interrupted, model_id, external_id FROM turns "
+                f"WHERE id IN ({marks}) "
                 "ORDER BY id",
                 tuple(turn_ids),
             ).fetchall()
@@ -378,8 +385,8 @@ def _translated(path: Path) -> Iterator[None]:
 
 
 def _turn(row: Any) -> Turn:
-    turn_id, session_id, speaker, text, at, interrupted, model_id = row
-    return Turn(turn_id, session_id, speaker, text, _time(at), bool(interrupted), model_id)
+    turn_id, session_id, speaker, text, at, interrupted, model_id, external_id = row
+    return Turn(turn_id, session_id, speaker, text, _time(at), bool(interrupted), model_id, external_id)
 
 
 def _memory(row: Any) -> Memory:

@@ -23,6 +23,7 @@ class Turn:
     at: datetime
     interrupted: bool = False
     model_id: str | None = None
+    external_id: str | None = None  # its id in an imported file
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Store(Protocol):
     async def save_profile(self, profile: Profile) -> None: ...
     async def persona(self) -> Persona | None: ...
     async def save_persona(self, persona: Persona) -> None: ...
-    async def start_session(self) -> int: ...
+    async def start_session(self, started_at: datetime | None = None) -> int: ...
     async def add_turn(
         self,
         session_id: int,
@@ -88,6 +89,7 @@ class Store(Protocol):
         interrupted: bool = False,
         model_id: str | None = None,
         at: datetime | None = None,
+        external_id: str | None = None,
     ) -> Turn: ...
     async def turns(self, *, after_id: int = 0) -> list[Turn]:
         """Turns in the order they were said, those with ids above ``after_id``."""
