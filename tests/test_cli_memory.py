@@ -109,3 +109,34 @@ async def test_provenance_is_given_in_the_imported_file_s_turn_ids(set_up_home: 
     hits = await _hits_json(recall, "pets", 1)
     assert hits[0]["source_turn_ids"] == ["conv7:t42"]
     store.close()
+
+
+def test_export_then_import_into_a_fresh_home_gives_the_same_file(
+    remembered: Path, small_model_path: Path, tmp_path: Path
+) -> None:
+    first = remembered / "export.json"
+    assert os1(remembered, small_model_path, "memory", "export", str(first)).returncode == 0
+    asyncio.run(_close_a_memory(remembered))  # an export holds the past too
+    assert os1(remembered, small_model_path, "memory", "export", str(first)).returncode == 0
+
+    fresh = tmp_path / "fresh-home"
+    (fresh / "models").mkdir(parents=True)
+    for link in (remembered / "models").iterdir():
+        (fresh / "models" / link.name).symlink_to(link.resolve())
+    restored = os1(fresh, small_model_path, "memory", "import", str(first))
+    assert restored.returncode == 0 and "Restored 1 turns and 3 memories" in restored.stdout
+    second = json.loads(os1(fresh, small_model_path, "memory", "export").stdout)
+    original = json.loads(first.read_text())
+    for data in (original, second):
+        data.pop("exported_at")
+    assert second == original
+    assert original["memories"][2]["valid_to"] is not None
+    store = SQLiteStore.open(fresh)
+    assert asyncio.run(store.queued_turns()) == []  # restored, not re-extracted
+    store.close()
+
+
+async def _close_a_memory(home: Path) -> None:
+    store = SQLiteStore.open(home)
+    await store.close_memory(3, NOW)
+    store.close()

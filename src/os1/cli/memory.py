@@ -18,7 +18,7 @@ from os1.cli.console import ensure_model, err, out
 from os1.config import Settings
 from os1.errors import InputError
 from os1.llm import open_llm
-from os1.memory import conversations
+from os1.memory import archive, conversations
 from os1.memory.embed import MiniLM
 from os1.memory.observe import Observer
 from os1.memory.recall import Recall
@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 @click.group()
 def memory() -> None:
-    """What os1 remembers about you: list, search, show, edit, forget."""
+    """What os1 remembers about you: list, search, show, edit, forget, import, export."""
 
 
 def _with_recall(work: Callable[[Recall], Coroutine[Any, Any, T]]) -> T:
@@ -164,8 +164,18 @@ async def _hits_json(recall: Recall, query: str, limit: int) -> list[dict[str, A
 @click.option("--batch", default=8, show_default=True, type=click.IntRange(1, 32), help="Turns per model call.")
 @click.option("--model", help="A faster model for the extraction (a packaged model's name or a .gguf path).")
 def import_(file: Path, batch: int, model: str | None) -> None:
-    """Build memory from old conversations: os1's format or a ChatGPT export (docs/import-format.md)."""
-    sessions = conversations.read(file)
+    """Build memory from old conversations: os1's format or a ChatGPT export (docs/import-format.md).
+    A file made by `os1 memory export` is brought back exactly, without extraction."""
+    data = conversations.load(file)
+    if archive.is_export(data):
+
+        async def bring_back(recall: Recall) -> tuple[int, int]:
+            return await archive.restore(recall, data)
+
+        turns, memories = _with_recall(bring_back)
+        out.print(f"Restored {turns:,} turns and {memories:,} memories from {file.name}.")
+        return
+    sessions = conversations.parse(data, file)
     settings = Settings.load()
     if model:
         settings = replace(settings, model=model)
@@ -202,6 +212,19 @@ async def _import(
     finally:
         await llm.aclose()
     return stored, time.perf_counter() - started, queued
+
+
+@memory.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_(file: Path | None) -> None:
+    """Everything os1 remembers and every conversation, as JSON (to FILE, or printed)."""
+    data = _with_recall(lambda recall: archive.export(recall.store))
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    if file is None:
+        click.echo(text)
+        return
+    file.write_text(text + "\n", encoding="utf-8")
+    out.print(f"Wrote {len(data['memories']):,} memories and {len(data['sessions']):,} conversations to {file}.")
 
 
 def _record(m: Memory) -> dict[str, Any]:

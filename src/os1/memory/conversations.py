@@ -31,8 +31,12 @@ class Session:
 
 
 def read(path: Path) -> list[Session]:
+    return parse(load(path), path)
+
+
+def load(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"no file at {path}") from None
     except UnicodeDecodeError as exc:
@@ -41,6 +45,9 @@ def read(path: Path) -> list[Session]:
         raise InputError(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing was imported"
         ) from exc
+
+
+def parse(data: Any, path: Path | None) -> list[Session]:
     if isinstance(data, dict) and isinstance(data.get("sessions"), list):
         return [_os1_session(s, i) for i, s in enumerate(data["sessions"], 1)]
     if isinstance(data, list) and all(isinstance(c, dict) and "mapping" in c for c in data):

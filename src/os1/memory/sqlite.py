@@ -172,7 +172,9 @@ class SQLiteStore:
         model_id: str | None = None,
         at: datetime | None = None,
         external_id: str | None = None,
+        queue: bool = True,
     ) -> Turn:
+        """Store a turn; what people say is also queued for memory extraction unless ``queue`` is False."""
         at = at or _now()
         with _translated(self.path), self._db:
             self._db.execute(
@@ -181,7 +183,7 @@ class SQLiteStore:
                 (session_id, speaker, text, at.isoformat(), int(interrupted), model_id, external_id),
             )
             turn_id = self._db.last_insert_rowid()
-            if speaker not in ("assistant", "event"):  # what people said is what memory is made of
+            if queue and speaker not in ("assistant", "event"):  # what people said is what memory is made of
                 self._db.execute("INSERT INTO memory_queue (turn_id) VALUES (?)", (turn_id,))
         return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id, external_id)
 

@@ -90,6 +90,7 @@ class Store(Protocol):
         model_id: str | None = None,
         at: datetime | None = None,
         external_id: str | None = None,
+        queue: bool = True,
     ) -> Turn: ...
     async def turns(self, *, after_id: int = 0) -> list[Turn]:
         """Turns in the order they were said, those with ids above ``after_id``."""
