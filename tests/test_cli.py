@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -140,10 +142,10 @@ def test_first_run_interview_naming_and_coming_back(home: Path, small_model_path
     assert f"I'm {name}." in again.stdout and "hello there" in again.stdout  # the recent lines are shown
 
 
-def test_ctrl_c_stops_the_reply_not_the_program(set_up_home: Path, small_model_path: Path) -> None:
-    env = environ_without_colour(
-        {**os.environ, "OS1_HOME": str(set_up_home), "OS1_MODEL": str(small_model_path), "COLUMNS": "200"}
-    )
+@contextmanager
+def chatting(home: Path, model: Path) -> Iterator[tuple[subprocess.Popen[bytes], bytearray]]:
+    """A real `os1 chat` process on pipes, and everything it has printed so far (read as it comes)."""
+    env = environ_without_colour({**os.environ, "OS1_HOME": str(home), "OS1_MODEL": str(model), "COLUMNS": "200"})
     with subprocess.Popen(
         [sys.executable, "-m", "os1", "chat"],
         stdin=subprocess.PIPE,
@@ -158,21 +160,33 @@ def test_ctrl_c_stops_the_reply_not_the_program(set_up_home: Path, small_model_p
         reader.start()
         try:
             wait_for(seen, b"(/help for commands)")
-            proc.stdin.write(b"Tell me a very long story about a lighthouse keeper, at least five hundred words.\n")
-            proc.stdin.flush()
-            mark = len(seen)
-            wait_for(seen, b"Samantha: ", start=mark)
-            start = seen.index(b"Samantha: ", mark) + len(b"Samantha: ")
-            while len(seen) < start + 20:
-                time.sleep(0.01)
-            proc.send_signal(signal.SIGINT)
-            wait_for(seen, b"(stopped)")
-            proc.stdin.write(b"/quit\n")
-            proc.stdin.flush()
-            assert proc.wait(timeout=30) == 0
+            yield proc, seen
         finally:
             proc.kill()
             reader.join()
+
+
+def say(proc: subprocess.Popen[bytes], seen: bytearray, line: bytes) -> int:
+    """Send a line and wait for the companion to start answering; the offset where its words begin."""
+    assert proc.stdin is not None
+    mark = len(seen)
+    proc.stdin.write(line + b"\n")
+    proc.stdin.flush()
+    wait_for(seen, b"Samantha: ", start=mark)
+    return seen.index(b"Samantha: ", mark) + len(b"Samantha: ")
+
+
+def test_ctrl_c_stops_the_reply_not_the_program(set_up_home: Path, small_model_path: Path) -> None:
+    with chatting(set_up_home, small_model_path) as (proc, seen):
+        start = say(proc, seen, b"Tell me a very long story about a lighthouse keeper, at least five hundred words.")
+        while len(seen) < start + 20:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        wait_for(seen, b"(stopped)")
+        assert proc.stdin is not None
+        proc.stdin.write(b"/quit\n")
+        proc.stdin.flush()
+        assert proc.wait(timeout=60) == 0
     last = transcript(set_up_home)[-1]
     assert last[0] == "assistant" and last[2] is True  # kept, marked as cut off
     assert last[1].strip()[:15].encode() in bytes(seen)
@@ -186,33 +200,11 @@ def wait_for(buffer: bytearray, text: bytes, *, start: int = 0, timeout: float =
 
 
 def test_a_crash_right_after_the_reply_loses_nothing(set_up_home: Path, small_model_path: Path) -> None:
-    env = environ_without_colour(
-        {**os.environ, "OS1_HOME": str(set_up_home), "OS1_MODEL": str(small_model_path), "COLUMNS": "200"}
-    )
-    with subprocess.Popen(
-        [sys.executable, "-m", "os1", "chat"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    ) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        stdout = proc.stdout
-        seen = bytearray()
-        reader = threading.Thread(target=lambda: [seen.extend(chunk) for chunk in iter(stdout.read1, b"")])
-        reader.start()
-        try:
-            wait_for(seen, b"(/help for commands)")
-            proc.stdin.write(b"My sister Anna moved to Lisbon last week.\n")
-            proc.stdin.flush()
-            mark = len(seen)
-            wait_for(seen, b"Samantha: ", start=mark)
-            wait_for(seen, b"\n", start=seen.index(b"Samantha: ", mark))  # the reply is complete
-            proc.kill()  # no goodbye, no settling: as if the power went
-            proc.wait(timeout=30)
-        finally:
-            proc.kill()
-            reader.join()
+    with chatting(set_up_home, small_model_path) as (proc, seen):
+        start = say(proc, seen, b"My sister Anna moved to Lisbon last week.")
+        wait_for(seen, b"\n", start=start)  # the reply is complete
+        proc.kill()  # no goodbye, no settling: as if the power went
+        proc.wait(timeout=30)
     store = SQLiteStore.open(set_up_home)
     queued = asyncio.run(store.queued_turns())
     store.close()
