@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from os1.memory.embed import MiniLM
@@ -117,3 +118,24 @@ async def test_function_words_do_not_decide(store: SQLiteStore, embedder: MiniLM
     await remember_all(recall)
     hits = await recall.search("what do I eat for breakfast", limit=2)
     assert hits[0].memory.text == "Theo loves pancakes with too much maple syrup."
+
+
+async def test_a_new_embedding_model_embeds_everything_again_and_never_mixes(
+    store: SQLiteStore, embedder: MiniLM
+) -> None:
+    old = np.ones(embedder.dim, dtype=np.float32) / np.sqrt(embedder.dim)
+    for kind, text, *_ in FACTS:
+        await store.add_memory(
+            Memory(id=0, kind=kind, text=text, source_turn_ids=(), created_at=NOW), ("old-model", old)
+        )
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    assert all("meaning" not in hit.ranks for hit in await recall.search("my sister's work"))  # old vectors unused
+    progress: list[tuple[int, int]] = []
+    assert await recall.reembed(lambda done, total: progress.append((done, total)), batch=3) == len(FACTS)
+    assert progress[-1] == (len(FACTS), len(FACTS))
+    assert (await store.memory_vectors("old-model"))[0] == []  # replaced, not kept beside the new ones
+    ids, matrix = await store.memory_vectors(embedder.model_id)
+    assert len(ids) == len(FACTS) and matrix.shape == (len(FACTS), embedder.dim)
+    hits = await recall.search("what does my sister do?", limit=1)
+    assert hits[0].memory.text.startswith("Anna is Theo's sister") and "meaning" in hits[0].ranks
+    assert await recall.reembed() == 0

@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from os1.cli.console import ensure_model, err, out, show_stream
 from os1.cli.loop import Loop
@@ -43,6 +44,7 @@ def chat(once: bool) -> None:
     recall = Recall(store, MiniLM.from_settings(settings))
     runner = Loop()
     try:
+        runner.run(_reembed(recall))
         if message is not None:
             _once(runner, llm, store, recall, settings, message)
         else:
@@ -91,6 +93,16 @@ def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, se
             except InputError as exc:
                 err.print(f"[bold red]error:[/] {exc}")
     _settle(runner, companion)
+
+
+async def _reembed(recall: Recall) -> None:
+    """After a change of embedding model, embed the memories again before recall uses them (with progress)."""
+    if not await recall.store.memories_without_vector(recall.embedder.model_id):
+        return
+    err.print(f"Memory uses a new embedding model ({recall.embedder.model_id}): embedding your memories again.")
+    with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+        task = bar.add_task("memories", total=None)
+        await recall.reembed(lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def _with_memory(companion: Companion, recall: Recall) -> None:

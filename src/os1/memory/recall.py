@@ -61,6 +61,21 @@ class Recall:
         if self._ids is not None and memory_id in self._ids:
             self._matrix[self._ids.index(memory_id)] = vector
 
+    async def reembed(self, progress: Callable[[int, int], None] | None = None, *, batch: int = 64) -> int:
+        """Embed every memory that has no vector from this embedder (after a model change); returns how many.
+        ``progress`` gets (done, total)."""
+        missing = await self.store.memories_without_vector(self.embedder.model_id)
+        for start in range(0, len(missing), batch):
+            chunk = missing[start : start + batch]
+            vectors = await asyncio.to_thread(self.embedder.embed, [m.text for m in chunk])
+            await self.store.put_vectors(
+                self.embedder.model_id, [(m.id, v) for m, v in zip(chunk, vectors, strict=True)]
+            )
+            if progress is not None:
+                progress(start + len(chunk), len(missing))
+        self._ids = None  # reload the matrix on the next search
+        return len(missing)
+
     async def forget(self, memory_id: int) -> bool:
         deleted = await self.store.forget_memory(memory_id)
         if self._ids is not None and memory_id in self._ids:

@@ -314,6 +314,24 @@ class SQLiteStore:
             ).fetchall()
         return [(int(rowid), float(score)) for rowid, score in rows]
 
+    async def memories_without_vector(self, model_id: str) -> list[Memory]:
+        """Memories with no vector from ``model_id`` (new, or embedded by another model): to embed again."""
+        with _translated(self.path):
+            rows = self._db.execute(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories m WHERE NOT EXISTS "
+                "(SELECT 1 FROM memory_vectors v WHERE v.memory_id = m.id AND v.model_id = ?) ORDER BY id",
+                (model_id,),
+            ).fetchall()
+        return [_memory(row) for row in rows]
+
+    async def put_vectors(self, model_id: str, vectors: Sequence[tuple[int, Vector]]) -> None:
+        """Replace memories' vectors with ``model_id``'s (one vector per memory: models are never mixed)."""
+        with _translated(self.path), self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO memory_vectors (memory_id, model_id, vector) VALUES (?,?,?)",
+                [(i, model_id, np.asarray(v, dtype=np.float32).tobytes()) for i, v in vectors],
+            )
+
     async def memory_vectors(self, model_id: str) -> tuple[list[int], Vectors]:
         """Every stored vector made by ``model_id``, with its memory's id."""
         with _translated(self.path):
