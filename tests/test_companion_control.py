@@ -48,21 +48,21 @@ async def test_forget_that_deletes_the_memory_it_means(companion: Companion) -> 
     await remember(companion)
     note = await say(companion, "please forget that my sister is called Ana")
     assert 'you deleted this memory for good: "Theo\'s sister is called Ana."' in note
-    assert [m.text for m in await companion.store.memories()] == ["Theo lives in Berlin.", "Theo loves pancakes."]  # type: ignore[attr-defined]
+    assert [m.text for m in await companion.store.memories()] == ["Theo lives in Berlin.", "Theo loves pancakes."]
 
 
 async def test_forget_something_it_never_knew_deletes_nothing(companion: Companion) -> None:
     await remember(companion)
     note = await say(companion, "forget about my trip to Mars")
     assert "you have no memory like that" in note
-    assert len(await companion.store.memories()) == 3  # type: ignore[attr-defined]
+    assert len(await companion.store.memories()) == 3
 
 
 async def test_actually_its_anna_corrects_the_name(companion: Companion) -> None:
     await remember(companion)
     note = await say(companion, "actually, it's Anna")
     assert 'you changed your memory to: "Theo\'s sister is called Anna."' in note
-    texts = [m.text for m in await companion.store.memories()]  # type: ignore[attr-defined]
+    texts = [m.text for m in await companion.store.memories()]
     assert "Theo's sister is called Anna." in texts and "Theo's sister is called Ana." not in texts
 
 
@@ -71,4 +71,4 @@ async def test_ordinary_talk_is_not_taken_for_a_request(companion: Companion) ->
     for text in ("I always forget my keys", "what do you think about jazz?", "it's raining"):
         note = await say(companion, text)
         assert not note.startswith(("[Theo asks", "[As Theo asked", "[Theo corrected", "[Theo asked you to forget"))
-    assert len(await companion.store.memories()) == 3  # type: ignore[attr-defined]
+    assert len(await companion.store.memories()) == 3

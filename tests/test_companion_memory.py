@@ -51,9 +51,9 @@ async def say(companion: Companion, text: str) -> str:
 async def test_what_was_said_becomes_a_memory_after_the_reply(companion: Companion) -> None:
     assert await say(companion, "I live in Porto.") == "Mm, tell me more."
     await companion.settle()
-    memories = await companion.store.memories()  # type: ignore[attr-defined]
+    memories = await companion.store.memories()
     assert [m.text for m in memories] == ["Theo lives in Porto."]
-    assert await companion.store.queued_turns() == []  # type: ignore[attr-defined]
+    assert await companion.store.queued_turns() == []
 
 
 async def test_a_later_message_brings_the_memory_into_the_conversation_once(companion: Companion) -> None:
@@ -75,4 +75,4 @@ async def test_the_user_speaking_pauses_memory_work_and_nothing_is_lost(companio
     reply = await say(companion, "hello again")  # ...and is cancelled by this turn
     assert reply == "Mm, tell me more."
     await companion.settle()
-    assert [m.text for m in await companion.store.memories()] == ["Theo lives in Porto."]  # type: ignore[attr-defined]
+    assert [m.text for m in await companion.store.memories()] == ["Theo lives in Porto."]

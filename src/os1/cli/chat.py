@@ -112,7 +112,7 @@ def _with_memory(companion: Companion, recall: Recall) -> None:
 
 def _settle(runner: Loop, companion: Companion) -> None:
     """Finish remembering before leaving; Ctrl-C leaves at once and the rest waits for next time."""
-    if not runner.run(companion.store.queued_turns(limit=1)):  # type: ignore[attr-defined]
+    if not runner.run(companion.store.queued_turns(limit=1)):
         return
     out.print("[dim](remembering what you told me; Ctrl-C to leave now)[/]")
     try:

@@ -14,8 +14,7 @@ from typing import Any
 from os1.errors import InputError
 from os1.memory.conversations import parse
 from os1.memory.recall import Recall
-from os1.memory.sqlite import SQLiteStore
-from os1.memory.store import MEMORY_KINDS, Memory, Turn
+from os1.memory.store import MEMORY_KINDS, Memory, Store, Turn
 
 FORMAT = "os1-export"
 VERSION = 1
@@ -25,7 +24,7 @@ def is_export(data: Any) -> bool:
     return isinstance(data, dict) and data.get("format") == FORMAT
 
 
-async def export(store: SQLiteStore) -> dict[str, Any]:
+async def export(store: Store) -> dict[str, Any]:
     turns = await store.turns()
     by_session: dict[int, list[Turn]] = defaultdict(list)
     for turn in turns:

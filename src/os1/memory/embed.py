@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from os1.config import Settings
 from os1.errors import ModelError
 from os1.llm.models import installed_path
+from os1.memory.store import Vector
 
-Vectors = npt.NDArray[np.float32]
 ASSETS = ("minilm-l6-int8", "minilm-l6-tokenizer")
 
 
@@ -27,7 +26,7 @@ class Embedder(Protocol):
     model_id: str
     dim: int
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed(self, texts: Sequence[str]) -> Vector:
         """One unit-length row per text."""
         ...
 
@@ -58,7 +57,7 @@ class MiniLM:
             raise ModelError(f"the embedding model is not installed: run `os1 models install {' '.join(ASSETS)}`")
         return cls(model, tokenizer)
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed(self, texts: Sequence[str]) -> Vector:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
@@ -66,9 +65,9 @@ class MiniLM:
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
         outputs = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        hidden: Vectors = np.asarray(outputs[0], dtype=np.float32)
+        hidden: Vector = np.asarray(outputs[0], dtype=np.float32)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        unit: Vectors = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        unit: Vector = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
         return unit

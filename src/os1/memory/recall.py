@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from os1.memory.embed import Embedder, Vectors
-from os1.memory.sqlite import SQLiteStore
-from os1.memory.store import Memory
+from os1.memory.embed import Embedder
+from os1.memory.store import Memory, Store, Vector
 
 RRF_K = 60
 CANDIDATES = 50  # taken from each of the meaning and word rankings
@@ -38,12 +37,12 @@ class Hit:
 
 
 class Recall:
-    def __init__(self, store: SQLiteStore, embedder: Embedder, *, clock: Callable[[], datetime] | None = None):
+    def __init__(self, store: Store, embedder: Embedder, *, clock: Callable[[], datetime] | None = None):
         self.store = store
         self.embedder = embedder
         self.clock = clock or (lambda: datetime.now(UTC))
         self._ids: list[int] | None = None
-        self._matrix: Vectors = np.zeros((0, embedder.dim), dtype=np.float32)
+        self._matrix: Vector = np.zeros((0, embedder.dim), dtype=np.float32)
 
     async def remember(self, memory: Memory) -> Memory:
         """Embed and store a memory; it is searchable at once."""
@@ -104,7 +103,7 @@ class Recall:
         hits.sort(key=lambda hit: (-hit.score, -hit.memory.id))
         return hits[:limit]
 
-    async def _nearest(self, vector: Vectors) -> tuple[list[int], dict[int, float]]:
+    async def _nearest(self, vector: Vector) -> tuple[list[int], dict[int, float]]:
         if self._ids is None:
             self._ids, matrix = await self.store.memory_vectors(self.embedder.model_id)
             self._matrix = matrix if len(self._ids) else self._matrix

@@ -17,13 +17,9 @@ from typing import Any
 
 import apsw
 import numpy as np
-import numpy.typing as npt
 
 from os1.errors import StoreCorrupt, StoreError
-from os1.memory.store import Memory, Persona, Profile, Speaker, Turn
-
-Vector = npt.NDArray[np.float32]
-Vectors = npt.NDArray[np.float32]
+from os1.memory.store import Memory, Persona, Profile, Speaker, Turn, Vector
 
 APPLICATION_ID = 0x4F533121  # "OS1!" in the header, so a foreign SQLite file is recognised
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -332,7 +328,7 @@ class SQLiteStore:
                 [(i, model_id, np.asarray(v, dtype=np.float32).tobytes()) for i, v in vectors],
             )
 
-    async def memory_vectors(self, model_id: str) -> tuple[list[int], Vectors]:
+    async def memory_vectors(self, model_id: str) -> tuple[list[int], Vector]:
         """Every stored vector made by ``model_id``, with its memory's id."""
         with _translated(self.path):
             rows: list[Any] = self._db.execute(
