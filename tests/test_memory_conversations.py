@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from os1.errors import InputError
-from os1.memory.conversations import read
+from os1.memory.conversations import Session, load, parse
 
 OURS = {
     "sessions": [
@@ -37,6 +37,10 @@ CHATGPT = [
         },
     }
 ]  # fmt: skip
+
+
+def read(path: Path) -> list[Session]:
+    return parse(load(path), path)
 
 
 def write(tmp_path: Path, data: object) -> Path:

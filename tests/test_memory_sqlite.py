@@ -6,7 +6,9 @@ import pytest
 
 from os1.errors import StoreCorrupt, StoreError
 from os1.memory.sqlite import APPLICATION_ID, MIGRATIONS, SQLiteStore, user_db_path
-from os1.memory.store import Persona, Profile
+from os1.memory.store import Memory, Persona, Profile
+
+NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
 
 async def test_profile_persona_and_transcript_survive_a_restart(home: Path, persona: Persona, profile: Profile) -> None:
@@ -122,4 +124,13 @@ async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path)
     assert [t.text for t in await store.turns()] == ["hi"]
     assert await store.memories() == []
     assert store._db.execute("PRAGMA user_version").get == len(MIGRATIONS)
+    store.close()
+
+
+async def test_the_newest_memories_come_without_reading_them_all(home: Path) -> None:
+    store = SQLiteStore.open(home)
+    for i in range(6):
+        await store.add_memory(Memory(id=0, kind="fact", text=f"fact {i}", source_turn_ids=(), created_at=NOW))
+    assert [m.text for m in await store.memories(last=2)] == ["fact 4", "fact 5"]
+    assert len(await store.memories()) == 6
     store.close()

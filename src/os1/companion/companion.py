@@ -95,7 +95,7 @@ class Companion:
         that..."), or what it holds that is new to this conversation."""
         if self.recall is None:
             return None
-        newest = (await self.recall.store.memories())[-5:]
+        newest = await self.recall.store.memories(last=5)
         recent = [*self._noted, *(m for m in newest if m.id not in {n.id for n in self._noted})]
         if (done := await handle(text, self.recall, self.profile.name, recent)) is not None:
             self._noted = [m for m in [await self.recall.store.memory(n.id) for n in self._noted] if m]

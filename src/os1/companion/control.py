@@ -24,10 +24,10 @@ async def handle(text: str, recall: Recall, user: str, recent: list[Memory]) -> 
     """Act on a memory request in ``text``; the event note saying what happened, or None if there was none.
     ``recent`` are the memories this conversation has touched, newest last (what "it" may refer to)."""
     if ASK.search(text):
-        memories = await recall.store.memories()
+        memories = await recall.store.memories(last=LIST_LIMIT)
         if not memories:
             return f"{user} asks what you know about them. You have no memories of them yet: say so honestly."
-        listed = "\n".join(f"- {m.text}" for m in memories[-LIST_LIMIT:])
+        listed = "\n".join(f"- {m.text}" for m in memories)
         return (
             f"{user} asks what you know about them. This is everything you remember (say it plainly, warmly, in "
             f"a few sentences; tell them they can correct you or ask you to forget anything):\n{listed}"

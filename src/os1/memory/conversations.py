@@ -30,10 +30,6 @@ class Session:
     turns: tuple[ImportedTurn, ...]
 
 
-def read(path: Path) -> list[Session]:
-    return parse(load(path), path)
-
-
 def load(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))

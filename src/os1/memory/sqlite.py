@@ -246,11 +246,15 @@ class SQLiteStore:
             row = self._db.execute(f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,)).fetchone()
         return None if row is None else _memory(row)
 
-    async def memories(self, *, include_past: bool = False) -> list[Memory]:
+    async def memories(self, *, include_past: bool = False, last: int | None = None) -> list[Memory]:
+        """Memories in the order they were made; with ``last``, only the newest that many."""
         where = "" if include_past else "WHERE valid_to IS NULL"
+        limit = "" if last is None else f"LIMIT {int(last)}"
         with _translated(self.path):
-            rows = self._db.execute(f"SELECT {_MEMORY_COLUMNS} FROM memories {where} ORDER BY id").fetchall()
-        return [_memory(row) for row in rows]
+            rows = self._db.execute(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories {where} ORDER BY id DESC {limit}"
+            ).fetchall()
+        return [_memory(row) for row in reversed(rows)]
 
     async def current_with_key(self, subject: str, predicate: str) -> list[Memory]:
         """The memories still true about ``subject`` and ``predicate`` (what a new fact may supersede)."""
