@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from os1.memory.dates import resolve
+from os1.memory.dates import resolve, window
 
 MONDAY = date(2026, 11, 23)  # a Monday
 
@@ -44,3 +44,36 @@ def test_month_arithmetic_keeps_to_real_days() -> None:
 @pytest.mark.parametrize("phrase", [None, "", "someday", "when I was young", "31 February"])
 def test_phrases_without_a_date_give_none(phrase: str | None) -> None:
     assert resolve(phrase, MONDAY) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end", "rest"),
+    [
+        (
+            "what did I say about my sister last month?",
+            date(2026, 10, 1),
+            date(2026, 11, 1),
+            "what did I say about my sister ?",
+        ),
+        ("what did I do in March?", date(2026, 3, 1), date(2026, 4, 1), "what did I do ?"),
+        ("what happened in May 2025", date(2025, 5, 1), date(2025, 6, 1), "what happened"),
+        ("what was I stressed about in the spring?", date(2026, 3, 1), date(2026, 6, 1), "what was I stressed about ?"),
+        ("what happened last summer", date(2026, 6, 1), date(2026, 9, 1), "what happened"),
+        ("and this winter?", date(2026, 12, 1), date(2027, 3, 1), "and ?"),
+        ("what did I do yesterday", date(2026, 11, 22), date(2026, 11, 23), "what did I do"),
+        ("what did we talk about two weeks ago", date(2026, 11, 9), date(2026, 11, 16), "what did we talk about"),
+        ("what's on next week", date(2026, 11, 30), date(2026, 12, 7), "what's on"),
+        ("how was last weekend", date(2026, 11, 21), date(2026, 11, 23), "how was"),
+        ("what did I do on 4 June?", date(2026, 6, 4), date(2026, 6, 5), "what did I do on ?"),
+        ("what did I tell you last Tuesday", date(2026, 11, 17), date(2026, 11, 18), "what did I tell you"),
+        ("how have I been feeling lately", date(2026, 10, 24), date(2026, 11, 24), "how have I been feeling"),
+    ],
+)
+def test_the_time_a_question_is_about(question: str, start: date, end: date, rest: str) -> None:
+    found = window(question, MONDAY)
+    assert found is not None and (found.start, found.end, found.rest(question)) == (start, end, rest)
+
+
+@pytest.mark.parametrize("question", ["where do I live?", "I may go out", "what's my sister called?", "who is Mark"])
+def test_a_question_without_a_time_has_no_window(question: str) -> None:
+    assert window(question, MONDAY) is None

@@ -47,7 +47,7 @@ async def test_moving_closes_the_old_home_instead_of_deleting_it(recall: Recall)
     assert lisbon is not None and lisbon.valid_to == moved_on and lisbon.valid_from == MARCH
     assert berlin.valid_from == moved_on and berlin.current
     assert berlin.source_turn_ids == (berlin_turn.id,) and lisbon.source_turn_ids == (lisbon_turn.id,)
-    now = [hit.memory.text for hit in await recall.search("where do I live?", limit=2)]
+    now = [hit.text for hit in await recall.search("where do I live?", limit=2)]
     assert now[0] == "Theo lives in Berlin."
     assert "Theo lives in Lisbon." in now  # "where did I live before?" still has an answer
     assert [m.text for m in await recall.store.memories()] == ["Theo lives in Berlin."]

@@ -8,7 +8,7 @@ import pytest
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore, user_db_path
-from os1.memory.store import Memory
+from os1.memory.store import Memory, Turn
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 
@@ -56,8 +56,8 @@ async def test_the_right_memory_comes_first(store: SQLiteStore, embedder: MiniLM
     recall = Recall(store, embedder, clock=lambda: NOW)
     await remember_all(recall)
     hits = await recall.search(query, limit=3)
-    assert hits[0].memory.text == expected
-    assert hits[0].memory.source_turn_ids  # provenance comes along
+    assert hits[0].text == expected
+    assert hits[0].source_turn_ids  # provenance comes along
 
 
 async def test_a_closed_memory_stays_findable_but_ranks_after_the_current_one(
@@ -67,7 +67,7 @@ async def test_a_closed_memory_stays_findable_but_ranks_after_the_current_one(
     kept = await remember_all(recall)
     lisbon = kept["Theo lives in Lisbon."]
     await store.close_memory(lisbon.id, NOW - timedelta(days=5))
-    texts = [hit.memory.text for hit in await recall.search("where do I live?", limit=5)]
+    texts = [hit.text for hit in await recall.search("where do I live?", limit=5)]
     assert texts.index("Theo moved to Berlin and lives there now.") < texts.index("Theo lives in Lisbon.")
     past = await store.memory(lisbon.id)
     assert past is not None and not past.current and past.valid_to == NOW - timedelta(days=5)
@@ -82,7 +82,7 @@ async def test_a_new_store_object_finds_what_an_earlier_one_stored(home: Path, e
     first.close()
     second = SQLiteStore.open(home)
     hits = await Recall(second, embedder, clock=lambda: NOW).search("sister", limit=1)
-    assert hits[0].memory.text.startswith("Anna is Theo's sister")
+    assert hits[0].text.startswith("Anna is Theo's sister")
     assert set(hits[0].ranks) == {"meaning", "words", "recent"}
     second.close()
 
@@ -91,14 +91,23 @@ async def test_forget_leaves_no_trace_in_the_database_file(home: Path, embedder:
     store = SQLiteStore.open(home)
     recall = Recall(store, embedder, clock=lambda: NOW)
     await remember_all(recall)
+    session = await store.start_session(NOW)
+    said = await store.add_turn(session, "user", "my PIN is zanzibarquux4417, don't tell", at=NOW, queue=False)
+    kept = await store.add_turn(session, "user", "I like my bank though", at=NOW, queue=False)
+    await recall.reembed()
     secret = await recall.remember(
-        Memory(id=0, kind="fact", text="Theo's bank PIN is Zanzibarquux4417.", source_turn_ids=(9,), created_at=NOW)
-    )
-    assert (await recall.search("Zanzibarquux4417", limit=1))[0].memory.id == secret.id
+        Memory(id=0, kind="fact", text="Theo's bank PIN is Zanzibarquux4417.", source_turn_ids=(said.id,),
+               created_at=NOW)
+    )  # fmt: skip
+    assert (await recall.search("Zanzibarquux4417", limit=1))[0].memory == secret
     assert await recall.forget(secret.id)
     assert await store.memory(secret.id) is None
-    assert all(hit.memory.id != secret.id for hit in await recall.search("bank PIN Zanzibarquux4417"))
-    assert await store.search_memory_text("Zanzibarquux4417") == []
+    assert all(hit.memory != secret for hit in await recall.search("bank PIN Zanzibarquux4417"))
+    assert await store.search_text("memories", "Zanzibarquux4417") == []
+    assert await store.search_text("transcript", "Zanzibarquux4417") == []
+    (turn, other) = await store.turns_by_id([said.id, kept.id])
+    assert turn.forgotten and turn.text == "" and other.text == "I like my bank though"  # the rest stays
+    assert said.id not in (await store.vectors("transcript", embedder.model_id)).ids
     store.close()
     folder = user_db_path(home).parent
     for path in folder.iterdir():  # the database, its WAL and shared memory: nothing may still hold it
@@ -110,14 +119,14 @@ async def test_queries_with_punctuation_are_just_words(store: SQLiteStore, embed
     await remember_all(recall)
     for query in ('"unbalanced', "NOT OR AND", "sister*", "(((", "", "?!"):
         await recall.search(query)  # never an FTS5 syntax error
-    assert await store.search_memory_text("NEAR(") == []
+    assert await store.search_text("memories", "NEAR(") == []
 
 
 async def test_function_words_do_not_decide(store: SQLiteStore, embedder: MiniLM) -> None:
     recall = Recall(store, embedder, clock=lambda: NOW)
     await remember_all(recall)
     hits = await recall.search("what do I eat for breakfast", limit=2)
-    assert hits[0].memory.text == "Theo loves pancakes with too much maple syrup."
+    assert hits[0].text == "Theo loves pancakes with too much maple syrup."
 
 
 async def test_a_new_embedding_model_embeds_everything_again_and_never_mixes(
@@ -133,9 +142,60 @@ async def test_a_new_embedding_model_embeds_everything_again_and_never_mixes(
     progress: list[tuple[int, int]] = []
     assert await recall.reembed(lambda done, total: progress.append((done, total)), batch=3) == len(FACTS)
     assert progress[-1] == (len(FACTS), len(FACTS))
-    assert (await store.memory_vectors("old-model"))[0] == []  # replaced, not kept beside the new ones
-    ids, matrix = await store.memory_vectors(embedder.model_id)
-    assert len(ids) == len(FACTS) and matrix.shape == (len(FACTS), embedder.dim)
+    assert (await store.vectors("memories", "old-model")).ids == []  # replaced, not kept beside the new ones
+    index = await store.vectors("memories", embedder.model_id)
+    assert len(index.ids) == len(FACTS) and index.matrix.shape == (len(FACTS), embedder.dim)
     hits = await recall.search("what does my sister do?", limit=1)
-    assert hits[0].memory.text.startswith("Anna is Theo's sister") and "meaning" in hits[0].ranks
+    assert hits[0].text.startswith("Anna is Theo's sister") and "meaning" in hits[0].ranks
     assert await recall.reembed() == 0
+
+
+async def add_conversation(store: SQLiteStore, lines: list[tuple[datetime, str]]) -> list[Turn]:
+    turns = []
+    for at, text in lines:
+        session = await store.start_session(at)
+        turns.append(await store.add_turn(session, "user", text, at=at, queue=False))
+        await store.add_turn(session, "assistant", "Tell me more.", at=at + timedelta(seconds=5))
+    return turns
+
+
+async def test_the_transcript_is_searched_too(store: SQLiteStore, embedder: MiniLM) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    await remember_all(recall)
+    (said,) = await add_conversation(store, [(NOW - timedelta(days=9), "Grandpa taught me to sail on Lake Constance")])
+    assert await recall.reembed() == 2  # both turns become searchable by meaning
+    hits = await recall.search("who taught me sailing?", limit=3)
+    assert hits[0].turn == said and hits[0].source_turn_ids == (said.id,)
+    assert {"turn meaning", "turn words"} <= set(hits[0].ranks)
+    assert all(hit.turn is None for hit in await recall.search("who taught me sailing?", transcript=False))
+
+
+async def test_a_turn_is_not_listed_again_under_the_memory_made_from_it(store: SQLiteStore, embedder: MiniLM) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    (said,) = await add_conversation(store, [(NOW - timedelta(days=2), "my sister Anna is a night nurse")])
+    await recall.reembed()
+    memory = await recall.remember(
+        Memory(id=0, kind="relationship", text="Anna is Theo's sister; she works night shifts as a nurse.",
+               source_turn_ids=(said.id,), created_at=said.at)
+    )  # fmt: skip
+    hits = await recall.search("what does my sister do at night", limit=5)
+    assert hits[0].memory == memory
+    assert all(hit.turn != said for hit in hits)
+
+
+async def test_a_question_about_last_month_looks_at_last_month(store: SQLiteStore, embedder: MiniLM) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)  # NOW is in November 2026
+    in_october, in_june = await add_conversation(
+        store,
+        [
+            (datetime(2026, 10, 14, 20, tzinfo=UTC), "my sister finally called me back, we talked for hours"),
+            (datetime(2026, 6, 3, 20, tzinfo=UTC), "my sister is angry at me again, she won't answer"),
+        ],
+    )
+    await recall.reembed()
+    hits = await recall.search("what did I say about my sister last month?", limit=3)
+    assert hits[0].turn == in_october and all(hit.turn != in_june for hit in hits)
+    hits = await recall.search("what was going on with my sister in June?", limit=3)
+    assert hits[0].turn == in_june
+    # nothing was said in the window: the whole store is searched instead of answering nothing
+    assert (await recall.search("what did I say about my sister last week?", limit=1))[0].turn in (in_october, in_june)

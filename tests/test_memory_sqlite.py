@@ -116,13 +116,15 @@ async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1")
     db.execute("INSERT INTO sessions (started_at) VALUES ('2026-11-20T20:00:00+00:00')")
     db.execute(
-        "INSERT INTO turns (session_id, speaker, text, at) VALUES (1, 'user', 'hi', '2026-11-20T20:00:01+00:00')"
+        "INSERT INTO turns (session_id, speaker, text, at) VALUES (1, 'user', 'hi, I adopted a beagle', "
+        "'2026-11-20T20:00:01+00:00')"
     )
     db.close()
 
     store = SQLiteStore(path)
-    assert [t.text for t in await store.turns()] == ["hi"]
+    assert [t.text for t in await store.turns()] == ["hi, I adopted a beagle"]
     assert await store.memories() == []
+    assert [i for i, _ in await store.search_text("transcript", "beagles")] == [1]  # the old transcript is indexed
     assert store._db.execute("PRAGMA user_version").get == len(MIGRATIONS)
     store.close()
 

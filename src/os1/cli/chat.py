@@ -22,9 +22,10 @@ from os1.errors import InputError, OS1Error
 from os1.llm import LLM, open_llm
 from os1.memory.embed import MiniLM
 from os1.memory.observe import Observer
-from os1.memory.recall import Recall
+from os1.memory.recall import CORPORA, Recall
 from os1.memory.sqlite import SQLiteStore
 
+REEMBED_QUIETLY = 200  # fewer records than this are embedded in a blink, without a progress bar
 HELP = """\
 /who   who I am, and why I'm called what I'm called
 /help  this list
@@ -96,10 +97,13 @@ def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, se
 
 
 async def _reembed(recall: Recall) -> None:
-    """After a change of embedding model, embed the memories again before recall uses them (with progress)."""
-    if not await recall.store.memories_without_vector(recall.embedder.model_id):
+    """Embed what is not yet searchable by meaning (the last few turns, or everything after a change of embedding
+    model) before recall uses it; with a progress bar when it takes a while."""
+    missing = sum([len(await recall.store.unembedded(corpus, recall.model)) for corpus in CORPORA])
+    if missing < REEMBED_QUIETLY:
+        await recall.reembed()
         return
-    err.print(f"Memory uses a new embedding model ({recall.embedder.model_id}): embedding your memories again.")
+    err.print(f"Making {missing:,} memories and turns searchable by meaning ({recall.model}).")
     with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
         task = bar.add_task("memories", total=None)
         await recall.reembed(lambda done, total: bar.update(task, completed=done, total=total))

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +24,7 @@ from os1.memory.embed import MiniLM
 from os1.memory.observe import Observer
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
-from os1.memory.store import Memory
+from os1.memory.store import Memory, Turn
 
 T = TypeVar("T")
 
@@ -56,7 +57,7 @@ def list_memories(include_past: bool, as_json: bool) -> None:
         return
     table = Table("id", "kind", "memory", "true", box=None)
     for m in memories:
-        table.add_row(str(m.id), m.kind, m.text, _validity(m))
+        table.add_row(str(m.id), m.kind, m.text, _validity(_record(m)))
     out.print(table)
 
 
@@ -69,27 +70,40 @@ def list_memories(include_past: bool, as_json: bool) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A file with one query per line: prints one JSON list of hits per line, in order.",
 )
-def search(query: str | None, limit: int, as_json: bool, queries: Path | None) -> None:
-    """Memories that match QUERY, by meaning and by words, best first."""
+@click.option("--transcript/--no-transcript", default=True, show_default=True, help="Also search what was said.")
+@click.option("--at", type=click.DateTime(), help="Ask as if at this moment (for 'last month' and the like).")
+def search(
+    query: str | None, limit: int, as_json: bool, queries: Path | None, transcript: bool, at: datetime | None
+) -> None:
+    """Memories, and turns of past conversations, that match QUERY by meaning and by words, best first."""
     if (query is None) == (queries is None):
         raise InputError("give a QUERY or --queries FILE (one of the two)")
+    moment = at.astimezone() if at is not None else None
+
+    def answer(recall: Recall, line: str) -> Coroutine[Any, Any, list[dict[str, Any]]]:
+        if moment is not None:
+            recall.clock = lambda: moment
+        return _hits_json(recall, line, limit, transcript)
+
     if queries is not None:
         lines = [line.strip() for line in queries.read_text(encoding="utf-8").splitlines() if line.strip()]
 
         async def answer_all(recall: Recall) -> list[str]:
-            return [json.dumps(await _hits_json(recall, line, limit), ensure_ascii=False) for line in lines]
+            return [json.dumps(await answer(recall, line), ensure_ascii=False) for line in lines]
 
         for row in _with_recall(answer_all):
             click.echo(row)
         return
     assert query is not None
+    hits = _with_recall(lambda recall: answer(recall, query))
     if as_json:
-        click.echo(json.dumps(_with_recall(lambda recall: _hits_json(recall, query, limit)), ensure_ascii=False))
+        click.echo(json.dumps(hits, ensure_ascii=False))
         return
-    hits = _with_recall(lambda recall: recall.search(query, limit=limit))
-    table = Table("id", "memory", "true", "score", box=None)
+    table = Table("memory", "text", "true", "score", box=None)
     for hit in hits:
-        table.add_row(str(hit.memory.id), hit.memory.text, _validity(hit.memory), f"{hit.score:.4f}")
+        said = f"said {hit['valid_from'][:10]}" if hit["kind"] == "turn" else _validity(hit)
+        label = f"turn {hit['id']}" if hit["kind"] == "turn" else str(hit["id"])
+        table.add_row(label, hit["text"], said, f"{hit['score']:.4f}")
     out.print(table if hits else "Nothing matches.")
 
 
@@ -107,13 +121,16 @@ def show(memory_id: int, as_json: bool) -> None:
 
     found, turns = _with_recall(fetch)
     if as_json:
-        sources = [{"id": t.id, "speaker": t.speaker, "text": t.text, "at": t.at.isoformat()} for t in turns]
+        sources = [
+            {"id": t.id, "speaker": t.speaker, "text": t.text, "forgotten": t.forgotten, "at": t.at.isoformat()}
+            for t in turns
+        ]
         click.echo(json.dumps({**_record(found), "sources": sources}, ensure_ascii=False, indent=1))
         return
-    out.print(f"[bold]{found.text}[/]  ({found.kind}, {_validity(found)}, importance {found.importance:.1f})")
+    out.print(f"[bold]{found.text}[/]  ({found.kind}, {_validity(_record(found))}, importance {found.importance:.1f})")
     out.print("From what was said:")
     for turn in turns:
-        out.print(f"  [dim]{turn.at.astimezone():%d %b %Y %H:%M}[/] {turn.speaker}: {turn.text}", markup=True)
+        out.print(f"  [dim]{turn.at.astimezone():%d %b %Y %H:%M}[/] {turn.speaker}: {_said(turn)}", markup=True)
 
 
 @memory.command()
@@ -148,15 +165,23 @@ def forget(memory_id: int, yes: bool) -> None:
     out.print("Forgotten.")
 
 
-async def _hits_json(recall: Recall, query: str, limit: int) -> list[dict[str, Any]]:
-    hits = await recall.search(query, limit=limit)
-    sources = {i for hit in hits for i in hit.memory.source_turn_ids}
+async def _hits_json(recall: Recall, query: str, limit: int, transcript: bool = True) -> list[dict[str, Any]]:
+    """Hits as records: a memory's fields, or a turn's (kind "turn", valid_from = when it was said)."""
+    hits = await recall.search(query, limit=limit, transcript=transcript)
+    sources = {i for hit in hits for i in hit.source_turn_ids}
     names = {t.id: t.external_id or t.id for t in await recall.store.turns_by_id(sorted(sources))}
-    return [
-        {**_record(hit.memory), "source_turn_ids": [names.get(i, i) for i in hit.memory.source_turn_ids],
-         "score": round(hit.score, 6)}
-        for hit in hits
-    ]  # fmt: skip
+    rows = []
+    for hit in hits:
+        if hit.memory is not None:
+            row = _record(hit.memory)
+        else:
+            assert hit.turn is not None
+            turn = hit.turn
+            row = {"id": turn.id, "kind": "turn", "speaker": turn.speaker, "text": turn.text,
+                   "valid_from": turn.at.isoformat(), "valid_to": None}  # fmt: skip
+        rows.append({**row, "source_turn_ids": [names.get(i, i) for i in hit.source_turn_ids],
+                     "score": round(hit.score, 6)})  # fmt: skip
+    return rows
 
 
 @memory.command("import")
@@ -239,6 +264,10 @@ def _record(m: Memory) -> dict[str, Any]:
     }
 
 
-def _validity(m: Memory) -> str:
-    start = f"{m.valid_from:%d %b %Y}" if m.valid_from else "?"
-    return f"{start} to {m.valid_to:%d %b %Y}" if m.valid_to else f"since {start}"
+def _validity(record: dict[str, Any]) -> str:
+    start = record["valid_from"][:10] if record["valid_from"] else "?"
+    return f"{start} to {record['valid_to'][:10]}" if record["valid_to"] else f"since {start}"
+
+
+def _said(turn: Turn) -> str:
+    return "[dim](forgotten at your request)[/]" if turn.forgotten else turn.text

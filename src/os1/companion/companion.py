@@ -14,7 +14,7 @@ from os1.companion.prompt import estimate_tokens, history_messages, prefix_messa
 from os1.errors import InputError
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
-from os1.memory.recall import Recall
+from os1.memory.recall import Hit, Recall
 from os1.memory.store import Memory, Persona, Profile, Speaker, Store, Turn
 
 MAX_MESSAGE_CHARS = 8000
@@ -22,6 +22,7 @@ RECALL_LIMIT = 4
 RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
+IN_VIEW_TURNS = 48  # the latest turns, already in the history the model sees: not quoted back to it
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
 
 
@@ -51,6 +52,7 @@ class Companion:
         self._session: int | None = None
         self._turns: list[Turn] | None = None
         self._noted: list[Memory] = []  # memories already put in this conversation's history, newest last
+        self._noted_turns: set[int] = set()  # past turns already quoted in it
         self._background: asyncio.Task[int] | None = None
 
     @classmethod
@@ -101,16 +103,27 @@ class Companion:
             self._noted = [m for m in [await self.recall.store.memory(n.id) for n in self._noted] if m]
             return done
         hits = await self.recall.search(text, limit=RECALL_LIMIT)
+        in_view = {turn.id for turn in (await self.transcript())[-IN_VIEW_TURNS:]}
         noted = {memory.id for memory in self._noted}
         fresh = [
-            hit.memory
+            hit
             for hit in hits
-            if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks) and hit.memory.id not in noted
+            if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks or "turn words" in hit.ranks)
+            and (hit.memory is None or hit.memory.id not in noted)
+            and (hit.turn is None or hit.turn.id not in in_view | self._noted_turns)
         ]
         if not fresh:
             return None
-        self._noted.extend(fresh)
-        return "What you remember that may matter here:\n" + "\n".join(f"- {_dated(m)}" for m in fresh)
+        self._noted.extend(hit.memory for hit in fresh if hit.memory is not None)
+        self._noted_turns.update(hit.turn.id for hit in fresh if hit.turn is not None)
+        return "What you remember that may matter here:\n" + "\n".join(f"- {self._recalled(hit)}" for hit in fresh)
+
+    def _recalled(self, hit: Hit) -> str:
+        if hit.memory is not None:
+            return _dated(hit.memory)
+        assert hit.turn is not None
+        who = {"user": self.profile.name, "assistant": "you"}.get(hit.turn.speaker, hit.turn.speaker)
+        return f'on {hit.turn.at.astimezone():%d %B %Y}, {who} said: "{hit.turn.text}"'
 
     async def welcome(self) -> AsyncIterator[str]:
         """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""

@@ -34,12 +34,12 @@ async def handle(text: str, recall: Recall, user: str, recent: list[Memory]) -> 
         )
     if match := FORGET.search(text):
         what = match["what"].strip(" .!?")
-        hits = await recall.search(what, limit=2)
-        best = hits[0] if hits else None
-        if best is None or best.similarity < MIN_FORGET_SIMILARITY:
+        hits = await recall.search(what, limit=2, transcript=False)
+        best = hits[0].memory if hits else None
+        if best is None or hits[0].similarity < MIN_FORGET_SIMILARITY:
             return f'{user} asked you to forget "{what}", but you have no memory like that. Say so.'
-        await recall.forget(best.memory.id)
-        return f'As {user} asked, you deleted this memory for good: "{best.memory.text}". Confirm it in a sentence.'
+        await recall.forget(best.id)
+        return f'As {user} asked, you deleted this memory for good: "{best.text}". Confirm it in a sentence.'
     if (match := CORRECT.search(text)) and recent:
         word = match["word"]
         for memory in reversed(recent):

@@ -88,7 +88,9 @@ def history_messages(turns: Sequence[Turn], budget_tokens: int) -> list[Message]
         start += DROP_BLOCK
     messages: list[Message] = []
     for turn in turns[start:]:
-        if turn.speaker == "assistant":
+        if turn.forgotten:
+            messages.append({"role": "user" if turn.speaker != "assistant" else "assistant", "content": "[forgotten]"})
+        elif turn.speaker == "assistant":
             text = turn.text + (" [cut off]" if turn.interrupted else "")
             messages.append({"role": "assistant", "content": text})
         elif turn.speaker == "event":

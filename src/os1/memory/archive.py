@@ -25,7 +25,7 @@ def is_export(data: Any) -> bool:
 
 
 async def export(store: Store) -> dict[str, Any]:
-    turns = await store.turns()
+    turns = [turn for turn in await store.turns() if not turn.forgotten]  # what the user had forgotten stays out
     by_session: dict[int, list[Turn]] = defaultdict(list)
     for turn in turns:
         by_session[turn.session_id].append(turn)

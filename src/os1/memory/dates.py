@@ -1,12 +1,16 @@
-"""Relative dates ("last Tuesday", "next month", "3 days ago") resolved against the moment a turn was said.
+"""Relative dates ("last Tuesday", "next month", "3 days ago") resolved against the moment a turn was said, and
+the stretch of time a question is about ("what did I say about my sister last month?").
 
-The extractor copies the user's own phrase for *when*; this module turns it into a date. A small model is bad at
-calendar arithmetic and good at copying, so the arithmetic is done here, where it can be tested.
+The extractor copies the user's own phrase for *when*; ``resolve`` turns it into a date. A small model is bad at
+calendar arithmetic and good at copying, so the arithmetic is done here, where it can be tested. ``window`` finds
+the time phrase in a question and the days it covers, so recall can look there.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -45,6 +49,102 @@ def resolve(phrase: str | None, said_on: date) -> date | None:
     if m := re.search(rf"\b({_MONTH}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?: (\d{{4}}))?", text):
         return _month_day(said_on, int(m[2]), _month(m[1]), m[3])
     return None
+
+
+SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # first month (northern hemisphere)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days ``start`` (inclusive) to ``end`` (exclusive) that ``phrase`` in a question means."""
+
+    start: date
+    end: date
+    phrase: str
+
+    def rest(self, question: str) -> str:
+        """The question without its time phrase: what it is about."""
+        return " ".join(re.sub(re.escape(self.phrase), " ", question, count=1, flags=re.I).split())
+
+
+def window(question: str, today: date) -> Window | None:
+    """The stretch of days a question asked on ``today`` is about, if it names one."""
+    text = question.lower()
+    for pattern, days in _WINDOWS:
+        if m := re.search(pattern, text):
+            span = days(m, today)
+            if span is not None:
+                return Window(span[0], span[1], question[m.start() : m.end()])
+    return None
+
+
+def _day(day: date | None) -> tuple[date, date] | None:
+    return None if day is None else (day, day + timedelta(days=1))
+
+
+def _week(day: date, weeks: int) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday()) + timedelta(weeks=weeks)
+    return monday, monday + timedelta(weeks=1)
+
+
+def _calendar_month(day: date, months: int) -> tuple[date, date]:
+    start = _shift(day.replace(day=1), months, "month")
+    return start, _shift(start, 1, "month")
+
+
+def _named_month(m: re.Match[str], today: date) -> tuple[date, date]:
+    month = _month(m["month"])
+    year = int(m["year"]) if m["year"] else today.year - (month > today.month)
+    start = date(year, month, 1)
+    return start, _shift(start, 1, "month")
+
+
+def _season(m: re.Match[str], today: date) -> tuple[date, date]:
+    """ "this summer" is this year's; "last summer" the latest that is over; "in the summer" the latest begun."""
+    first = SEASONS[m["season"]]
+    start = date(today.year - (first == 12 and today.month < 3), first, 1)
+    if (m["which"] == "last" and _shift(start, 3, "month") > today) or (m["which"] is None and start > today):
+        start = date(start.year - 1, first, 1)
+    return start, _shift(start, 3, "month")
+
+
+def _day_of_month(m: re.Match[str], today: date) -> tuple[date, date] | None:
+    return _day(_month_day(today, int(m["day"]), _month(m["month"]), None))
+
+
+def _ago(m: re.Match[str], today: date) -> tuple[date, date] | None:
+    count, unit = _number(m[1]) * (-1 if m[3] == "ago" else 1), m[2]
+    target = _shift(today, count, unit)
+    if unit == "day":
+        return _day(target)
+    if unit == "week":
+        return _week(target, 0)
+    if unit == "month":
+        return _calendar_month(target, 0)
+    return date(target.year, 1, 1), date(target.year + 1, 1, 1)
+
+
+_RELATIVE = {"last": -1, "this": 0, "next": 1}
+_WINDOWS: list[tuple[str, Callable[[re.Match[str], date], tuple[date, date] | None]]] = [
+    (r"\bthe day before yesterday\b", lambda m, d: _day(d - timedelta(days=2))),
+    (r"\byesterday\b", lambda m, d: _day(d - timedelta(days=1))),
+    (r"\b(today|tonight|this morning|this evening)\b", lambda m, d: _day(d)),
+    (r"\btomorrow\b", lambda m, d: _day(d + timedelta(days=1))),
+    (r"\blast weekend\b", lambda m, d: (_week(d, -1)[0] + timedelta(days=5), _week(d, -1)[1])),
+    (r"\b(last|this|next) week\b", lambda m, d: _week(d, _RELATIVE[m[1]])),
+    (r"\b(last|this|next) month\b", lambda m, d: _calendar_month(d, _RELATIVE[m[1]])),
+    (r"\b(last|this|next) year\b", lambda m, d: (date(d.year + _RELATIVE[m[1]], 1, 1),
+                                                  date(d.year + _RELATIVE[m[1]] + 1, 1, 1))),
+    (rf"\b{_COUNT} (day|week|month|year)s? (ago|from now)\b", _ago),
+    (r"\b(?:(?P<which>last|this) |(?:in|during|over) the )(?P<season>spring|summer|autumn|fall|winter)\b", _season),
+    (rf"\b(?:in|during|back in|since|early|late|mid)[ -](?P<month>{_MONTH})\b(?: (?P<year>\d{{4}}))?", _named_month),
+    (rf"\b(?:last|on) ({'|'.join(WEEKDAYS)})\b", lambda m, d: _day(_weekday(d, WEEKDAYS.index(m[1]), "last"))),
+    (rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<month>{_MONTH})\b", _day_of_month),
+    (rf"\b(?P<month>{_MONTH}) (?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b", _day_of_month),
+    (r"\b(?P<month>jan(?:uary)?|feb(?:ruary)?|march|april|june|july|august|sept?(?:ember)?|oct(?:ober)?|"
+     r"nov(?:ember)?|dec(?:ember)?)\b(?! \d{1,2}\b)(?: (?P<year>\d{4}))?", _named_month),
+    (r"\b(recently|lately|these days)\b", lambda m, d: (d - timedelta(days=30), d + timedelta(days=1))),
+]  # fmt: skip
 
 
 def _number(word: str) -> int:

@@ -1,7 +1,8 @@
 """Memory that writes itself: drain the queue of turns into memories, in the background, in batches.
 
-``Observer.drain()`` takes the queued turns a batch at a time (several turns per model call), extracts, applies,
-and only then removes them from the queue. Cancelled (the user started talking) or killed, it leaves the rest
+``Observer.drain()`` first embeds the new turns (so the transcript is searchable by meaning), then takes the
+queued turns a batch at a time (several turns per model call), extracts, applies, and only then removes them
+from the queue. Cancelled (the user started talking) or killed, it leaves the rest
 queued and the next drain carries on; a batch that was applied but not yet dequeued is applied again harmlessly,
 because the same fact is never stored twice.
 """
@@ -33,6 +34,7 @@ class Observer:
         answer that cannot be read is retried turn by turn, and a turn that still fails is skipped, so one bad
         answer never blocks the queue."""
         stored = 0
+        await self.recall.reembed()  # the new turns become searchable by meaning
         while turns := await self.recall.store.queued_turns(limit=self.batch):
             for group in await self._readable(turns):
                 stored += len((await apply(self.recall, group[0], group[1], self.llm.model_id)).stored)

@@ -19,7 +19,7 @@ import apsw
 import numpy as np
 
 from os1.errors import StoreCorrupt, StoreError
-from os1.memory.store import Memory, Persona, Profile, Speaker, Turn, Vector
+from os1.memory.store import Corpus, Indexed, Memory, Persona, Profile, Speaker, Turn, Unembedded, Vector
 
 APPLICATION_ID = 0x4F533121  # "OS1!" in the header, so a foreign SQLite file is recognised
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -98,7 +98,48 @@ def _m2_memories(db: apsw.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[apsw.Connection], None]] = [_m1_transcript_profile_persona, _m2_memories]
+def _m3_transcript_search(db: apsw.Connection) -> None:
+    db.execute(
+        """
+        -- the transcript is searched too (words and meaning); a turn the user had os1 forget loses its words
+        ALTER TABLE turns ADD COLUMN forgotten INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE turn_vectors (
+            turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE VIRTUAL TABLE turns_fts USING fts5(
+            text, content='turns', content_rowid='id', tokenize='porter unicode61'
+        );
+        INSERT INTO turns_fts(rowid, text) SELECT id, text FROM turns WHERE speaker <> 'event';
+        CREATE TRIGGER turns_ai AFTER INSERT ON turns WHEN new.speaker <> 'event' BEGIN
+            INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER turns_ad AFTER DELETE ON turns WHEN old.speaker <> 'event' BEGIN
+            INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER turns_au AFTER UPDATE OF text ON turns WHEN old.speaker <> 'event' BEGIN
+            INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[apsw.Connection], None]] = [
+    _m1_transcript_profile_persona,
+    _m2_memories,
+    _m3_transcript_search,
+]
+# Per corpus: the table, its full-text index, its vector table and that table's key, which records count, and the
+# SQL for when a record was said and when what it tells happened.
+_CORPORA: dict[Corpus, tuple[str, str, str, str, str, str, str]] = {
+    "memories": ("memories", "memories_fts", "memory_vectors", "memory_id", "1", "created_at",
+                 "coalesce(valid_from, created_at)"),
+    "transcript": ("turns", "turns_fts", "turn_vectors", "turn_id", "speaker <> 'event' AND NOT forgotten", "at",
+                   "at"),
+}  # fmt: skip
+_TURN_COLUMNS = "id, session_id, speaker, text, at, interrupted, model_id, external_id, forgotten"
 _MEMORY_COLUMNS = (
     "id, kind, text, source_turn_ids, created_at, subject, predicate, object, valid_from, valid_to, importance, "
     "extracted_by"
@@ -186,8 +227,7 @@ class SQLiteStore:
     async def turns(self, *, after_id: int = 0) -> list[Turn]:
         with _translated(self.path):
             rows = self._db.execute(
-                "SELECT id, session_id, speaker, text, at, interrupted, model_id, external_id FROM turns "
-                "WHERE id > ? ORDER BY id",
+                f"SELECT {_TURN_COLUMNS} FROM turns WHERE id > ? ORDER BY id",
                 (after_id,),
             ).fetchall()
         return [_turn(row) for row in rows]
@@ -196,9 +236,7 @@ class SQLiteStore:
         """Turns waiting for memory extraction, oldest first."""
         with _translated(self.path):
             rows = self._db.execute(
-                "SELECT t.id, t.session_id, t.speaker, t.text, t.at, t.interrupted, t.model_id, t.external_id "
-                "FROM memory_queue q "
-                "JOIN turns t ON t.id = q.turn_id ORDER BY t.id LIMIT ?",
+                f"SELECT {_TURN_COLUMNS} FROM turns WHERE id IN (SELECT turn_id FROM memory_queue) ORDER BY id LIMIT ?",
                 (limit,),
             ).fetchall()
         return [_turn(row) for row in rows]
@@ -270,9 +308,7 @@ class SQLiteStore:
         marks = ",".join("?" * len(turn_ids))
         with _translated(self.path):
             rows = self._db.execute(
-                f"SELECT id, session_id, speaker, text, at, interrupted, model_id, external_id FROM turns "
-                f"WHERE id IN ({marks}) "
-                "ORDER BY id",
+                f"SELECT {_TURN_COLUMNS} FROM turns WHERE id IN ({marks}) ORDER BY id",
                 tuple(turn_ids),
             ).fetchall()
         return [_turn(row) for row in rows]
@@ -292,55 +328,71 @@ class SQLiteStore:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def forget_memory(self, memory_id: int) -> bool:
-        """Delete a memory everywhere: its row, its vector, its full-text entry, and the pages they were on."""
+        """Delete a memory everywhere: its row, its vector, its full-text entry, and the pages they were on. The
+        turns it came from lose their words too (they would bring it back through transcript search); the turns
+        stay in place, marked as forgotten."""
+        memory = await self.memory(memory_id)
+        if memory is None:
+            return False
         with _translated(self.path):
             with self._db:
                 self._db.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
-                deleted = self._db.changes() > 0
-                self._db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+                for turn_id in memory.source_turn_ids:
+                    self._db.execute("UPDATE turns SET text = '', forgotten = 1 WHERE id = ?", (turn_id,))
+                    self._db.execute("DELETE FROM turn_vectors WHERE turn_id = ?", (turn_id,))
+                    self._db.execute("DELETE FROM memory_queue WHERE turn_id = ?", (turn_id,))
+                for index in ("memories_fts", "turns_fts"):
+                    self._db.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return deleted
+        return True
 
-    async def search_memory_text(self, query: str, *, limit: int = 50) -> list[tuple[int, float]]:
-        """(memory id, BM25 score, higher is better) for memories whose words match the query's."""
+    async def search_text(self, corpus: Corpus, query: str, *, limit: int = 50) -> list[tuple[int, float]]:
         match = _fts_query(query)
         if not match:
             return []
+        _, index, *_ = _CORPORA[corpus]
         with _translated(self.path):
             rows: list[Any] = self._db.execute(
-                "SELECT rowid, -bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ? "
-                "ORDER BY bm25(memories_fts) LIMIT ?",
+                f"SELECT rowid, -bm25({index}) FROM {index} WHERE {index} MATCH ? ORDER BY bm25({index}) LIMIT ?",
                 (match, limit),
             ).fetchall()
         return [(int(rowid), float(score)) for rowid, score in rows]
 
-    async def memories_without_vector(self, model_id: str) -> list[Memory]:
-        """Memories with no vector from ``model_id`` (new, or embedded by another model): to embed again."""
+    async def unembedded(self, corpus: Corpus, model_id: str) -> list[Unembedded]:
+        table, _, vectors, key, counts, said, happened = _CORPORA[corpus]
         with _translated(self.path):
-            rows = self._db.execute(
-                f"SELECT {_MEMORY_COLUMNS} FROM memories m WHERE NOT EXISTS "
-                "(SELECT 1 FROM memory_vectors v WHERE v.memory_id = m.id AND v.model_id = ?) ORDER BY id",
+            rows: list[Any] = self._db.execute(
+                f"SELECT id, text, {said}, {happened} FROM {table} r WHERE {counts} AND NOT EXISTS "
+                f"(SELECT 1 FROM {vectors} v WHERE v.{key} = r.id AND v.model_id = ?) ORDER BY id",
                 (model_id,),
             ).fetchall()
-        return [_memory(row) for row in rows]
+        return [Unembedded(int(i), str(text), _time(s).timestamp(), _time(h).timestamp()) for i, text, s, h in rows]
 
-    async def put_vectors(self, model_id: str, vectors: Sequence[tuple[int, Vector]]) -> None:
-        """Replace memories' vectors with ``model_id``'s (one vector per memory: models are never mixed)."""
+    async def put_vectors(self, corpus: Corpus, model_id: str, vectors: Sequence[tuple[int, Vector]]) -> None:
+        _, _, table, key, *_ = _CORPORA[corpus]
         with _translated(self.path), self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO memory_vectors (memory_id, model_id, vector) VALUES (?,?,?)",
+                f"INSERT OR REPLACE INTO {table} ({key}, model_id, vector) VALUES (?,?,?)",
                 [(i, model_id, np.asarray(v, dtype=np.float32).tobytes()) for i, v in vectors],
             )
 
-    async def memory_vectors(self, model_id: str) -> tuple[list[int], Vector]:
-        """Every stored vector made by ``model_id``, with its memory's id."""
+    async def vectors(self, corpus: Corpus, model_id: str) -> Indexed:
+        table, _, vectors, key, counts, said, happened = _CORPORA[corpus]
         with _translated(self.path):
             rows: list[Any] = self._db.execute(
-                "SELECT memory_id, vector FROM memory_vectors WHERE model_id = ? ORDER BY memory_id", (model_id,)
+                f"SELECT r.id, v.vector, r.{said}, {happened} FROM {vectors} v JOIN {table} r ON r.id = v.{key} "
+                f"WHERE v.model_id = ? AND {counts} ORDER BY r.id",
+                (model_id,),
             ).fetchall()
         if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        return [int(r[0]) for r in rows], np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            empty = np.zeros(0, dtype=np.float64)
+            return Indexed([], np.zeros((0, 0), dtype=np.float32), empty, empty)
+        return Indexed(
+            [int(r[0]) for r in rows],
+            np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]),
+            np.array([_time(r[2]).timestamp() for r in rows]),
+            np.array([_time(r[3]).timestamp() for r in rows]),
+        )
 
     def _get(self, key: str) -> Any:
         with _translated(self.path):
@@ -405,8 +457,10 @@ def _translated(path: Path) -> Iterator[None]:
 
 
 def _turn(row: Any) -> Turn:
-    turn_id, session_id, speaker, text, at, interrupted, model_id, external_id = row
-    return Turn(turn_id, session_id, speaker, text, _time(at), bool(interrupted), model_id, external_id)
+    turn_id, session_id, speaker, text, at, interrupted, model_id, external_id, forgotten = row
+    return Turn(
+        turn_id, session_id, speaker, text, _time(at), bool(interrupted), model_id, external_id, bool(forgotten)
+    )
 
 
 def _memory(row: Any) -> Memory:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 Vector = npt.NDArray[np.float32]  # one vector, or a matrix of them (one row each)
 
+Corpus = Literal["memories", "transcript"]  # what recall searches: the memories, and the raw turns
 Speaker = str  # "user", "assistant", "event", or a person's name in an imported conversation
 MemoryKind = Literal["fact", "preference", "relationship", "event", "mood", "episode", "reflection"]
 MEMORY_KINDS: tuple[MemoryKind, ...] = ("fact", "preference", "relationship", "event", "mood", "episode", "reflection")
@@ -30,6 +31,7 @@ class Turn:
     interrupted: bool = False
     model_id: str | None = None
     external_id: str | None = None  # its id in an imported file
+    forgotten: bool = False  # the user had os1 forget what it said: its words are gone
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,26 @@ class Memory:
         return self.valid_to is None
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """A corpus's vectors made by one model (one row per record), with when each record was said and when what it
+    tells happened (epoch seconds; the same for a turn), so recall can look within a stretch of time."""
+
+    ids: list[int]
+    matrix: Vector
+    said: npt.NDArray[np.float64]
+    happened: npt.NDArray[np.float64]
+
+
+class Unembedded(NamedTuple):
+    """A record still to be embedded, with its times as in ``Indexed``."""
+
+    id: int
+    text: str
+    said: float
+    happened: float
+
+
 class Store(Protocol):
     """One user's data. Every method touches that user's data only."""
 
@@ -113,9 +135,17 @@ class Store(Protocol):
     async def memory(self, memory_id: int) -> Memory | None: ...
     async def memories(self, *, include_past: bool = False, last: int | None = None) -> list[Memory]: ...
     async def current_with_key(self, subject: str, predicate: str) -> list[Memory]: ...
-    async def search_memory_text(self, query: str, *, limit: int = 50) -> list[tuple[int, float]]: ...
-    async def memory_vectors(self, model_id: str) -> tuple[list[int], Vector]: ...
-    async def memories_without_vector(self, model_id: str) -> list[Memory]: ...
-    async def put_vectors(self, model_id: str, vectors: Sequence[tuple[int, Vector]]) -> None: ...
+    async def search_text(self, corpus: Corpus, query: str, *, limit: int = 50) -> list[tuple[int, float]]:
+        """(record id, BM25 score, higher is better) for the records whose words match the query's."""
+        ...
+
+    async def vectors(self, corpus: Corpus, model_id: str) -> Indexed: ...
+    async def unembedded(self, corpus: Corpus, model_id: str) -> list[Unembedded]:
+        """The records with no vector from ``model_id`` (new turns, or after a change of embedding model)."""
+        ...
+
+    async def put_vectors(self, corpus: Corpus, model_id: str, vectors: Sequence[tuple[int, Vector]]) -> None:
+        """Replace records' vectors with ``model_id``'s (one vector per record: models are never mixed)."""
+        ...
 
     def close(self) -> None: ...
