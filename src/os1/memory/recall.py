@@ -119,23 +119,26 @@ class Recall:
         """The best memories (and, with ``transcript``, turns) for ``query``, best first."""
         corpora = CORPORA if transcript else CORPORA[:1]
         when = window(query, self.clock().astimezone().date())
-        if when is not None:
-            hits = await self._search(when.rest(query) or query, corpora, limit, when)
-            if hits:
-                return hits
+        said_then = when is not None and any([_inside(await self._index(c), when).any() for c in corpora])
+        if said_then and when is not None and (hits := await self._search(when.rest(query), corpora, limit, when)):
+            return hits
         return await self._search(query, corpora, limit, None)
 
     async def _search(self, query: str, corpora: tuple[Corpus, ...], limit: int, when: Window | None) -> list[Hit]:
-        (vector,) = await asyncio.to_thread(self.embedder.embed, [query])
+        embedding = asyncio.ensure_future(asyncio.to_thread(self.embedder.embed, [query]))
+        wanted = CANDIDATES if when is None else CANDIDATES * 10
+        words = {
+            corpus: [i for i, _ in await self.store.search_text(corpus, query, limit=wanted)] for corpus in corpora
+        }
+        (vector,) = await embedding  # the query was embedded on another core while the words were looked up
         ranks: dict[tuple[Corpus, int], dict[str, int]] = {}
         similarity: dict[tuple[Corpus, int], float] = {}
         for corpus in corpora:
             index = await self._index(corpus)
-            inside = _inside(index, when)
+            inside = None if when is None else _inside(index, when)
             prefix = "" if corpus == "memories" else "turn "
             by_meaning, cosines = _nearest(index, vector, inside)
-            wanted = CANDIDATES if inside is None else CANDIDATES * 10
-            by_words = [i for i, _ in await self.store.search_text(corpus, query, limit=wanted)]
+            by_words = words[corpus]
             if inside is not None:
                 allowed = {index.ids[row] for row in np.flatnonzero(inside)}
                 by_words = [i for i in by_words if i in allowed][:CANDIDATES]
@@ -174,10 +177,8 @@ class Recall:
         return self._indexes[corpus]
 
 
-def _inside(index: Indexed, when: Window | None) -> np.ndarray | None:
+def _inside(index: Indexed, when: Window) -> np.ndarray:
     """Which rows of the index were said, or tell of something that happened, within ``when``."""
-    if when is None:
-        return None
     start, end = (datetime.combine(day, time()).astimezone().timestamp() for day in (when.start, when.end))
     said = (index.said >= start) & (index.said < end)
     happened = (index.happened >= start) & (index.happened < end)

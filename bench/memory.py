@@ -1,0 +1,357 @@
+"""Memory: retrieval quality against plain BM25 and plain dense search, recall latency at scale, and what
+background extraction costs (and that replies do not wait for it).
+
+Three sections, each printed as a table and written to one JSON file:
+
+quality     The conversation set in bench/data (24+ sessions over ten months, 160+ questions whose answers sit
+            in known turns, with updates and contradictions) is imported with `os1 memory import`, the same
+            pipeline and model as a user's import (turns per minute reported). Each question is then asked, at
+            its own date, of three retrievers over the same store: plain BM25 over the raw turns (SQLite FTS5),
+            plain dense search over the raw turns (the same MiniLM vectors, cosine, top k) and os1's recall
+            (memories and transcript, fused; time-aware). Every retriever gives a ranked list of turns (os1's
+            hits are replaced by the turns they came from, in order, so a hit naming several turns uses up
+            several places); recall@k is the share of a question's answer turns found in the first k.
+            Goal: os1 >= 1.2 x the better baseline at recall@10.
+latency     One user's store with N memories and N transcript turns (synthetic texts, random unit vectors:
+            the search does the same work whatever the vectors hold), N in 1k / 10k / 100k; p50 / p95 of a
+            whole `Recall.search` (embedding the query, both corpora, fusion), against embedding the query
+            alone and one FTS5 query alone. Goal: p95 <= 20 ms at 100k.
+extraction  A scripted chat (bench/chat.py's lines) through a real Companion, twice on one loaded model: memory
+            off, then memory on (recall before every reply, extraction in the background after it), with the
+            same pause after each reply, as if the user were typing. Time to first token per turn, medians
+            compared as a ratio; then the seconds the extraction of one turn takes.
+
+Usage: python bench/memory.py [--sections quality,latency,extraction] [--model qwen2.5-1.5b] [--sizes ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chat import LINES, PERSONA, PROFILE, model_path
+from rich.console import Console
+from rich.table import Table
+
+from os1.companion.companion import Companion
+from os1.config import Settings
+from os1.llm.llamacpp import LlamaCppLLM
+from os1.memory.embed import ASSETS, MiniLM
+from os1.memory.observe import Observer
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Memory
+
+DATA = Path(__file__).parent / "data"
+SESSIONS = DATA / "memory-sessions.json"
+QUESTIONS = DATA / "memory-questions.json"
+KS = (5, 10)
+console = Console()
+
+
+# --- quality ---------------------------------------------------------------------------------------------------
+
+
+def imported_home(work: Path, model: Path, batch: int) -> tuple[Path, dict[str, Any]]:
+    """A home holding the conversation set imported by `os1 memory import` (cached by the set's and the model's
+    digest, so the slow import runs once)."""
+    digest = hashlib.sha256(SESSIONS.read_bytes() + model.name.encode() + str(batch).encode()).hexdigest()[:12]
+    home = work / f"import-{digest}"
+    report = home / "import.json"
+    if report.exists():
+        return home, json.loads(report.read_text())
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / "models").symlink_to(Settings.load().home / "models")  # the installed models, not a second copy
+    env = {**os.environ, "OS1_HOME": str(home), "OS1_MODEL": str(model)}
+    console.print(f"importing {SESSIONS.name} with {model.name} (batch {batch}); this is the slow part")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "os1", "memory", "import", str(SESSIONS), "--batch", str(batch)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the import failed:\n{done.stdout}\n{done.stderr}")
+    said = re.search(r"Remembered ([\d,]+) things from ([\d,]+) turns in ([\d,]+) s", done.stdout)
+    assert said, done.stdout
+    memories, turns, extracting = (int(group.replace(",", "")) for group in said.groups())
+    result = {
+        "model": model.name,
+        "batch": batch,
+        "turns_extracted": turns,
+        "memories": memories,
+        "extraction_seconds": extracting,
+        "turns_per_minute": round(turns / extracting * 60, 1),
+        "wall_seconds": round(seconds, 1),
+        "cli_output": done.stdout.strip(),
+    }
+    report.write_text(json.dumps(result, indent=1))
+    return home, result
+
+
+def embedding_model() -> MiniLM:
+    """os1's embedding model, installed into the os1 home first if it is missing."""
+    for name in ASSETS:
+        model_path(name)
+    return MiniLM.from_settings(Settings.load())
+
+
+def recall_at(ranked: list[str], answers: list[str], k: int) -> float:
+    return len(set(ranked[:k]) & set(answers)) / len(answers)
+
+
+async def quality(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    questions = json.loads(QUESTIONS.read_text())
+    home, imported = imported_home(work, model_path(args.model), args.batch)
+    store = SQLiteStore.open(home)
+    embedder = embedding_model()
+    recall = Recall(store, embedder)
+    await recall.reembed()
+    turns = {turn.id: turn for turn in await store.turns()}
+    name = {turn_id: turn.external_id or str(turn_id) for turn_id, turn in turns.items()}
+    index = await store.vectors("transcript", embedder.model_id)
+    depth = max(KS)
+
+    async def bm25(question: str) -> list[str]:
+        return [name[i] for i, _ in await store.search_text("transcript", question, limit=depth)]
+
+    async def dense(question: str) -> list[str]:
+        (vector,) = embedder.embed([question])
+        order = np.argsort(-(index.matrix @ vector))[:depth]
+        return [name[index.ids[i]] for i in order]
+
+    async def os1(question: str) -> list[str]:
+        ranked: list[str] = []
+        for hit in await recall.search(question, limit=depth):
+            ranked.extend(name[i] for i in hit.source_turn_ids if name[i] not in ranked)
+        return ranked
+
+    methods = {"bm25": bm25, "dense": dense, "os1": os1}
+    rows = []
+    for q in questions:
+        asked = datetime.fromisoformat(q["asked_at"]).replace(tzinfo=UTC)
+        recall.clock = lambda asked=asked: asked
+        row = {"id": q["id"], "kind": q["kind"], "question": q["question"], "answers": q["answer_turn_ids"]}
+        for method, rank in methods.items():
+            ranked = await rank(q["question"])
+            row[method] = {f"r@{k}": recall_at(ranked, q["answer_turn_ids"], k) for k in KS} | {"top": ranked[:depth]}
+        rows.append(row)
+    store.close()
+    kinds = sorted({row["kind"] for row in rows})
+    summary: dict[str, Any] = {}
+    for group in ["all", *kinds]:
+        chosen = [row for row in rows if group in ("all", row["kind"])]
+        summary[group] = {"questions": len(chosen)} | {
+            f"{method} r@{k}": round(statistics.fmean(row[method][f"r@{k}"] for row in chosen), 3)
+            for method in methods
+            for k in KS
+        }
+    overall = summary["all"]
+    better = max(overall["bm25 r@10"], overall["dense r@10"])
+    ratio = overall["os1 r@10"] / better if better else float("inf")
+    table = Table("questions", "n", *(f"{m} r@{k}" for m in methods for k in KS), title="recall of the answer turns")
+    for group, values in summary.items():
+        table.add_row(group, str(values["questions"]), *(f"{values[f'{m} r@{k}']:.2f}" for m in methods for k in KS))
+    console.print(table)
+    console.print(
+        f"os1 r@10 / better baseline r@10 = {ratio:.2f} (goal >= 1.2: {'met' if ratio >= 1.2 else 'NOT met'}); "
+        f"import: {imported['turns_extracted']} turns in {imported['extraction_seconds']} s = "
+        f"{imported['turns_per_minute']} turns/min ({imported['memories']} memories, {imported['model']})"
+    )
+    return {"import": imported, "summary": summary, "ratio_r10": round(ratio, 3), "goal": 1.2, "questions": rows}
+
+
+# --- latency ---------------------------------------------------------------------------------------------------
+
+PEOPLE = ["Anna", "Marek", "Jo", "Priya", "Tom", "Lena", "Sam", "Noor", "Ivan", "Chloe", "Ben", "Aiko"]
+DOINGS = ["likes", "visited", "talked about", "worries about", "cooked", "bought", "wants to learn", "argued about"]
+THINGS = [
+    "sailing", "the bakery downstairs", "a new job in Berlin", "her sister's wedding", "climbing", "jazz",
+    "the dentist", "a trip to Lisbon", "the garden", "a beagle called Biscuit", "night shifts", "piano",
+]  # fmt: skip
+LATENCY_QUERIES = [
+    "where do I live now?", "what's my sister's job?", "what did I say about my mother last month?",
+    "when is the dentist?", "what music do I like", "who is Marek", "what did I cook in March?",
+    "how was I feeling lately", "what pet do I have", "what was I worried about before the trip?",
+]  # fmt: skip
+
+
+async def filled_store(path: Path, size: int, dim: int, model_id: str) -> SQLiteStore:
+    store = SQLiteStore(path)
+    rng = np.random.default_rng(size)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    session = await store.start_session(start)
+    texts = [
+        f"{PEOPLE[i % 12]} {DOINGS[i // 12 % 8]} {THINGS[i // 96 % 12]} ({i})." for i in range(size)
+    ]  # distinct, with shared words, as a long life's memories are
+    for i, text in enumerate(texts):
+        at = start + timedelta(minutes=10 * i)
+        turn = await store.add_turn(session, "user", f"so {text.lower()}", at=at, queue=False)
+        await store.add_memory(Memory(id=0, kind="fact", text=text, source_turn_ids=(turn.id,), created_at=at))
+    for corpus in ("memories", "transcript"):
+        vectors = rng.standard_normal((size, dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        await store.put_vectors(corpus, model_id, list(zip(range(1, size + 1), vectors, strict=True)))
+    return store
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    return {"p50": round(statistics.median(ordered) * 1000, 2), "p95": round(p95 * 1000, 2)}
+
+
+async def timed_searches(size: int, embedder: MiniLM, work: Path, reps: int) -> dict[str, dict[str, float]]:
+    console.print(f"latency: filling a store with {size:,} memories and {size:,} turns")
+    path = work / f"latency-{size}.db"
+    path.unlink(missing_ok=True)
+    store = await filled_store(path, size, embedder.dim, embedder.model_id)
+    recall = Recall(store, embedder, clock=lambda: datetime(2026, 11, 23, 20, tzinfo=UTC))
+    await recall.search("warm up")  # loads the vector matrices once, as an open store does
+    parts = {
+        "recall": lambda q: recall.search(q, limit=10),
+        "embed query": lambda q: asyncio.to_thread(embedder.embed, [q]),
+        "fts query": lambda q: store.search_text("memories", q, limit=50),
+    }
+    samples: dict[str, list[float]] = {part: [] for part in parts}
+    for _ in range(reps):
+        for query in LATENCY_QUERIES:
+            for part, run in parts.items():
+                started = time.perf_counter()
+                await run(query)
+                samples[part].append(time.perf_counter() - started)
+    store.close()
+    path.unlink(missing_ok=True)
+    return {part: percentiles(values) for part, values in samples.items()}
+
+
+async def latency(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    embedder = embedding_model()
+    results = {str(size): await timed_searches(size, embedder, work, args.latency_reps) for size in args.sizes}
+    table = Table("memories (+ as many turns)", "recall p50 ms", "recall p95 ms", "embed query p50", "fts query p50",
+                  title="recall latency, one user")  # fmt: skip
+    for size, values in results.items():
+        table.add_row(f"{int(size):,}", f"{values['recall']['p50']:.1f}", f"{values['recall']['p95']:.1f}",
+                      f"{values['embed query']['p50']:.1f}", f"{values['fts query']['p50']:.1f}")  # fmt: skip
+    console.print(table)
+    largest = results[str(max(args.sizes))]["recall"]["p95"]
+    verdict = "met" if largest <= 20 else "NOT met"
+    console.print(f"p95 at {max(args.sizes):,}: {largest:.1f} ms (goal <= 20 ms: {verdict})")
+    return {"sizes": results, "goal_p95_ms_at_100k": 20}
+
+
+# --- extraction --------------------------------------------------------------------------------------------------
+
+
+async def chat(llm: LlamaCppLLM, home: Path, memory: bool, turns: int, pause: float) -> list[float]:
+    """Time to first token of each reply, with memory off or on."""
+    store = SQLiteStore.open(home)
+    await store.save_persona(PERSONA)
+    await store.save_profile(PROFILE)
+    companion = await Companion.load(llm, store, context_tokens=8192, reply_tokens=80)
+    assert companion is not None
+    if memory:
+        recall = Recall(store, embedding_model())
+        companion.recall = recall
+        companion.observer = Observer(llm, recall, {"user": PROFILE.name})
+    ttft = []
+    for line in LINES[:turns]:
+        started = time.perf_counter()
+        first = None
+        async for _ in companion.respond(line):
+            first = first or time.perf_counter()
+        ttft.append((first or time.perf_counter()) - started)
+        await asyncio.sleep(pause)  # the user reads and types; memory works meanwhile
+    await companion.settle()
+    store.close()
+    return ttft
+
+
+async def extraction_cost(llm: LlamaCppLLM, home: Path) -> list[float]:
+    """Seconds to extract one turn: the memory-on chat's turns, queued again and drained one at a time."""
+    store = SQLiteStore.open(home)
+    recall = Recall(store, embedding_model())
+    observer = Observer(llm, recall, {"user": PROFILE.name}, batch=1)
+    session = await store.start_session()
+    seconds = []
+    for line in LINES[: len(LINES) // 2]:
+        await store.add_turn(session, "user", line)
+        started = time.perf_counter()
+        await observer.drain()
+        seconds.append(time.perf_counter() - started)
+    store.close()
+    return seconds
+
+
+async def extraction(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    path = model_path(args.model)
+    llm = LlamaCppLLM(path, threads=2, context=8192)
+    try:
+        results: dict[str, Any] = {"pause_seconds": args.pause, "turns": args.turns}
+        for label, memory in (("memory off", False), ("memory on", True)):
+            console.print(f"extraction: a {args.turns}-turn chat, {label}")
+            results[label] = await chat(llm, work / label.replace(" ", "-"), memory, args.turns, args.pause)
+        console.print("extraction: seconds per turn")
+        results["extract_seconds"] = await extraction_cost(llm, work / "memory-on")
+    finally:
+        await llm.aclose()
+    off, on = (statistics.median(results[label][1:]) for label in ("memory off", "memory on"))
+    results["median_ttft_off"], results["median_ttft_on"] = round(off, 3), round(on, 3)
+    results["ratio"] = round(on / off, 3)
+    per_turn = statistics.median(results["extract_seconds"])
+    results["median_extract_seconds"] = round(per_turn, 2)
+    table = Table("", "memory off", "memory on", "ratio", title=f"replies while memory works ({path.name})")
+    table.add_row("median TTFT turns 2..N (s)", f"{off:.2f}", f"{on:.2f}", f"{on / off:.2f}")
+    table.add_row("extraction of one turn (s, median)", "", f"{per_turn:.1f}", "")
+    console.print(table)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", default="quality,latency,extraction")
+    parser.add_argument("--model", default="qwen2.5-1.5b", help="catalogue name or path to a .gguf file")
+    parser.add_argument("--batch", type=int, default=8, help="turns per extraction call in the import")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--latency-reps", type=int, default=5)
+    parser.add_argument("--turns", type=int, default=12, help="chat turns in the extraction section")
+    parser.add_argument("--pause", type=float, default=6.0, help="seconds between a reply and the next line")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "os1-bench-memory"))
+    parser.add_argument("--out", default="bench/results/memory.json")
+    args = parser.parse_args()
+    args.sizes = [int(size) for size in args.sizes.split(",")]
+    sections = {"quality": quality, "latency": latency, "extraction": extraction}
+    chosen = args.sections.split(",")
+    if unknown := set(chosen) - set(sections):
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    results = json.loads(out.read_text()) if out.exists() else {}
+    results["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()}
+    for name in chosen:
+        results[name] = asyncio.run(sections[name](args, work)) | {"measured_at": datetime.now(UTC).isoformat()}
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    console.print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
