@@ -328,7 +328,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", default="quality,latency,extraction")
     parser.add_argument("--model", default="qwen2.5-1.5b", help="catalogue name or path to a .gguf file")
-    parser.add_argument("--batch", type=int, default=8, help="turns per extraction call in the import")
+    parser.add_argument("--batch", type=int, default=12, help="turns per extraction call in the import")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--latency-reps", type=int, default=5)
     parser.add_argument("--turns", type=int, default=12, help="chat turns in the extraction section")

@@ -30,8 +30,7 @@ def chat_or_extract(messages: Sequence[Message], schema: dict[str, Any] | None) 
         if "I live in " in line:
             city = line.split("I live in ", 1)[1].strip(". ")
             number = int(line[1 : line.index("]")])
-            items.append({"turn": number, "kind": "fact", "text": f"Theo lives in {city}.", "subject": "Theo",
-                          "relation": "lives in", "object": city, "when": "", "importance": 4})  # fmt: skip
+            items.append([number, f"Theo lives in {city}.", "Theo", "lives in", city, "", 4])
     return json.dumps({"memories": items})
 
 

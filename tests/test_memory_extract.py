@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from os1.memory.embed import MiniLM
-from os1.memory.extract import apply, extract
+from os1.memory.extract import FIELDS, apply, extract
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Turn
@@ -17,8 +17,12 @@ NOVEMBER = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # a Monday
 
 
 def item(turn: int, text: str, subject: str, relation: str, obj: str, when: str = "", importance: int = 4) -> dict:
-    return {"turn": turn, "kind": "fact", "text": text, "subject": subject, "relation": relation, "object": obj,
-            "when": when, "importance": importance}  # fmt: skip
+    return dict(zip(FIELDS, (turn, text, subject, relation, obj, when, importance), strict=True))
+
+
+def answer(*items: dict) -> str:
+    """The model's answer: each memory as a list, in FIELDS order."""
+    return json.dumps({"memories": [[i[field] for field in FIELDS] for i in items]})
 
 
 @pytest.fixture
@@ -82,19 +86,46 @@ async def test_extraction_labels_each_turn_with_its_speaker_and_asks_for_the_sch
         await said(recall, "user", "My sister Anna just got a job at the hospital.", NOVEMBER),
         await said(recall, "Anna", "Yes, and I start nights next Monday.", NOVEMBER + timedelta(minutes=1)),
     ]
-    reply = {
-        "memories": [
-            item(2, "Anna starts night shifts at the hospital.", "Anna", "works at", "hospital", "next Monday")
-        ]
-    }
-    llm = ScriptedLLM(json.dumps(reply))
+    llm = ScriptedLLM(
+        answer(item(2, "Anna starts night shifts at the hospital.", "Anna", "works at", "hospital", "next Monday"))
+    )
     items = await extract(llm, turns, {"user": "Theo"})
     prompt = llm.requests[0].messages[-1]["content"]
     assert "[1] Theo (Monday 23 November 2026): My sister Anna" in prompt
     assert "[2] Anna (Monday 23 November 2026): Yes, and I start nights" in prompt
-    assert llm.requests[0].schema is not None and "relation" in json.dumps(llm.requests[0].schema)
+    assert llm.requests[0].schema is not None and '"lives in"' in json.dumps(llm.requests[0].schema)
     result = await apply(recall, turns, items, llm.model_id)
     anna = result.stored[0]
     assert anna.subject == "anna" and anna.source_turn_ids == (turns[1].id,)
     assert anna.valid_from == datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # next Monday
     assert anna.extracted_by == "scripted"
+
+
+async def test_a_miscounted_turn_is_matched_to_the_turn_that_said_it(recall: Recall) -> None:
+    turns = [
+        await said(recall, "user", "ugh, mondays", NOVEMBER),
+        await said(recall, "user", "my nephew Leo turned seven and wants a dinosaur cake", NOVEMBER),
+        await said(recall, "user", "anyway work is fine", NOVEMBER),
+    ]
+    result = await apply(
+        recall, turns, [item(3, "Theo's nephew Leo is seven.", "Leo", "other", "seven, dinosaurs")], "m"
+    )
+    assert result.stored[0].source_turn_ids == (turns[1].id,)
+
+
+async def test_a_change_of_job_that_nobody_mentioned_is_not_stored(recall: Recall) -> None:
+    turn = await said(recall, "user", "I'm a nurse at St James's", MARCH)
+    await apply(recall, [turn], [item(1, "Theo works as a nurse.", "Theo", "works as", "nurse")], "m")
+    later = await said(recall, "user", "work stuff, the usual", NOVEMBER)
+    result = await apply(recall, [later], [item(1, "Theo works as a teacher.", "Theo", "works as", "teacher")], "m")
+    assert result.stored == [] and result.closed == []  # a small model's guess never closes a true memory
+    assert [m.text for m in await recall.store.memories()] == ["Theo works as a nurse."]
+
+
+async def test_filler_is_not_sent_to_the_model(recall: Recall) -> None:
+    turns = [await said(recall, "user", text, NOVEMBER) for text in ("haha yes", "ok goodnight", "I got the job!")]
+    llm = ScriptedLLM(answer())
+    await extract(llm, turns, {"user": "Theo"})
+    assert llm.requests[0].messages[-1]["content"] == "[3] Theo (Monday 23 November 2026): I got the job!"
+    quiet = ScriptedLLM()
+    assert await extract(quiet, turns[:2], {"user": "Theo"}) == [] and quiet.requests == []

@@ -24,8 +24,7 @@ def remember_each_turn(messages: Sequence[Message], schema: dict[str, Any] | Non
     for line in lines:
         number, rest = line[1:].split("] ", 1)
         speaker, text = rest.split(" (", 1)[0], rest.split("): ", 1)[1]
-        items.append({"turn": int(number), "kind": "fact", "text": f"{speaker} said: {text}", "subject": speaker,
-                      "relation": "other", "object": text, "when": "", "importance": 3})  # fmt: skip
+        items.append([int(number), f"{speaker} said: {text}", speaker, "other", text, "", 3])
     return json.dumps({"memories": items})
 
 
@@ -76,8 +75,7 @@ async def test_a_failed_batch_stays_queued_and_the_next_drain_finishes_it(recall
 async def test_a_batch_applied_twice_stores_nothing_twice(recall: Recall) -> None:
     session = await recall.store.start_session()
     turn = await recall.store.add_turn(session, "user", "I work at the library.", at=NOW)
-    fact = {"turn": 1, "kind": "fact", "text": "Theo works at the library.", "subject": "Theo",
-            "relation": "works at", "object": "library", "when": "", "importance": 4}  # fmt: skip
+    fact = [1, "Theo works at the library.", "Theo", "works at", "library", "", 4]
     reply = json.dumps({"memories": [fact]})
     observer = Observer(ScriptedLLM(reply, reply), recall, {"user": "Theo"})
     await observer.drain()

@@ -111,7 +111,8 @@ async def _reembed(recall: Recall) -> None:
 
 def _with_memory(companion: Companion, recall: Recall) -> None:
     companion.recall = recall
-    companion.observer = Observer(companion.llm, recall, {"user": companion.profile.name})
+    names = {"user": companion.profile.name, "assistant": companion.persona.name}
+    companion.observer = Observer(companion.llm, recall, names)
 
 
 def _settle(runner: Loop, companion: Companion) -> None:

@@ -186,7 +186,7 @@ async def _hits_json(recall: Recall, query: str, limit: int, transcript: bool = 
 
 @memory.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--batch", default=8, show_default=True, type=click.IntRange(1, 32), help="Turns per model call.")
+@click.option("--batch", default=12, show_default=True, type=click.IntRange(1, 32), help="Turns per model call.")
 @click.option("--model", help="A faster model for the extraction (a packaged model's name or a .gguf path).")
 def import_(file: Path, batch: int, model: str | None) -> None:
     """Build memory from old conversations: os1's format or a ChatGPT export (docs/import-format.md).
@@ -234,9 +234,12 @@ async def _import(
         with Progress(*columns, console=err) as bar:
             task = bar.add_task("turns", total=queued)
             stored = await observer.drain(lambda done: bar.advance(task, done))
+        elapsed = time.perf_counter() - started
+        err.print("writing the diary of each conversation and the reflection ...")
+        await observer.settle()
     finally:
         await llm.aclose()
-    return stored, time.perf_counter() - started, queued
+    return stored, elapsed, queued
 
 
 @memory.command("export")

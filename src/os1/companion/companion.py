@@ -15,7 +15,7 @@ from os1.errors import InputError
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
 from os1.memory.recall import Hit, Recall
-from os1.memory.store import Memory, Persona, Profile, Speaker, Store, Turn
+from os1.memory.store import Memory, Persona, Profile, Reflection, Speaker, Store, Turn
 
 MAX_MESSAGE_CHARS = 8000
 RECALL_LIMIT = 4
@@ -53,6 +53,7 @@ class Companion:
         self._turns: list[Turn] | None = None
         self._noted: list[Memory] = []  # memories already put in this conversation's history, newest last
         self._noted_turns: set[int] = set()  # past turns already quoted in it
+        self.reflection: Reflection | None = None  # its notes on the user, in the stable prefix
         self._background: asyncio.Task[int] | None = None
 
     @classmethod
@@ -61,7 +62,9 @@ class Companion:
         persona, profile = await store.persona(), await store.profile()
         if persona is None or profile is None:
             return None
-        return cls(llm, store, persona, profile, **options)  # type: ignore[arg-type]
+        companion = cls(llm, store, persona, profile, **options)  # type: ignore[arg-type]
+        companion.reflection = await store.reflection()
+        return companion
 
     async def transcript(self) -> list[Turn]:
         if self._turns is None:
@@ -76,11 +79,13 @@ class Companion:
         return self._respond(check_message(text))
 
     async def settle(self) -> None:
-        """Finish the memory work queued so far (before leaving)."""
+        """Finish the memory work queued so far, write this conversation's diary entry and, when enough is new,
+        the reflection (before leaving)."""
         if self._background is not None:
             await asyncio.gather(self._background, return_exceptions=True)
         if self.observer is not None:
-            await self.observer.drain()
+            await self.observer.settle()
+            self.reflection = await self.store.reflection()
 
     async def _respond(self, text: str) -> AsyncIterator[str]:
         if self._background is not None:
@@ -89,7 +94,7 @@ class Companion:
         async for delta in self._turn("user", text, notes=notes):
             yield delta
         if self.observer is not None:
-            self._background = asyncio.create_task(self.observer.drain())
+            self._background = asyncio.create_task(self.observer.settle(live_session=self._session, reflect=False))
             self._background.add_done_callback(_report_failure)
 
     async def _memory_note(self, text: str) -> str | None:
@@ -146,7 +151,8 @@ class Companion:
             yield delta
 
     def messages(self, turns: list[Turn]) -> list[Message]:
-        prefix = prefix_messages(self.persona, self.profile, self.clock().astimezone().date())
+        known = (turns[0].at.astimezone().date(), len({t.session_id for t in turns})) if turns else None
+        prefix = prefix_messages(self.persona, self.profile, self.clock().astimezone().date(), self.reflection, known)
         budget = self.context_tokens - sum(estimate_tokens(m["content"]) for m in prefix) - self.reply_tokens
         return [*prefix, *history_messages(turns, budget)]
 

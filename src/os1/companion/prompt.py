@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from os1.llm import Message
-from os1.memory.store import Persona, Profile, Turn
+from os1.memory.store import Persona, Profile, Reflection, Turn
 
 CHARS_PER_TOKEN = 3.5  # a cautious average for English with these tokenizers
 DROP_BLOCK = 24  # turns dropped at once when the transcript no longer fits
@@ -55,7 +55,13 @@ EXAMPLES = (
 )
 
 
-def system_prompt(persona: Persona, profile: Profile, today: date) -> str:
+def system_prompt(
+    persona: Persona,
+    profile: Profile,
+    today: date,
+    reflection: Reflection | None = None,
+    known: tuple[date, int] | None = None,
+) -> str:
     about = "\n".join(
         f'- "{QUESTIONS[key]}" They said: "{answer}"' for key, answer in profile.answers.items() if key in QUESTIONS
     )
@@ -66,14 +72,22 @@ def system_prompt(persona: Persona, profile: Profile, today: date) -> str:
         f"You are {', '.join(persona.traits)}.\n"
         f"{STYLE.format(user=profile.name)}\n\n"
         f"What {profile.name} told you when you met (their own words):\n{about}\n\n"
+        f"{_notes(profile.name, reflection, known, today)}"
         f"Today is {today:%A, %d %B %Y}. The first messages below are examples of your voice, not things that "
         "happened."
     )
 
 
-def prefix_messages(persona: Persona, profile: Profile, today: date) -> list[Message]:
+def prefix_messages(
+    persona: Persona,
+    profile: Profile,
+    today: date,
+    reflection: Reflection | None = None,
+    known: tuple[date, int] | None = None,
+) -> list[Message]:
     """The stable prefix: the system prompt, the example turns, and the line where the real talk begins."""
-    messages: list[Message] = [{"role": "system", "content": system_prompt(persona, profile, today)}]
+    system = system_prompt(persona, profile, today, reflection, known)
+    messages: list[Message] = [{"role": "system", "content": system}]
     for said, reply in EXAMPLES:
         messages.append({"role": "user", "content": said})
         messages.append({"role": "assistant", "content": reply.format(user=profile.name)})
@@ -98,6 +112,22 @@ def history_messages(turns: Sequence[Turn], budget_tokens: int) -> list[Message]
         else:
             messages.append({"role": "user", "content": turn.text})
     return messages
+
+
+def _notes(user: str, reflection: Reflection | None, known: tuple[date, int] | None, today: date) -> str:
+    """Your own notes on the user (the latest reflection) and how long you have known each other."""
+    lines = []
+    if known is not None:
+        since, conversations = known
+        days = (today - since).days
+        lines.append(f"You have known {user} since {since:%d %B %Y} ({days} days, {conversations} conversations).")
+    if reflection is not None:
+        lines.append(f"Your own notes on {user}: {reflection.about}")
+        if reflection.open_threads:
+            lines.append("Under way in their life: " + "; ".join(reflection.open_threads) + ".")
+        if reflection.follow_ups:
+            lines.append("Things you meant to ask about: " + "; ".join(reflection.follow_ups) + ".")
+    return "".join(line + "\n" for line in lines) + ("\n" if lines else "")
 
 
 def estimate_tokens(text: str) -> int:

@@ -9,6 +9,7 @@ each turn is labelled with its speaker.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -17,50 +18,70 @@ from os1.llm import LLM, complete_json
 from os1.memory.dates import resolve
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, MemoryKind, Turn
+from os1.memory.words import stems
 
-KINDS: tuple[MemoryKind, ...] = ("fact", "preference", "relationship", "event", "mood")
 # A closed set of relations, so that "I moved to Berlin" meets "lives in Lisbon" under the same key.
 RELATIONS = (
     "lives in", "works as", "works at", "studies", "likes", "dislikes", "is called", "is related to", "is friends with",
     "is partner of", "has birthday on", "owns", "plans to", "feels", "other",
 )  # fmt: skip
 SUPERSEDABLE = frozenset({"lives in", "works as", "works at", "studies", "is called", "is partner of", "owns"})
-MIN_IMPORTANCE = 2  # of 5: 1 is trivia
+KIND_OF: dict[str, MemoryKind] = {
+    "likes": "preference", "dislikes": "preference", "is related to": "relationship", "is friends with": "relationship",
+    "is partner of": "relationship", "feels": "mood", "plans to": "event", "has birthday on": "event",
+}  # fmt: skip
+MIN_IMPORTANCE = 2  # of 5: 1 is small talk
+FIELDS = ("turn", "text", "subject", "relation", "object", "when", "importance")
 
+# Each memory is a list, not an object: the model writes a third of the tokens (no key names), and generating
+# them is most of what extraction costs on a CPU.
 SCHEMA = {
     "type": "object",
     "properties": {
         "memories": {
             "type": "array",
-            "maxItems": 8,
+            "maxItems": 10,
             "items": {
-                "type": "object",
-                "properties": {
-                    "turn": {"type": "integer", "minimum": 1},
-                    "kind": {"enum": list(KINDS)},
-                    "text": {"type": "string"},
-                    "subject": {"type": "string"},
-                    "relation": {"enum": list(RELATIONS)},
-                    "object": {"type": "string"},
-                    "when": {"type": "string"},
-                    "importance": {"type": "integer", "minimum": 1, "maximum": 5},
-                },
-                "required": ["turn", "kind", "text", "subject", "relation", "object", "when", "importance"],
+                "type": "array",
+                "prefixItems": [
+                    {"type": "integer", "minimum": 1},
+                    {"type": "string"},
+                    {"type": "string"},
+                    {"enum": list(RELATIONS)},
+                    {"type": "string"},
+                    {"type": "string"},
+                    {"type": "integer", "minimum": 1, "maximum": 5},
+                ],
+                "maxItems": len(FIELDS),
+                "minItems": len(FIELDS),
             },
         }
     },
     "required": ["memories"],
 }
 
-INSTRUCTIONS = """\
-You keep the long-term memory of a companion. From the numbered turns below, list what is worth remembering \
-about the people who speak: facts about their lives, preferences, the people in their lives and how they relate, \
-events with their dates, and their mood. Skip small talk and anything said only by the assistant.
-For each memory: "turn" is the number of the turn it comes from; "text" is one standalone sentence that names \
-the person it is about (never "I" or "you"); "subject" is that person's name; "relation" and "object" say the \
-fact in short (relation from the list; "other" if none fits); "when" copies the speaker's own words for when it \
-happened or will happen ("last Tuesday", "next month"), or "" if they said nothing about time; "importance" is 1 \
-(trivia) to 5 (life-changing). Return an empty list if nothing is worth keeping."""
+INSTRUCTIONS = f"""\
+You keep the long-term memory of a companion. Read the numbered turns and list what is worth remembering about \
+the people who speak: facts about their lives, what they like and dislike, the people in their lives and how \
+they relate, plans and events with their dates, and how they feel. Skip small talk, greetings and passing \
+remarks: keep only what will still matter next week; most turns hold nothing. Only what was said; never guess.
+Write each memory as a list: [turn, text, subject, relation, object, when, importance]
+- turn: the number of the turn it comes from
+- text: one short standalone sentence that names the person it is about (never "I" or "you")
+- subject: that person's name; relation: one of {", ".join(RELATIONS)} ("other" if none fits); \
+object: the rest of the fact in a few words
+- when: the words of the turn that say when it happened or will happen ("last Tuesday", "in June"), or "" if \
+the turn does not say
+- importance: 2 a minor detail, 3 useful to know, 4 important, 5 life-changing
+
+Example turns:
+[1] Sam (Monday 02 March 2026): ugh, long day
+[2] Sam (Monday 02 March 2026): my brother Tom just moved to Leeds, I'm helping him paint on Saturday
+[3] Sam (Monday 02 March 2026): and I've gone off coffee completely, tea only now
+Answer: {{"memories": [[2, "Sam's brother is called Tom.", "Sam", "is related to", "Tom, brother", "", 4], \
+[2, "Tom moved to Leeds.", "Tom", "lives in", "Leeds", "", 3], \
+[2, "Sam will help Tom paint his new flat on Saturday.", "Sam", "plans to", "help Tom paint", "on Saturday", 3], \
+[3, "Sam stopped drinking coffee and drinks tea instead.", "Sam", "dislikes", "coffee", "", 3]]}}"""
 
 
 @dataclass(frozen=True)
@@ -75,17 +96,21 @@ async def extract(llm: LLM, turns: Sequence[Turn], names: dict[str, str]) -> lis
     lines = [
         f"[{i}] {names.get(t.speaker, t.speaker)} ({t.at.astimezone():%A %d %B %Y}): {t.text}"
         for i, t in enumerate(turns, 1)
-        if t.speaker != "event"
+        if t.speaker != "event" and not small_talk(t.text)
     ]
+    if not lines:
+        return []
     reply = await complete_json(
         llm,
         [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": "\n".join(lines)}],
         SCHEMA,
-        max_tokens=160 + 140 * len(lines),  # room for a few memories per turn
+        max_tokens=100 + 80 * len(lines),  # room for a couple of memories per turn
         temperature=0.1,
     )
     items = reply.get("memories", []) if isinstance(reply, dict) else []
-    return [item for item in items if isinstance(item, dict)]
+    return [
+        dict(zip(FIELDS, item, strict=True)) for item in items if isinstance(item, list) and len(item) == len(FIELDS)
+    ]
 
 
 async def apply(recall: Recall, turns: Sequence[Turn], items: Sequence[dict[str, object]], model_id: str) -> Applied:
@@ -100,10 +125,13 @@ async def apply(recall: Recall, turns: Sequence[Turn], items: Sequence[dict[str,
         if not 1 <= index <= len(turns) or importance < MIN_IMPORTANCE or not text:
             skipped += 1
             continue
-        turn = turns[index - 1]
         subject = _key(item.get("subject"))
         relation = str(item.get("relation", "other"))
         obj = _key(item.get("object"))
+        turn = _source(turns, index, f"{text} {obj}", subject)
+        if relation in SUPERSEDABLE and not stems(obj) & stems(" ".join(t.text for t in turns)):
+            skipped += 1  # a change of home, job or partner must be in what was said: never a guess
+            continue
         when = resolve(str(item.get("when") or ""), turn.at.astimezone().date())
         valid_from = datetime.combine(when, time(12), tzinfo=UTC) if when else turn.at
         same_key = await recall.store.current_with_key(subject, relation) if relation != "other" else []
@@ -114,10 +142,9 @@ async def apply(recall: Recall, turns: Sequence[Turn], items: Sequence[dict[str,
             for old in same_key:
                 await recall.store.close_memory(old.id, valid_from)
                 closed.append(old)
-        kind = str(item.get("kind"))
         memory = Memory(
             id=0,
-            kind=kind if kind in KINDS else "fact",
+            kind=_kind(relation, when is not None),
             text=text,
             source_turn_ids=(turn.id,),
             created_at=turn.at,
@@ -130,6 +157,34 @@ async def apply(recall: Recall, turns: Sequence[Turn], items: Sequence[dict[str,
         )
         stored.append(await recall.remember(memory))
     return Applied(stored, closed, skipped)
+
+
+FILLER = frozenset(
+    "a aah ah ahh all aw aww bye cheers cool day evening exactly fair fine good goodnight great ha haha hahaha hello "
+    "hey hi hm hmm honestly i it it's just lol long love me morning nice night no nope oh ok okay omg right same see "
+    "so sure thank thanks that the tired too totally true ugh wow yeah yep yes you".split()
+)
+
+
+def small_talk(text: str) -> bool:
+    """Nothing but filler ("haha yes", "ugh, long day", "ok goodnight"): not worth a model's time."""
+    words = re.findall(r"[\w']+", text.lower())
+    return all(word in FILLER for word in words)
+
+
+def _source(turns: Sequence[Turn], index: int, said: str, subject: str) -> Turn:
+    """The turn a memory came from: the one the model named, unless another turn of the batch shares more of the
+    memory's words (small models miscount turns)."""
+    words = stems(said) - stems(subject)
+    overlap = [len(words & stems(t.text)) for t in turns]
+    best = max(range(len(turns)), key=lambda i: (overlap[i], i == index - 1))
+    return turns[index - 1] if overlap[index - 1] >= overlap[best] else turns[best]
+
+
+def _kind(relation: str, dated: bool) -> MemoryKind:
+    if relation in KIND_OF:
+        return KIND_OF[relation]
+    return "event" if dated and relation not in SUPERSEDABLE else "fact"
 
 
 def _key(value: object) -> str:

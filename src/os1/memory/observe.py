@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from os1.errors import LLMBadResponse
 from os1.llm import LLM
+from os1.memory.diary import Diary
 from os1.memory.extract import apply, extract
 from os1.memory.recall import Recall
 from os1.memory.store import Turn
@@ -23,7 +24,7 @@ from os1.memory.store import Turn
 class Observer:
     llm: LLM
     recall: Recall
-    names: dict[str, str]  # speaker -> name shown to the extractor, e.g. {"user": "Theo"}
+    names: dict[str, str]  # speaker -> name shown to the model, e.g. {"user": "Theo", "assistant": "Wren"}
     batch: int = 4
 
     unreadable: int = 0  # turns skipped because the model's answer about them could not be read
@@ -41,6 +42,13 @@ class Observer:
             await self.recall.store.dequeue_turns([turn.id for turn in turns])
             if progress is not None:
                 progress(len(turns))
+        return stored
+
+    async def settle(self, *, live_session: int | None = None, reflect: bool = True) -> int:
+        """Drain the queue, then write the diary entries of finished conversations (all but ``live_session``)
+        and, with ``reflect``, the reflection when enough is new. Returns how many memories were stored."""
+        stored = await self.drain()
+        await Diary(self.llm, self.recall, self.names).catch_up(live_session=live_session, reflect=reflect)
         return stored
 
     async def _readable(self, turns: Sequence[Turn]) -> list[tuple[Sequence[Turn], list[dict[str, object]]]]:

@@ -19,7 +19,19 @@ import apsw
 import numpy as np
 
 from os1.errors import StoreCorrupt, StoreError
-from os1.memory.store import Corpus, Indexed, Memory, Persona, Profile, Speaker, Turn, Unembedded, Vector
+from os1.memory.store import (
+    Corpus,
+    Indexed,
+    Memory,
+    Persona,
+    Profile,
+    Reflection,
+    Speaker,
+    Turn,
+    Unembedded,
+    Vector,
+)
+from os1.memory.words import STOPWORDS
 
 APPLICATION_ID = 0x4F533121  # "OS1!" in the header, so a foreign SQLite file is recognised
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -194,6 +206,36 @@ class SQLiteStore:
     async def save_persona(self, persona: Persona) -> None:
         self._put("persona", {**asdict(persona), "created_at": persona.created_at.isoformat()})
 
+    async def reflection(self) -> Reflection | None:
+        data = self._get("reflection")
+        if data is None:
+            return None
+        return Reflection(
+            data["about"], tuple(data["open_threads"]), tuple(data["follow_ups"]), _time(data["written_at"]),
+            data["memories_seen"],
+        )  # fmt: skip
+
+    async def save_reflection(self, reflection: Reflection) -> None:
+        self._put("reflection", {**asdict(reflection), "written_at": reflection.written_at.isoformat()})
+
+    async def sessions_without_episode(self, *, min_said: int) -> list[int]:
+        with _translated(self.path):
+            rows: list[Any] = self._db.execute(
+                "SELECT s.id FROM sessions s WHERE (SELECT count(*) FROM turns t WHERE t.session_id = s.id "
+                "AND t.speaker NOT IN ('assistant', 'event') AND NOT t.forgotten) >= ? AND NOT EXISTS "
+                "(SELECT 1 FROM memories m JOIN turns t ON t.id = json_extract(m.source_turn_ids, '$[0]') "
+                "WHERE m.kind = 'episode' AND t.session_id = s.id) ORDER BY s.id",
+                (min_said,),
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    async def session_turns(self, session_id: int) -> list[Turn]:
+        with _translated(self.path):
+            rows = self._db.execute(
+                f"SELECT {_TURN_COLUMNS} FROM turns WHERE session_id = ? ORDER BY id", (session_id,)
+            ).fetchall()
+        return [_turn(row) for row in rows]
+
     async def start_session(self, started_at: datetime | None = None) -> int:
         with _translated(self.path):
             self._db.execute("INSERT INTO sessions (started_at) VALUES (?)", ((started_at or _now()).isoformat(),))
@@ -286,7 +328,7 @@ class SQLiteStore:
 
     async def memories(self, *, include_past: bool = False, last: int | None = None) -> list[Memory]:
         """Memories in the order they were made; with ``last``, only the newest that many."""
-        where = "" if include_past else "WHERE valid_to IS NULL"
+        where = "WHERE text <> ''" + ("" if include_past else " AND valid_to IS NULL")
         limit = "" if last is None else f"LIMIT {int(last)}"
         with _translated(self.path):
             rows = self._db.execute(
@@ -330,17 +372,32 @@ class SQLiteStore:
     async def forget_memory(self, memory_id: int) -> bool:
         """Delete a memory everywhere: its row, its vector, its full-text entry, and the pages they were on. The
         turns it came from lose their words too (they would bring it back through transcript search); the turns
-        stay in place, marked as forgotten."""
+        stay in place, marked as forgotten. Diary entries made from those turns and the reflection are deleted,
+        to be written again without them. A forgotten diary entry loses its words but keeps its place, so that
+        its conversation is not written up again."""
         memory = await self.memory(memory_id)
         if memory is None:
             return False
         with _translated(self.path):
             with self._db:
-                self._db.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
-                for turn_id in memory.source_turn_ids:
+                if memory.kind == "episode":  # the session's turns stay; the entry stays empty, so it is not redone
+                    self._db.execute("UPDATE memories SET text = '' WHERE id = ?", (memory_id,))
+                    self._db.execute("DELETE FROM memory_vectors WHERE memory_id = ?", (memory_id,))
+                else:
+                    self._db.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
+                forgotten = set() if memory.kind == "episode" else set(memory.source_turn_ids)
+                for turn_id in forgotten:
                     self._db.execute("UPDATE turns SET text = '', forgotten = 1 WHERE id = ?", (turn_id,))
                     self._db.execute("DELETE FROM turn_vectors WHERE turn_id = ?", (turn_id,))
                     self._db.execute("DELETE FROM memory_queue WHERE turn_id = ?", (turn_id,))
+                # what was written from those turns goes too, and is written again without them
+                episodes: list[Any] = self._db.execute(
+                    "SELECT id, source_turn_ids FROM memories WHERE kind = 'episode'"
+                ).fetchall()
+                for episode_id, sources in episodes:
+                    if set(json.loads(sources)) & forgotten:
+                        self._db.execute("DELETE FROM memories WHERE id = ?", (episode_id,))
+                self._db.execute("DELETE FROM kv WHERE key = 'reflection'")  # it may hold the memory's words
                 for index in ("memories_fts", "turns_fts"):
                     self._db.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -472,18 +529,9 @@ def _memory(row: Any) -> Memory:
     )  # fmt: skip
 
 
-_STOPWORDS = frozenset(
-    "a about after all also am an and any are as at be been before but by can could did do does doing for from had "
-    "has have he her here hers him his how i if in into is it its just me more most my myself no not now of off on "
-    "once only or other our out over own said same she should so some such than that the their them then there "
-    "these they this those through to too under until up very was we were what when where which while who whom "
-    "why will with would you your yours".split()
-)
-
-
 def _fts_query(text: str) -> str:
     """An FTS5 query matching any of the meaningful words in ``text`` (user text is never FTS syntax)."""
-    words = dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 and w not in _STOPWORDS)
+    words = dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 and w not in STOPWORDS)
     return " OR ".join(f'"{word}"' for word in words)
 
 

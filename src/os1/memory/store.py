@@ -81,6 +81,18 @@ class Memory:
 
 
 @dataclass(frozen=True)
+class Reflection:
+    """What the companion has come to think about its user and their relationship, rewritten from time to time
+    from the memories and the diary; it sits in the stable prefix of every conversation."""
+
+    about: str  # the user as the companion sees them now
+    open_threads: tuple[str, ...]  # things under way in the user's life
+    follow_ups: tuple[str, ...]  # things to ask about next time
+    written_at: datetime
+    memories_seen: int  # the newest memory id it was written from
+
+
+@dataclass(frozen=True)
 class Indexed:
     """A corpus's vectors made by one model (one row per record), with when each record was said and when what it
     tells happened (epoch seconds; the same for a turn), so recall can look within a stretch of time."""
@@ -107,7 +119,14 @@ class Store(Protocol):
     async def save_profile(self, profile: Profile) -> None: ...
     async def persona(self) -> Persona | None: ...
     async def save_persona(self, persona: Persona) -> None: ...
+    async def reflection(self) -> Reflection | None: ...
+    async def save_reflection(self, reflection: Reflection) -> None: ...
     async def start_session(self, started_at: datetime | None = None) -> int: ...
+    async def sessions_without_episode(self, *, min_said: int) -> list[int]:
+        """Sessions where people said at least ``min_said`` things and that have no diary entry yet."""
+        ...
+
+    async def session_turns(self, session_id: int) -> list[Turn]: ...
     async def add_turn(
         self,
         session_id: int,
