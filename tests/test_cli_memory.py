@@ -47,6 +47,27 @@ def test_list_and_search_as_json(remembered: Path, small_model_path: Path) -> No
     assert hits[0]["score"] >= hits[1]["score"]
 
 
+def test_search_finds_what_was_said_then_asked_as_if_at_a_moment(
+    set_up_home: Path, small_model_path: Path, embedder: MiniLM
+) -> None:
+    async def fill() -> None:
+        store = SQLiteStore.open(set_up_home)
+        for at, text in (
+            (datetime(2026, 3, 10, 20, tzinfo=UTC), "my sister Hannah got engaged to Rob!"),
+            (datetime(2026, 9, 2, 20, tzinfo=UTC), "Hannah and I argued about the wedding seating"),
+        ):
+            await store.add_turn(await store.start_session(at), "user", text, at=at, external_id=f"t{at.month}")
+        store.close()  # fmt: skip
+
+    asyncio.run(fill())
+    asked = ("memory", "search", "what did I say about my sister last month?", "--json", "--limit", "1")
+    in_october = json.loads(os1(set_up_home, small_model_path, *asked, "--at", "2026-10-05T09:00:00").stdout)
+    assert in_october[0]["kind"] == "turn" and in_october[0]["source_turn_ids"] == ["t9"]
+    in_april = json.loads(os1(set_up_home, small_model_path, *asked, "--at", "2026-04-20T09:00:00").stdout)
+    assert in_april[0]["text"] == "my sister Hannah got engaged to Rob!"
+    assert in_april[0]["valid_from"].startswith("2026-03-10")
+
+
 def test_show_opens_the_turns_a_memory_came_from(remembered: Path, small_model_path: Path) -> None:
     shown = json.loads(os1(remembered, small_model_path, "memory", "show", "2", "--json").stdout)
     assert shown["text"] == "Ana works as a nurse."

@@ -53,7 +53,7 @@ async def test_moving_closes_the_old_home_instead_of_deleting_it(recall: Recall)
     assert berlin.source_turn_ids == (berlin_turn.id,) and lisbon.source_turn_ids == (lisbon_turn.id,)
     now = [hit.text for hit in await recall.search("where do I live?", limit=2)]
     assert now[0] == "Theo lives in Berlin."
-    assert "Theo lives in Lisbon." in now  # "where did I live before?" still has an answer
+    assert "Lisbon" in now[1]  # "where did I live before?" still has an answer (the memory or its turn)
     assert [m.text for m in await recall.store.memories()] == ["Theo lives in Berlin."]
     assert len(await recall.store.memories(include_past=True)) == 2
 

@@ -3,6 +3,7 @@
 Run: python3 bench/data/check_dataset.py
 Fails with an AssertionError on the first problem, else prints the counts.
 """
+
 import json
 import re
 from collections import Counter
@@ -10,8 +11,16 @@ from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-KINDS = {"fact": 35, "update": 25, "history": 15, "temporal": 25,
-         "relationship": 20, "preference": 15, "event": 15, "multi": 10}
+KINDS = {
+    "fact": 35,
+    "update": 25,
+    "history": 15,
+    "temporal": 25,
+    "relationship": 20,
+    "preference": 15,
+    "event": 15,
+    "multi": 10,
+}
 
 
 def iso(value, where):
@@ -19,7 +28,7 @@ def iso(value, where):
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
-        raise AssertionError(f"{where}: not ISO: {value!r}")
+        raise AssertionError(f"{where}: not ISO: {value!r}") from None
     assert dt.tzinfo is None, f"{where}: has a timezone"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", value), f"{where}: expected YYYY-MM-DDTHH:MM:SS"
     return dt
@@ -57,7 +66,7 @@ def check_sessions(data):
 def check_questions(qs, turns, starts):
     assert isinstance(qs, list) and len(qs) >= 160, "need a list of at least 160 questions"
     seen, qtexts = set(), set()
-    for n, q in enumerate(qs, 1):
+    for q in qs:
         assert set(q) == {"id", "asked_at", "question", "answer_turn_ids", "kind"}, f"question keys: {sorted(q)}"
         qid = q["id"]
         assert re.fullmatch(r"q\d{3}", qid) and qid not in seen, f"bad or duplicate id {qid}"
@@ -91,8 +100,10 @@ def main():
     speakers = Counter(t["speaker"] for _, t in turns.values())
     lens = [len(s["turns"]) for s in sessions]
     print(f"sessions: {len(sessions)}  ({sessions[0]['started_at']} .. {sessions[-1]['started_at']})")
-    print(f"turns: {len(turns)}  (user {speakers['user']}, assistant {speakers['assistant']}; "
-          f"per session {min(lens)}-{max(lens)})")
+    print(
+        f"turns: {len(turns)}  (user {speakers['user']}, assistant {speakers['assistant']}; "
+        f"per session {min(lens)}-{max(lens)})"
+    )
     print(f"questions: {len(questions)}")
     for kind in KINDS:
         print(f"  {kind:<13}{kinds[kind]:>4}")

@@ -167,6 +167,7 @@ def forget(memory_id: int, yes: bool) -> None:
 
 async def _hits_json(recall: Recall, query: str, limit: int, transcript: bool = True) -> list[dict[str, Any]]:
     """Hits as records: a memory's fields, or a turn's (kind "turn", valid_from = when it was said)."""
+    await recall.reembed()  # turns said since the last background pass become searchable by meaning
     hits = await recall.search(query, limit=limit, transcript=transcript)
     sources = {i for hit in hits for i in hit.source_turn_ids}
     names = {t.id: t.external_id or t.id for t in await recall.store.turns_by_id(sorted(sources))}

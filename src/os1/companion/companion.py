@@ -94,7 +94,8 @@ class Companion:
         async for delta in self._turn("user", text, notes=notes):
             yield delta
         if self.observer is not None:
-            self._background = asyncio.create_task(self.observer.settle(live_session=self._session, reflect=False))
+            # The prefix keeps the reflection it started with, so one written now changes nothing until next time.
+            self._background = asyncio.create_task(self.observer.settle(live_session=self._session))
             self._background.add_done_callback(_report_failure)
 
     async def _memory_note(self, text: str) -> str | None:

@@ -67,6 +67,26 @@ class Window:
         return " ".join(re.sub(re.escape(self.phrase), " ", question, count=1, flags=re.I).split())
 
 
+PRESENT = re.compile(
+    r"\b(now|nowadays|these days|at the moment|currently|at present|still|any ?more|yet|so far|these days)\b", re.I
+)
+
+
+def about_now(question: str) -> bool:
+    """Whether a question asks what is true now ("where do I live now?", "am I still vegetarian?"): the newest
+    word on it counts most."""
+    return PRESENT.search(question) is not None
+
+
+PAST = re.compile(r"\b(before|used to|previously|formerly|former|originally|at first|back then|old|ex)\b", re.I)
+
+
+def about_before(question: str) -> bool:
+    """Whether a question asks about how things were ("where did I live before?"): what is no longer true counts
+    as much as what is."""
+    return PAST.search(question) is not None
+
+
 def window(question: str, today: date) -> Window | None:
     """The stretch of days a question asked on ``today`` is about, if it names one."""
     text = question.lower()
@@ -143,7 +163,7 @@ _WINDOWS: list[tuple[str, Callable[[re.Match[str], date], tuple[date, date] | No
     (rf"\b(?P<month>{_MONTH}) (?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b", _day_of_month),
     (r"\b(?P<month>jan(?:uary)?|feb(?:ruary)?|march|april|june|july|august|sept?(?:ember)?|oct(?:ober)?|"
      r"nov(?:ember)?|dec(?:ember)?)\b(?! \d{1,2}\b)(?: (?P<year>\d{4}))?", _named_month),
-    (r"\b(recently|lately|these days)\b", lambda m, d: (d - timedelta(days=30), d + timedelta(days=1))),
+    (r"\b(recently|lately)\b", lambda m, d: (d - timedelta(days=30), d + timedelta(days=1))),
 ]  # fmt: skip
 
 
