@@ -139,24 +139,31 @@ class Recall:
     async def _search(self, query: str, corpora: tuple[Corpus, ...], limit: int, when: Window | None) -> list[Hit]:
         weights = WEIGHTS | ({"recent": NOW_RECENT_WEIGHT} if about_now(query) else {})
         past_weight = 1.0 if about_before(query) else PAST_WEIGHT
-        embedding = asyncio.ensure_future(asyncio.to_thread(self.embedder.embed, [query]))
+        indexes = {corpus: await self._index(corpus) for corpus in corpora}
+        insides = {corpus: None if when is None else _inside(index, when) for corpus, index in indexes.items()}
+
+        def by_meaning() -> dict[Corpus, tuple[list[int], dict[int, float]]]:
+            (vector,) = self.embedder.embed([query])
+            return {corpus: _nearest(index, vector, insides[corpus]) for corpus, index in indexes.items()}
+
+        # Meaning (embedding, then a matrix product per corpus) runs on another core while SQLite finds the words.
+        meaning = asyncio.ensure_future(asyncio.to_thread(by_meaning))
         wanted = CANDIDATES if when is None else CANDIDATES * 10
         words = {
             corpus: [i for i, _ in await self.store.search_text(corpus, query, limit=wanted)] for corpus in corpora
         }
-        (vector,) = await embedding  # the query was embedded on another core while the words were looked up
+        nearest = await meaning
         ranks: dict[tuple[Corpus, int], dict[str, int]] = {}
         similarity: dict[tuple[Corpus, int], float] = {}
-        for corpus in corpora:
-            index = await self._index(corpus)
-            inside = None if when is None else _inside(index, when)
+        for corpus, index in indexes.items():
+            inside = insides[corpus]
             prefix = "" if corpus == "memories" else "turn "
-            by_meaning, cosines = _nearest(index, vector, inside)
+            closest, cosines = nearest[corpus]
             by_words = words[corpus]
             if inside is not None:
                 allowed = {index.ids[row] for row in np.flatnonzero(inside)}
                 by_words = [i for i in by_words if i in allowed][:CANDIDATES]
-            for signal, ids in ((prefix + "meaning", by_meaning), (prefix + "words", by_words)):
+            for signal, ids in ((prefix + "meaning", closest), (prefix + "words", by_words)):
                 for rank, record_id in enumerate(ids, 1):
                     ranks.setdefault((corpus, record_id), {})[signal] = rank
             similarity.update({(corpus, i): c for i, c in cosines.items()})
