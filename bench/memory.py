@@ -272,8 +272,9 @@ async def latency(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 # --- extraction --------------------------------------------------------------------------------------------------
 
 
-async def chat(llm: LlamaCppLLM, home: Path, memory: bool, turns: int, pause: float) -> list[float]:
-    """Time to first token of each reply, with memory off or on."""
+async def chat(llm: LlamaCppLLM, home: Path, memory: bool, turns: int, pause: float) -> list[dict[str, Any]]:
+    """Per reply: time to first token, prompt tokens llama.cpp computed, and whether memory added a note."""
+    shutil.rmtree(home, ignore_errors=True)  # a fresh companion every run
     store = SQLiteStore.open(home)
     await store.save_persona(PERSONA)
     await store.save_profile(PROFILE)
@@ -282,18 +283,23 @@ async def chat(llm: LlamaCppLLM, home: Path, memory: bool, turns: int, pause: fl
     if memory:
         recall = Recall(store, embedding_model())
         companion.recall = recall
-        companion.observer = Observer(llm, recall, {"user": PROFILE.name})
-    ttft = []
+        companion.observer = Observer(llm, recall, {"user": PROFILE.name, "assistant": PERSONA.name})
+    replies = []
     for line in LINES[:turns]:
+        notes = sum(t.speaker == "event" for t in await store.turns())
         started = time.perf_counter()
         first = None
         async for _ in companion.respond(line):
             first = first or time.perf_counter()
-        ttft.append((first or time.perf_counter()) - started)
+        replies.append({
+            "ttft": (first or time.perf_counter()) - started,
+            "prompt_n": llm.last_timings.get("prompt_n"),
+            "noted": sum(t.speaker == "event" for t in await store.turns()) > notes,
+        })  # fmt: skip
         await asyncio.sleep(pause)  # the user reads and types; memory works meanwhile
     await companion.settle()
     store.close()
-    return ttft
+    return replies
 
 
 async def extraction_cost(llm: LlamaCppLLM, home: Path) -> list[float]:
@@ -324,13 +330,33 @@ async def extraction(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         results["extract_seconds"] = await extraction_cost(llm, work / "memory-on")
     finally:
         await llm.aclose()
-    off, on = (statistics.median(results[label][1:]) for label in ("memory off", "memory on"))
-    results["median_ttft_off"], results["median_ttft_on"] = round(off, 3), round(on, 3)
-    results["ratio"] = round(on / off, 3)
+    off, on = ([reply["ttft"] for reply in results[label][1:]] for label in ("memory off", "memory on"))
+    plain = [r["ttft"] for r in results["memory on"][1:] if not r["noted"]]  # turns where memory added nothing
+    noted = [r["ttft"] for r in results["memory on"][1:] if r["noted"]]
+    results["median_ttft_off"], results["median_ttft_on"] = (
+        round(statistics.median(off), 3),
+        round(statistics.median(on), 3),
+    )
+    results["median_ttft_on_without_note"] = round(statistics.median(plain), 3) if plain else None
+    results["ratio"] = round(statistics.median(on) / statistics.median(off), 3)
     per_turn = statistics.median(results["extract_seconds"])
     results["median_extract_seconds"] = round(per_turn, 2)
-    table = Table("", "memory off", "memory on", "ratio", title=f"replies while memory works ({path.name})")
-    table.add_row("median TTFT turns 2..N (s)", f"{off:.2f}", f"{on:.2f}", f"{on / off:.2f}")
+    base = statistics.median(off)
+    table = Table(
+        "turns 2..N", "memory off", "memory on", "on / off", title=f"replies while memory works ({path.name})"
+    )
+    table.add_row("median time to first token (s)", f"{base:.2f}", f"{statistics.median(on):.2f}",
+                  f"{statistics.median(on) / base:.2f}")  # fmt: skip
+    if plain:
+        table.add_row(f"  turns where memory added no note ({len(plain)})", "", f"{statistics.median(plain):.2f}",
+                      f"{statistics.median(plain) / base:.2f}")  # fmt: skip
+    if noted:
+        table.add_row(f"  turns with a memory note ({len(noted)})", "", f"{statistics.median(noted):.2f}",
+                      f"{statistics.median(noted) / base:.2f}")  # fmt: skip
+    computed = [
+        statistics.median(r["prompt_n"] or 0 for r in results[label][1:]) for label in ("memory off", "memory on")
+    ]
+    table.add_row("median prompt tokens computed", f"{computed[0]:.0f}", f"{computed[1]:.0f}", "")
     table.add_row("extraction of one turn (s, median)", "", f"{per_turn:.1f}", "")
     console.print(table)
     return results

@@ -189,7 +189,14 @@ async def _hits_json(recall: Recall, query: str, limit: int, transcript: bool = 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--batch", default=12, show_default=True, type=click.IntRange(1, 32), help="Turns per model call.")
 @click.option("--model", help="A faster model for the extraction (a packaged model's name or a .gguf path).")
-def import_(file: Path, batch: int, model: str | None) -> None:
+@click.option(
+    "--diary/--no-diary",
+    default=False,
+    show_default=True,
+    help="Also write each conversation's diary entry and the reflection now (otherwise in the background of "
+    "your next conversations).",
+)
+def import_(file: Path, batch: int, model: str | None, diary: bool) -> None:
     """Build memory from old conversations: os1's format or a ChatGPT export (docs/import-format.md).
     A file made by `os1 memory export` is brought back exactly, without extraction."""
     data = conversations.load(file)
@@ -210,15 +217,20 @@ def import_(file: Path, batch: int, model: str | None) -> None:
     out.print(f"{file.name}: {len(sessions):,} conversations, {count:,} turns.")
     store = SQLiteStore.open(settings.home)
     try:
-        stored, seconds, queued = asyncio.run(_import(store, settings, sessions, batch))
+        stored, seconds, queued = asyncio.run(_import(store, settings, sessions, batch, diary))
     finally:
         store.close()
-    rate = queued / seconds * 60 if seconds else 0.0
-    out.print(f"Remembered {stored:,} things from {queued:,} turns in {seconds:,.0f} s ({rate:,.0f} turns per minute).")
+    rate, whole = (queued / seconds * 60, count / seconds * 60) if seconds else (0.0, 0.0)
+    out.print(
+        f"Remembered {stored:,} things from {queued:,} turns in {seconds:,.0f} s ({rate:,.0f} turns per minute; "
+        f"the assistant's turns are not read for memories, so {whole:,.0f} of the file's turns per minute)."
+    )
+    if not diary:
+        out.print("The diary of each conversation will be written in the background of your next conversations.")
 
 
 async def _import(
-    store: SQLiteStore, settings: Settings, sessions: list[conversations.Session], batch: int
+    store: SQLiteStore, settings: Settings, sessions: list[conversations.Session], batch: int, diary: bool
 ) -> tuple[int, float, int]:
     profile, persona = await store.profile(), await store.persona()
     names = {"user": profile.name if profile else "User", "assistant": persona.name if persona else "Assistant"}
@@ -236,8 +248,9 @@ async def _import(
             task = bar.add_task("turns", total=queued)
             stored = await observer.drain(lambda done: bar.advance(task, done))
         elapsed = time.perf_counter() - started
-        err.print("writing the diary of each conversation and the reflection ...")
-        await observer.settle()
+        if diary:
+            err.print("writing the diary of each conversation and the reflection ...")
+            await observer.settle()
     finally:
         await llm.aclose()
     return stored, elapsed, queued

@@ -22,6 +22,7 @@ RECALL_LIMIT = 4
 RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
+IDLE_BEFORE_DIARY_SECONDS = 45.0
 IN_VIEW_TURNS = 48  # the latest turns, already in the history the model sees: not quoted back to it
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
 
@@ -81,7 +82,8 @@ class Companion:
     async def settle(self) -> None:
         """Finish the memory work queued so far, write this conversation's diary entry and, when enough is new,
         the reflection (before leaving)."""
-        if self._background is not None:
+        if self._background is not None:  # its unfinished work stays queued and is done here
+            self._background.cancel()
             await asyncio.gather(self._background, return_exceptions=True)
         if self.observer is not None:
             await self.observer.settle()
@@ -94,9 +96,16 @@ class Companion:
         async for delta in self._turn("user", text, notes=notes):
             yield delta
         if self.observer is not None:
-            # The prefix keeps the reflection it started with, so one written now changes nothing until next time.
-            self._background = asyncio.create_task(self.observer.settle(live_session=self._session))
+            self._background = asyncio.create_task(self._remember(self.observer))
             self._background.add_done_callback(_report_failure)
+
+    async def _remember(self, observer: Observer) -> int:
+        """After a reply: extract at once; the diary of past conversations and the reflection (long model calls)
+        only once the user has been quiet a while, so they are not started and cancelled on every turn. The
+        prefix keeps the reflection it started with, so one written now changes nothing until next time."""
+        stored = await observer.drain()
+        await asyncio.sleep(IDLE_BEFORE_DIARY_SECONDS)
+        return stored + await observer.settle(live_session=self._session)
 
     async def _memory_note(self, text: str) -> str | None:
         """What memory has to say about this message: the outcome of a request about memory itself ("forget
@@ -108,15 +117,14 @@ class Companion:
         if (done := await handle(text, self.recall, self.profile.name, recent)) is not None:
             self._noted = [m for m in [await self.recall.store.memory(n.id) for n in self._noted] if m]
             return done
-        hits = await self.recall.search(text, limit=RECALL_LIMIT)
         in_view = {turn.id for turn in (await self.transcript())[-IN_VIEW_TURNS:]}
+        hits = await self.recall.search(text, limit=RECALL_LIMIT, skip_turns=in_view | self._noted_turns)
         noted = {memory.id for memory in self._noted}
         fresh = [
             hit
             for hit in hits
             if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks or "turn words" in hit.ranks)
             and (hit.memory is None or hit.memory.id not in noted)
-            and (hit.turn is None or hit.turn.id not in in_view | self._noted_turns)
         ]
         if not fresh:
             return None

@@ -17,7 +17,7 @@ what was said then, or what happened then. If nothing was, the whole store is se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
@@ -38,7 +38,7 @@ TURN_IMPORTANCE = 0.5  # a raw turn's importance, for the recency signal
 # meaning of what was said is the strongest single signal, and a memory helps most by pointing at its turn.
 WEIGHTS = {
     "meaning": 1.0, "words": 1.0, "turn meaning": 4.0, "turn words": 1.0, "memory meaning": 1.0, "memory words": 1.0,
-    "recent": 0.25,
+    "episode meaning": 4.0, "episode words": 1.0, "recent": 0.25,
 }  # fmt: skip
 SPEAKER_WEIGHTS = {"assistant": 0.6}  # the companion's own lines seldom hold what the user told it
 NOW_RECENT_WEIGHT = 1.0  # "where do I live now?": the newest word counts more
@@ -124,19 +124,24 @@ class Recall:
     def model(self) -> str:
         return self.embedder.model_id
 
-    async def search(self, query: str, *, limit: int = 10, transcript: bool = True) -> list[Hit]:
-        """The best memories (and, with ``transcript``, turns) for ``query``, best first."""
+    async def search(
+        self, query: str, *, limit: int = 10, transcript: bool = True, skip_turns: Collection[int] = ()
+    ) -> list[Hit]:
+        """The best memories (and, with ``transcript``, turns) for ``query``, best first; turns in ``skip_turns``
+        (already in view) are not listed, so the memories made from them are."""
         corpora = CORPORA if transcript else CORPORA[:1]
         when = window(query, self.clock().astimezone().date())
         if (
             when is not None
             and any([_inside(await self._index(corpus), when).any() for corpus in corpora])
-            and (hits := await self._search(when.rest(query), corpora, limit, when))
+            and (hits := await self._search(when.rest(query), corpora, limit, when, skip_turns))
         ):
             return hits
-        return await self._search(query, corpora, limit, None)
+        return await self._search(query, corpora, limit, None, skip_turns)
 
-    async def _search(self, query: str, corpora: tuple[Corpus, ...], limit: int, when: Window | None) -> list[Hit]:
+    async def _search(
+        self, query: str, corpora: tuple[Corpus, ...], limit: int, when: Window | None, skip_turns: Collection[int]
+    ) -> list[Hit]:
         weights = WEIGHTS | ({"recent": NOW_RECENT_WEIGHT} if about_now(query) else {})
         past_weight = 1.0 if about_before(query) else PAST_WEIGHT
         indexes = {corpus: await self._index(corpus) for corpus in corpora}
@@ -181,6 +186,10 @@ class Recall:
                                 via.get(f"memory {signal}", ranks[key][signal]), ranks[key][signal]
                             )
         found.update(await self._records([key for key in ranks if key not in found]))
+        for key, record in found.items():  # asked about a stretch of time, the diary of it is weighed like its turns
+            if isinstance(record, Memory) and record.kind == "episode" and when is not None:
+                ranks[key] = {f"episode {signal}" if signal in ("meaning", "words") else signal: rank
+                              for signal, rank in ranks[key].items()}  # fmt: skip
         ranks = {key: signals for key, signals in ranks.items() if key in found}
         now = self.clock()
         for rank, key in enumerate(sorted(found, key=lambda k: -_salience(found[k], now)), 1):
@@ -199,13 +208,13 @@ class Recall:
         hits.sort(key=lambda hit: -hit.score)
         if past_weight < 1.0:
             hits = _newest_first(hits)
-        return _without_repeats(hits)[:limit]
+        return _without_repeats([hit for hit in hits if hit.turn is None or hit.turn.id not in skip_turns])[:limit]
 
     async def _records(self, keys: list[tuple[Corpus, int]]) -> dict[tuple[Corpus, int], Memory | Turn]:
         found: dict[tuple[Corpus, int], Memory | Turn] = {}
-        for key in keys:
-            if key[0] == "memories" and (memory := await self.store.memory(key[1])) is not None:
-                found[key] = memory
+        memory_ids = [i for corpus, i in keys if corpus == "memories"]
+        for memory in await self.store.memories_by_id(memory_ids) if memory_ids else []:
+            found["memories", memory.id] = memory
         turn_ids = [i for corpus, i in keys if corpus == "transcript"]
         for turn in await self.store.turns_by_id(turn_ids) if turn_ids else []:
             found["transcript", turn.id] = turn

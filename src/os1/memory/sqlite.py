@@ -326,6 +326,14 @@ class SQLiteStore:
             row = self._db.execute(f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,)).fetchone()
         return None if row is None else _memory(row)
 
+    async def memories_by_id(self, memory_ids: Sequence[int]) -> list[Memory]:
+        marks = ",".join("?" * len(memory_ids))
+        with _translated(self.path):
+            rows = self._db.execute(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id IN ({marks})", tuple(memory_ids)
+            ).fetchall()
+        return [_memory(row) for row in rows]
+
     async def memories(self, *, include_past: bool = False, last: int | None = None) -> list[Memory]:
         """Memories in the order they were made; with ``last``, only the newest that many."""
         where = "WHERE text <> ''" + ("" if include_past else " AND valid_to IS NULL")
