@@ -23,8 +23,13 @@ def remembered(set_up_home: Path, embedder: MiniLM) -> Path:
         store = SQLiteStore.open(set_up_home)
         recall = Recall(store, embedder)
         session = await store.start_session()
-        turn = await store.add_turn(session, "user", "My sister is called Ana and she's a nurse.", at=NOW)
-        for text in ("Theo's sister is called Ana.", "Ana works as a nurse.", "Theo lives in Berlin."):
+        sister = await store.add_turn(session, "user", "My sister is called Ana and she's a nurse.", at=NOW)
+        home = await store.add_turn(session, "user", "I live in Berlin now, by the canal.", at=NOW)
+        for text, turn in (
+            ("Theo's sister is called Ana.", sister),
+            ("Ana works as a nurse.", sister),
+            ("Theo lives in Berlin.", home),
+        ):
             await recall.remember(Memory(id=0, kind="fact", text=text, source_turn_ids=(turn.id,),
                                          created_at=NOW, valid_from=NOW))  # fmt: skip
         store.close()
@@ -41,7 +46,7 @@ def test_list_and_search_as_json(remembered: Path, small_model_path: Path) -> No
         "Theo lives in Berlin.",
     ]
     result = os1(remembered, small_model_path, "memory", "search", "what is my sister's job?", "--json", "--limit", "2")
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout)  # a memory is shown rather than the turn it came from
     assert len(hits) == 2 and hits[0]["text"] in {"Ana works as a nurse.", "Theo's sister is called Ana."}
     assert {"text", "valid_from", "valid_to", "score", "source_turn_ids"} <= set(hits[0])
     assert hits[0]["score"] >= hits[1]["score"]
@@ -145,7 +150,7 @@ def test_export_then_import_into_a_fresh_home_gives_the_same_file(
     for link in (remembered / "models").iterdir():
         (fresh / "models" / link.name).symlink_to(link.resolve())
     restored = os1(fresh, small_model_path, "memory", "import", str(first))
-    assert restored.returncode == 0 and "Restored 1 turns and 3 memories" in restored.stdout
+    assert restored.returncode == 0 and "Restored 2 turns and 3 memories" in restored.stdout
     second = json.loads(os1(fresh, small_model_path, "memory", "export").stdout)
     original = json.loads(first.read_text())
     for data in (original, second):

@@ -35,7 +35,7 @@ async def remember_all(recall: Recall) -> dict[str, Memory]:
     kept = {}
     for kind, text, subject, predicate, importance, days_ago in FACTS:
         memory = Memory(
-            id=0, kind=kind, text=text, source_turn_ids=(len(kept) + 1,), created_at=NOW - timedelta(days=days_ago),
+            id=0, kind=kind, text=text, source_turn_ids=(900 + len(kept),), created_at=NOW - timedelta(days=days_ago),
             subject=subject, predicate=predicate, importance=importance,
         )  # fmt: skip
         kept[text] = await recall.remember(memory)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 
 import numpy as np
@@ -280,14 +280,26 @@ def _newest_first(hits: list[Hit]) -> list[Hit]:
 
 
 def _without_repeats(hits: list[Hit]) -> list[Hit]:
-    """A memory and the turn it came from say the same thing: list whichever ranks higher, once."""
-    covered: set[int] = set()
-    kept = []
+    """A memory and the turn it came from say the same thing: it is listed once, at the better of their places,
+    as the memory (its words are distilled, and may be the user's own correction), with that place's score."""
+    memory_of: dict[int, Hit] = {}
     for hit in hits:
-        if hit.source_turn_ids and set(hit.source_turn_ids) <= covered:
+        if hit.memory is not None and hit.memory.kind != "episode":
+            for turn_id in hit.source_turn_ids:
+                memory_of.setdefault(turn_id, hit)  # the best memory made from each turn
+    covered: set[int] = set()
+    listed: set[int] = set()  # memory ids
+    kept: list[Hit] = []
+    for hit in hits:
+        shown = memory_of.get(hit.turn.id, hit) if hit.turn is not None else hit
+        if (shown.memory is not None and shown.memory.id in listed) or (
+            shown.source_turn_ids and set(shown.source_turn_ids) <= covered
+        ):
             continue
-        covered.update(hit.source_turn_ids)
-        kept.append(hit)
+        covered.update(shown.source_turn_ids)
+        if shown.memory is not None:
+            listed.add(shown.memory.id)
+        kept.append(replace(shown, score=hit.score))
     return kept
 
 
