@@ -199,3 +199,16 @@ async def test_a_question_about_last_month_looks_at_last_month(store: SQLiteStor
     assert hits[0].turn == in_june
     # nothing was said in the window: the whole store is searched instead of answering nothing
     assert (await recall.search("what did I say about my sister last week?", limit=1))[0].turn in (in_october, in_june)
+
+
+async def test_memories_added_one_by_one_are_found_as_if_read_at_once(store: SQLiteStore, embedder: MiniLM) -> None:
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    await recall.search("warm up")  # the index is in memory from here on; each memory is added to it
+    for i in range(70):  # past the first buffer's room
+        await recall.remember(Memory(id=0, kind="fact", text=f"Theo's friend number {i} plays the {i}th violin.",
+                                     source_turn_ids=(), created_at=NOW))  # fmt: skip
+    await remember_all(recall)
+    fresh = Recall(store, embedder, clock=lambda: NOW)
+    for query in ("what does my sister do?", "violin", "where do I live?"):
+        grown = [(hit.text, round(hit.score, 9)) for hit in await recall.search(query)]
+        assert grown == [(hit.text, round(hit.score, 9)) for hit in await fresh.search(query)]
