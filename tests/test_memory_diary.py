@@ -122,6 +122,7 @@ async def test_a_forgotten_diary_entry_is_not_written_again(parts: tuple[SQLiteS
     assert await recall.forget(entry.id)
     await observer.settle(reflect=False)
     assert await store.memories() == []
+    assert await recall.reembed() == 0  # an emptied entry is not embedded again
     assert [t.text for t in await store.turns() if t.speaker == "user"] == [
         "work was long",
         "I cooked pasta",

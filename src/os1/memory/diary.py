@@ -6,8 +6,8 @@ felt, what was left open), stored as a memory of kind ``episode`` that names eve
 so recall finds it ("what did we talk about in March?") and forget can rewrite it. Reflection reads the
 memories and the latest entries and rewrites what sits in the stable prefix: who the user is now, what is under
 way in their life, and what to ask about next time. How long the two have known each other is counted by code,
-not guessed by the model. Both are written when a conversation ends (and at the end of an import), never while
-the user waits for a reply.
+not guessed by the model. Both are written when a conversation ends, in the background once the user has been
+quiet a while, or by `os1 memory import --diary`; never while the user waits for a reply.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ MIN_SAID = 3  # a conversation where the user said fewer things than this gets n
 REFLECT_AFTER = 12  # new memories before the reflection is written again
 REFLECT_FROM = 60  # memories read by a reflection (the most important, then the newest)
 EPISODE_IMPORTANCE = 0.6
+EPISODE_MAX_CHARS = 12_000  # ~3,400 tokens of conversation read for one entry
 
 EPISODE_INSTRUCTIONS = """\
 You keep the diary of {companion}, a companion who talks with {user}. Write the diary entry for the \
@@ -69,6 +70,8 @@ class Diary:
             return 0
         user, companion = self.names.get("user", "the user"), self.names.get("assistant", "the companion")
         lines = [f"{self.names.get(t.speaker, t.speaker)}: {t.text}" for t in said]
+        while len(lines) > 1 and sum(len(line) for line in lines) > EPISODE_MAX_CHARS:
+            lines.pop(0)  # a very long conversation is written up from its end, which fits the context
         entry = await complete(
             self.llm,
             [

@@ -2,9 +2,9 @@
 
 ``Observer.drain()`` first embeds the new turns (so the transcript is searchable by meaning), then takes the
 queued turns a batch at a time (several turns per model call), extracts, applies, and only then removes them
-from the queue. Cancelled (the user started talking) or killed, it leaves the rest
-queued and the next drain carries on; a batch that was applied but not yet dequeued is applied again harmlessly,
-because the same fact is never stored twice.
+from the queue. Cancelled (the user started talking) or killed, it leaves the rest queued and the next drain
+carries on; a batch that was applied but not yet dequeued is applied again harmlessly, because the same fact is
+never stored twice. ``Observer.settle()`` then writes the diary and the reflection (``diary.py``).
 """
 
 from __future__ import annotations

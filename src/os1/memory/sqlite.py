@@ -146,7 +146,7 @@ MIGRATIONS: list[Callable[[apsw.Connection], None]] = [
 # Per corpus: the table, its full-text index, its vector table and that table's key, which records count, and the
 # SQL for when a record was said and when what it tells happened.
 _CORPORA: dict[Corpus, tuple[str, str, str, str, str, str, str]] = {
-    "memories": ("memories", "memories_fts", "memory_vectors", "memory_id", "1", "created_at",
+    "memories": ("memories", "memories_fts", "memory_vectors", "memory_id", "text <> ''", "created_at",
                  "coalesce(valid_from, created_at)"),
     "transcript": ("turns", "turns_fts", "turn_vectors", "turn_id", "speaker <> 'event' AND NOT forgotten", "at",
                    "at"),
