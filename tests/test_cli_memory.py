@@ -10,7 +10,7 @@ import pytest
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore, user_db_path
-from os1.memory.store import Memory
+from os1.memory.store import Memory, Reflection
 from tests.test_cli import os1
 
 pytestmark = pytest.mark.model
@@ -71,6 +71,22 @@ def test_search_finds_what_was_said_then_asked_as_if_at_a_moment(
     in_april = json.loads(os1(set_up_home, small_model_path, *asked, "--at", "2026-04-20T09:00:00").stdout)
     assert in_april[0]["text"] == "my sister Hannah got engaged to Rob!"
     assert in_april[0]["valid_from"].startswith("2026-03-10")
+
+
+def test_list_shows_the_companion_s_own_notes(remembered: Path, small_model_path: Path) -> None:
+    async def reflect() -> None:
+        store = SQLiteStore.open(remembered)
+        await store.save_reflection(
+            Reflection(
+                "Theo lives in Berlin and is close to his sister Ana.", ("Ana's new job",), ("ask about Ana",), NOW, 3
+            )
+        )
+        store.close()
+
+    asyncio.run(reflect())
+    listed = os1(remembered, small_model_path, "memory", "list").stdout
+    assert "Its own notes on you (written 23 Nov 2026):" in listed
+    assert "Theo lives in Berlin and is close to his sister Ana." in listed and "To ask about: ask about Ana" in listed
 
 
 def test_show_opens_the_turns_a_memory_came_from(remembered: Path, small_model_path: Path) -> None:

@@ -59,6 +59,13 @@ def list_memories(include_past: bool, as_json: bool) -> None:
     for m in memories:
         table.add_row(str(m.id), m.kind, m.text, _validity(_record(m)))
     out.print(table)
+    reflection = _with_recall(lambda recall: recall.store.reflection())
+    if reflection is not None:  # derived from the memories above: forgetting one of them rewrites it
+        out.print(f"\n[bold]Its own notes on you[/] (written {reflection.written_at.astimezone():%d %b %Y}):")
+        out.print(reflection.about, markup=False)
+        for label, items in (("Under way", reflection.open_threads), ("To ask about", reflection.follow_ups)):
+            if items:
+                out.print(f"{label}: " + "; ".join(items), markup=False)
 
 
 @memory.command()
