@@ -4,14 +4,16 @@ by rank.
 For each corpus (the memories, and the turns as they were said) two rankings are made for a query: cosine
 similarity of MiniLM vectors (numpy over a matrix loaded once per store; 5.5 ms at 100k records here, against
 44 ms for sqlite-vec) and FTS5 BM25 over the words; a third ranks every candidate by recency x importance.
-Weighted reciprocal rank fusion (weight / (60 + rank)) adds them up, so no signal's raw scale matters. Memories
-that stopped being true stay findable ("where did I live before?") but rank a little lower than current ones. A
-memory also counts for the turns it came from (a small model's memory may be clumsy, but it points at the right
-words), and a memory and its own turn are listed once. A question about the present ("where do I live now?",
-"am I still vegetarian?") gives the newest words more weight.
+Weighted reciprocal rank fusion (weight / (60 + rank)) adds them up, so no signal's raw scale matters. A memory
+also counts for the turns it came from (a small model's memory may be clumsy, but it points at the right words),
+and a memory and its own turn are listed once, as the memory.
 
-A question that names a stretch of time ("what did I say about my sister last month?") is searched within it:
-what was said then, or what happened then. If nothing was, the whole store is searched instead.
+Time: memories that stopped being true stay findable ("where did I live before?") but rank lower than current
+ones, and what replaced a memory is listed above it. A question about the present ("where do I live now?", "am
+I still vegetarian?") gives the newest words more weight; one about the past ("before", "used to") counts the
+past fully. A question that names a stretch of time ("what did I say about my sister last month?") is searched
+within it, by when things were said or when they happened, and the diary entries of that stretch weigh like its
+turns; if nothing was said then, the whole store is searched instead.
 """
 
 from __future__ import annotations
