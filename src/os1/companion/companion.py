@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from os1.companion.abilities import note_for
 from os1.companion.control import handle
-from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages
+from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
 from os1.errors import InputError
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
@@ -161,7 +161,9 @@ class Companion:
 
     def messages(self, turns: list[Turn]) -> list[Message]:
         known = (turns[0].at.astimezone().date(), len({t.session_id for t in turns})) if turns else None
-        prefix = prefix_messages(self.persona, self.profile, self.clock().astimezone().date(), self.reflection, known)
+        today = self.clock().astimezone().date()
+        system = system_prompt(self.persona, self.profile, today, self.reflection, known)
+        prefix = prefix_messages(system, self.profile.name)
         budget = self.context_tokens - sum(estimate_tokens(m["content"]) for m in prefix) - self.reply_tokens
         return [*prefix, *history_messages(turns, budget)]
 

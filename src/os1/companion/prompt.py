@@ -78,20 +78,13 @@ def system_prompt(
     )
 
 
-def prefix_messages(
-    persona: Persona,
-    profile: Profile,
-    today: date,
-    reflection: Reflection | None = None,
-    known: tuple[date, int] | None = None,
-) -> list[Message]:
+def prefix_messages(system: str, user: str) -> list[Message]:
     """The stable prefix: the system prompt, the example turns, and the line where the real talk begins."""
-    system = system_prompt(persona, profile, today, reflection, known)
     messages: list[Message] = [{"role": "system", "content": system}]
     for said, reply in EXAMPLES:
         messages.append({"role": "user", "content": said})
-        messages.append({"role": "assistant", "content": reply.format(user=profile.name)})
-    messages.append({"role": "user", "content": f"[{profile.name} opened the app. The real conversation starts here.]"})
+        messages.append({"role": "assistant", "content": reply.format(user=user)})
+    messages.append({"role": "user", "content": f"[{user} opened the app. The real conversation starts here.]"})
     return messages
 
 
