@@ -5,7 +5,8 @@ import apsw
 import pytest
 
 from os1.errors import StoreCorrupt, StoreError
-from os1.memory.sqlite import APPLICATION_ID, MIGRATIONS, SQLiteStore, user_db_path
+from os1.memory.schema import MIGRATIONS
+from os1.memory.sqlite import APPLICATION_ID, SQLiteStore, user_db_path
 from os1.memory.store import Memory, Persona, Profile
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -19,6 +19,7 @@ import apsw
 import numpy as np
 
 from os1.errors import StoreCorrupt, StoreError
+from os1.memory.schema import MIGRATIONS
 from os1.memory.store import (
     Corpus,
     Indexed,
@@ -37,112 +38,6 @@ APPLICATION_ID = 0x4F533121  # "OS1!" in the header, so a foreign SQLite file is
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def _m1_transcript_profile_persona(db: apsw.Connection) -> None:
-    db.execute(
-        """
-        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE sessions (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL);
-        CREATE TABLE turns (
-            id INTEGER PRIMARY KEY,
-            session_id INTEGER NOT NULL REFERENCES sessions(id),
-            speaker TEXT NOT NULL CHECK (speaker IN ('user', 'assistant', 'event')),
-            text TEXT NOT NULL,
-            at TEXT NOT NULL,
-            interrupted INTEGER NOT NULL DEFAULT 0,
-            model_id TEXT
-        );
-        """
-    )
-
-
-def _m2_memories(db: apsw.Connection) -> None:
-    db.execute(
-        """
-        -- imported conversations have speakers with names: the transcript takes any non-empty speaker
-        CREATE TABLE turns_v2 (
-            id INTEGER PRIMARY KEY,
-            session_id INTEGER NOT NULL REFERENCES sessions(id),
-            speaker TEXT NOT NULL CHECK (speaker <> ''),
-            text TEXT NOT NULL,
-            at TEXT NOT NULL,
-            interrupted INTEGER NOT NULL DEFAULT 0,
-            model_id TEXT,
-            external_id TEXT  -- the turn's id in an imported file, so provenance speaks the file's language
-        );
-        INSERT INTO turns_v2 (id, session_id, speaker, text, at, interrupted, model_id)
-            SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns;
-        DROP TABLE turns;
-        ALTER TABLE turns_v2 RENAME TO turns;
-        CREATE TABLE memories (
-            id INTEGER PRIMARY KEY,
-            kind TEXT NOT NULL,
-            text TEXT NOT NULL,
-            subject TEXT, predicate TEXT, object TEXT,
-            valid_from TEXT, valid_to TEXT,
-            importance REAL NOT NULL DEFAULT 0.5,
-            source_turn_ids TEXT NOT NULL DEFAULT '[]',
-            extracted_by TEXT,
-            created_at TEXT NOT NULL
-        );
-        CREATE INDEX memories_by_key ON memories (subject, predicate) WHERE valid_to IS NULL;
-        -- turns waiting for extraction: queued in the same transaction that stores the turn, so a crash right
-        -- after a reply loses nothing; removed once their memories are stored
-        CREATE TABLE memory_queue (turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE);
-        CREATE TABLE memory_vectors (
-            memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE,
-            model_id TEXT NOT NULL,
-            vector BLOB NOT NULL
-        );
-        CREATE VIRTUAL TABLE memories_fts USING fts5(
-            text, content='memories', content_rowid='id', tokenize='porter unicode61'
-        );
-        CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
-            INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
-            INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        END;
-        CREATE TRIGGER memories_au AFTER UPDATE OF text ON memories BEGIN
-            INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
-            INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        """
-    )
-
-
-def _m3_transcript_search(db: apsw.Connection) -> None:
-    db.execute(
-        """
-        -- the transcript is searched too (words and meaning); a turn the user had os1 forget loses its words
-        ALTER TABLE turns ADD COLUMN forgotten INTEGER NOT NULL DEFAULT 0;
-        CREATE TABLE turn_vectors (
-            turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,
-            model_id TEXT NOT NULL,
-            vector BLOB NOT NULL
-        );
-        CREATE VIRTUAL TABLE turns_fts USING fts5(
-            text, content='turns', content_rowid='id', tokenize='porter unicode61'
-        );
-        INSERT INTO turns_fts(rowid, text) SELECT id, text FROM turns WHERE speaker <> 'event';
-        CREATE TRIGGER turns_ai AFTER INSERT ON turns WHEN new.speaker <> 'event' BEGIN
-            INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER turns_ad AFTER DELETE ON turns WHEN old.speaker <> 'event' BEGIN
-            INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        END;
-        CREATE TRIGGER turns_au AFTER UPDATE OF text ON turns WHEN old.speaker <> 'event' BEGIN
-            INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text);
-            INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        """
-    )
-
-
-MIGRATIONS: list[Callable[[apsw.Connection], None]] = [
-    _m1_transcript_profile_persona,
-    _m2_memories,
-    _m3_transcript_search,
-]
 # Per corpus: the table, its full-text index, its vector table and that table's key, which records count, and the
 # SQL for when a record was said and when what it tells happened.
 _CORPORA: dict[Corpus, tuple[str, str, str, str, str, str, str]] = {

@@ -1,0 +1,116 @@
+"""The schema of a user's database, one named function per migration, applied in order and never edited once
+released: a database records how many it has had (``PRAGMA user_version``), and the rest run at open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import apsw
+
+
+def m1_transcript_profile_persona(db: apsw.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE sessions (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL);
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            speaker TEXT NOT NULL CHECK (speaker IN ('user', 'assistant', 'event')),
+            text TEXT NOT NULL,
+            at TEXT NOT NULL,
+            interrupted INTEGER NOT NULL DEFAULT 0,
+            model_id TEXT
+        );
+        """
+    )
+
+
+def m2_memories(db: apsw.Connection) -> None:
+    db.execute(
+        """
+        -- imported conversations have speakers with names: the transcript takes any non-empty speaker
+        CREATE TABLE turns_v2 (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            speaker TEXT NOT NULL CHECK (speaker <> ''),
+            text TEXT NOT NULL,
+            at TEXT NOT NULL,
+            interrupted INTEGER NOT NULL DEFAULT 0,
+            model_id TEXT,
+            external_id TEXT  -- the turn's id in an imported file, so provenance speaks the file's language
+        );
+        INSERT INTO turns_v2 (id, session_id, speaker, text, at, interrupted, model_id)
+            SELECT id, session_id, speaker, text, at, interrupted, model_id FROM turns;
+        DROP TABLE turns;
+        ALTER TABLE turns_v2 RENAME TO turns;
+        CREATE TABLE memories (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            subject TEXT, predicate TEXT, object TEXT,
+            valid_from TEXT, valid_to TEXT,
+            importance REAL NOT NULL DEFAULT 0.5,
+            source_turn_ids TEXT NOT NULL DEFAULT '[]',
+            extracted_by TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX memories_by_key ON memories (subject, predicate) WHERE valid_to IS NULL;
+        -- turns waiting for extraction: queued in the same transaction that stores the turn, so a crash right
+        -- after a reply loses nothing; removed once their memories are stored
+        CREATE TABLE memory_queue (turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE);
+        CREATE TABLE memory_vectors (
+            memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE VIRTUAL TABLE memories_fts USING fts5(
+            text, content='memories', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+            INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+            INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER memories_au AFTER UPDATE OF text ON memories BEGIN
+            INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        """
+    )
+
+
+def m3_transcript_search(db: apsw.Connection) -> None:
+    db.execute(
+        """
+        -- the transcript is searched too (words and meaning); a turn the user had os1 forget loses its words
+        ALTER TABLE turns ADD COLUMN forgotten INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE turn_vectors (
+            turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE VIRTUAL TABLE turns_fts USING fts5(
+            text, content='turns', content_rowid='id', tokenize='porter unicode61'
+        );
+        INSERT INTO turns_fts(rowid, text) SELECT id, text FROM turns WHERE speaker <> 'event';
+        CREATE TRIGGER turns_ai AFTER INSERT ON turns WHEN new.speaker <> 'event' BEGIN
+            INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER turns_ad AFTER DELETE ON turns WHEN old.speaker <> 'event' BEGIN
+            INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER turns_au AFTER UPDATE OF text ON turns WHEN old.speaker <> 'event' BEGIN
+            INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[apsw.Connection], None]] = [
+    m1_transcript_profile_persona,
+    m2_memories,
+    m3_transcript_search,
+]
