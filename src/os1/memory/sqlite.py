@@ -1,4 +1,4 @@
-"""One SQLite file per user (apsw, WAL), with schema migrations as named functions.
+"""One SQLite file per user (apsw, WAL, FTS5), brought up to date by the migrations in ``schema.py``.
 
 A file that is not an os1 database, is damaged, or was written by a newer os1 raises ``StoreCorrupt`` /
 ``StoreError`` before anything is written to it: os1 never overwrites what it cannot read.
