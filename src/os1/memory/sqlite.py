@@ -125,11 +125,7 @@ class SQLiteStore:
         return [int(row[0]) for row in rows]
 
     async def session_turns(self, session_id: int) -> list[Turn]:
-        with _translated(self.path):
-            rows = self._db.execute(
-                f"SELECT {_TURN_COLUMNS} FROM turns WHERE session_id = ? ORDER BY id", (session_id,)
-            ).fetchall()
-        return [_turn(row) for row in rows]
+        return self._turns("session_id = ? ORDER BY id", (session_id,))
 
     async def start_session(self, started_at: datetime | None = None) -> int:
         with _translated(self.path):
@@ -162,21 +158,11 @@ class SQLiteStore:
         return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id, external_id)
 
     async def turns(self, *, after_id: int = 0) -> list[Turn]:
-        with _translated(self.path):
-            rows = self._db.execute(
-                f"SELECT {_TURN_COLUMNS} FROM turns WHERE id > ? ORDER BY id",
-                (after_id,),
-            ).fetchall()
-        return [_turn(row) for row in rows]
+        return self._turns("id > ? ORDER BY id", (after_id,))
 
     async def queued_turns(self, *, limit: int = 100) -> list[Turn]:
         """Turns waiting for memory extraction, oldest first."""
-        with _translated(self.path):
-            rows = self._db.execute(
-                f"SELECT {_TURN_COLUMNS} FROM turns WHERE id IN (SELECT turn_id FROM memory_queue) ORDER BY id LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [_turn(row) for row in rows]
+        return self._turns("id IN (SELECT turn_id FROM memory_queue) ORDER BY id LIMIT ?", (limit,))
 
     async def dequeue_turns(self, turn_ids: Sequence[int]) -> None:
         with _translated(self.path), self._db:
@@ -250,13 +236,7 @@ class SQLiteStore:
 
     async def turns_by_id(self, turn_ids: Sequence[int]) -> list[Turn]:
         """The turns with these ids, in the order they were said (provenance of a memory)."""
-        marks = ",".join("?" * len(turn_ids))
-        with _translated(self.path):
-            rows = self._db.execute(
-                f"SELECT {_TURN_COLUMNS} FROM turns WHERE id IN ({marks}) ORDER BY id",
-                tuple(turn_ids),
-            ).fetchall()
-        return [_turn(row) for row in rows]
+        return self._turns(f"id IN ({','.join('?' * len(turn_ids))}) ORDER BY id", tuple(turn_ids))
 
     async def edit_memory(self, memory_id: int, text: str, embedding: tuple[str, Vector] | None = None) -> None:
         """Correct a memory's words (the user knows best); its vector is replaced with the new text's."""
@@ -353,6 +333,11 @@ class SQLiteStore:
             np.array([_time(r[2]).timestamp() for r in rows]),
             np.array([_time(r[3]).timestamp() for r in rows]),
         )
+
+    def _turns(self, where: str, params: tuple[Any, ...]) -> list[Turn]:
+        with _translated(self.path):
+            rows = self._db.execute(f"SELECT {_TURN_COLUMNS} FROM turns WHERE {where}", params).fetchall()
+        return [_turn(row) for row in rows]
 
     def _get(self, key: str) -> Any:
         with _translated(self.path):
