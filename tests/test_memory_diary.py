@@ -128,3 +128,22 @@ async def test_a_forgotten_diary_entry_is_not_written_again(parts: tuple[SQLiteS
         "I cooked pasta",
         "goodnight",
     ]
+
+
+async def test_an_unreadable_reflection_keeps_the_old_notes_and_is_tried_again(
+    parts: tuple[SQLiteStore, Recall, ScriptedLLM],
+) -> None:
+    store, recall, llm = parts
+    await conversation(store, ["my sister is Ana.", "she is moving to Porto", "I'll miss her"], NOW)
+    observer = Observer(llm, recall, NAMES)
+    await observer.settle()
+    before = await store.reflection()
+    assert before is not None
+    await conversation(store, [f"my sister is Ana{i}." for i in range(12)], NOW + timedelta(hours=3))
+    looping = "{\n  \"about\" : \"Theo's brother, Theo's sister, Theo's mother, Theo's"  # out of tokens
+    llm.replies.clear()
+    llm.enqueue(*[lambda m, s: looping if s == REFLECTION_SCHEMA else model(m, s)] * 40)
+    await observer.settle()  # the diary and the memories are written; the reflection is not
+    assert await store.reflection() == before
+    assert len([m for m in await store.memories() if m.kind == "relationship"]) == 13
+    assert await Diary(llm, recall, NAMES).reflection_due()  # so the next settle tries again

@@ -12,9 +12,11 @@ quiet a while, or by `os1 memory import --diary`; never while the user waits for
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from os1.errors import LLMBadResponse
 from os1.llm import LLM, complete, complete_json
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, Reflection, Turn
@@ -102,7 +104,9 @@ class Diary:
         return last is None or newest[-1].id - last.memories_seen >= REFLECT_AFTER
 
     async def reflect(self) -> Reflection | None:
-        """Write the reflection again from the memories and the diary; None if the model wrote nothing."""
+        """Write the reflection again from the memories and the diary; None if the model wrote nothing or an
+        answer that cannot be read (a small model looping until it runs out of tokens): the old notes stay and
+        the next settle tries again."""
         store = self.recall.store
         memories = [m for m in await store.memories() if m.kind != "episode"]
         chosen = sorted(memories, key=lambda m: (-m.importance, -m.id))[:REFLECT_FROM]
@@ -110,16 +114,20 @@ class Diary:
         user, companion = self.names.get("user", "the user"), self.names.get("assistant", "the companion")
         facts = "\n".join(f"- {m.text}" for m in sorted(chosen, key=lambda m: m.id))
         diary = "\n".join(f"- {m.text}" for m in episodes) or "- (none yet)"
-        reply = await complete_json(
-            self.llm,
-            [
-                {"role": "system", "content": REFLECTION_INSTRUCTIONS.format(companion=companion, user=user)},
-                {"role": "user", "content": f"What you remember:\n{facts}\n\nYour latest diary entries:\n{diary}"},
-            ],
-            REFLECTION_SCHEMA,
-            max_tokens=400,
-            temperature=0.3,
-        )
+        try:
+            reply = await complete_json(
+                self.llm,
+                [
+                    {"role": "system", "content": REFLECTION_INSTRUCTIONS.format(companion=companion, user=user)},
+                    {"role": "user", "content": f"What you remember:\n{facts}\n\nYour latest diary entries:\n{diary}"},
+                ],
+                REFLECTION_SCHEMA,
+                max_tokens=400,
+                temperature=0.3,
+            )
+        except LLMBadResponse as error:
+            logging.getLogger("os1.memory").warning("the reflection was not written; the old notes stay: %s", error)
+            return None
         data = reply if isinstance(reply, dict) else {}
         newest = await store.memories(last=1)
         reflection = Reflection(
