@@ -368,7 +368,7 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-1.5b", help="catalogue name or path to a .gguf file")
     parser.add_argument("--batch", type=int, default=12, help="turns per extraction call in the import")
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--latency-reps", type=int, default=5)
+    parser.add_argument("--latency-reps", type=int, default=20)  # 200 searches: a steady p95
     parser.add_argument("--turns", type=int, default=12, help="chat turns in the extraction section")
     parser.add_argument("--pause", type=float, default=6.0, help="seconds between a reply and the next line")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "os1-bench-memory"))
