@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from os1.memory.dates import resolve, window
+from os1.memory.dates import resolve, told_of, window
 
 MONDAY = date(2026, 11, 23)  # a Monday
 
@@ -30,6 +30,8 @@ MONDAY = date(2026, 11, 23)  # a Monday
         ("December 4th", date(2026, 12, 4)),
         ("12 March 2024", date(2024, 3, 12)),
         ("2026-01-05", date(2026, 1, 5)),
+        ("next weekend", date(2026, 12, 5)),
+        ("last weekend", date(2026, 11, 21)),
     ],
 )
 def test_relative_dates_resolve_against_when_they_were_said(phrase: str, expected: date) -> None:
@@ -39,6 +41,24 @@ def test_relative_dates_resolve_against_when_they_were_said(phrase: str, expecte
 def test_month_arithmetic_keeps_to_real_days() -> None:
     assert resolve("next month", date(2026, 1, 31)) == date(2026, 2, 28)
     assert resolve("a year ago", date(2024, 2, 29)) == date(2023, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("said", "said_on", "expected"),
+    [
+        ("Priya and I are going to Lisbon for a long weekend in May, the 21st to the 25th", date(2026, 3, 12),
+         date(2026, 5, 21)),
+        ("we're going in May", date(2026, 3, 12), date(2026, 5, 1)),
+        ("I started running in March", date(2026, 6, 10), date(2026, 3, 1)),  # the nearer March: past
+        ("the wedding is in early January", date(2026, 11, 23), date(2027, 1, 1)),  # the nearer January: next
+        ("saw Fontaines D.C. at the Marble Factory on Saturday", date(2026, 9, 17), date(2026, 9, 12)),
+        ("he's meeting my mum next weekend", date(2026, 10, 1), date(2026, 10, 10)),
+        ("you may be right, maybe in a bit", date(2026, 3, 12), None),  # "may" the verb is not a month
+        ("I got the job", date(2026, 3, 12), None),
+    ],
+)  # fmt: skip
+def test_the_day_a_turn_tells_of(said: str, said_on: date, expected: date | None) -> None:
+    assert told_of(said, said_on) == expected
 
 
 @pytest.mark.parametrize("phrase", [None, "", "someday", "when I was young", "31 February"])

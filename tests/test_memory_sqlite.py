@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import apsw
@@ -118,13 +118,16 @@ async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path)
     db.execute("INSERT INTO sessions (started_at) VALUES ('2026-11-20T20:00:00+00:00')")
     db.execute(
         "INSERT INTO turns (session_id, speaker, text, at) VALUES (1, 'user', 'hi, I adopted a beagle', "
-        "'2026-11-20T20:00:01+00:00')"
+        "'2026-11-20T20:00:01+00:00'), (1, 'user', 'he comes home next weekend', '2026-11-20T20:00:02+00:00')"
     )
     db.close()
 
     store = SQLiteStore(path)
-    assert [t.text for t in await store.turns()] == ["hi, I adopted a beagle"]
+    assert [t.text for t in await store.turns()] == ["hi, I adopted a beagle", "he comes home next weekend"]
     assert await store.memories() == []
+    old, dated = await store.unembedded("transcript", "any model")
+    assert old.happened == old.said  # its words name no day
+    assert datetime.fromtimestamp(dated.happened).date() == date(2026, 11, 28)  # said on a Friday: next Saturday
     assert [i for i, _ in await store.search_text("transcript", "beagles")] == [1]  # the old transcript is indexed
     assert store._db.execute("PRAGMA user_version").get == len(MIGRATIONS)
     store.close()

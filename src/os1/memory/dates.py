@@ -40,6 +40,8 @@ def resolve(phrase: str | None, said_on: date) -> date | None:
         return _shift(said_on, _number(m[1]) * (-1 if m[3] == "ago" else 1), m[2])
     if m := re.search(rf"\bin {_COUNT} (day|week|month|year)s?\b", text):
         return _shift(said_on, _number(m[1]), m[2])
+    if m := re.search(r"\b(last|next|this) weekend\b", text):
+        return _week(said_on, {"last": -1, "next": 1, "this": 0}[m[1]])[0] + timedelta(days=5)  # its Saturday
     if m := re.search(r"\b(last|next|this) (week|month|year)\b", text):
         return _shift(said_on, {"last": -1, "next": 1, "this": 0}[m[1]], m[2])
     if m := re.search(rf"\b(last|next|this|on)? ?({'|'.join(WEEKDAYS)})\b", text):
@@ -48,6 +50,20 @@ def resolve(phrase: str | None, said_on: date) -> date | None:
         return _month_day(said_on, int(m[1]), _month(m[2]), m[3])
     if m := re.search(rf"\b({_MONTH}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?: (\d{{4}}))?", text):
         return _month_day(said_on, int(m[2]), _month(m[1]), m[3])
+    return None
+
+
+def told_of(text: str, said_on: date) -> date | None:
+    """The day the words of a turn tell of, if they name one: "Priya and I are going to Lisbon in May, the 21st
+    to the 25th", said on 12 March, tells of 21 May; "in May" alone of 1 May, in the year that puts it nearest."""
+    if (day := resolve(text, said_on)) is not None:
+        return day
+    months = rf"\b(?:in|during|since|until|early|late|mid|end of|start of)[ -]({_MONTH})\b(?:,? the (\d{{1,2}}))?"
+    if m := re.search(months, text.lower()):
+        month = _month(m[1])
+        ahead = (month - said_on.month) % 12  # months from said_on to the next such month
+        year = said_on.year + (said_on.month + ahead > 12) - (ahead > 6)
+        return _date(year, month, int(m[2] or 1))
     return None
 
 

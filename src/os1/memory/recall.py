@@ -12,8 +12,9 @@ Time: memories that stopped being true stay findable ("where did I live before?"
 ones, and what replaced a memory is listed above it. A question about the present ("where do I live now?", "am
 I still vegetarian?") gives the newest words more weight; one about the past ("before", "used to") counts the
 past fully. A question that names a stretch of time ("what did I say about my sister last month?") is searched
-within it, by when things were said or when they happened, and the diary entries of that stretch weigh like its
-turns; if nothing was said then, the whole store is searched instead.
+within it, by when things were said or when they happened (a turn's words may name a day: "we're going to
+Lisbon in May"), and the diary entries of that stretch weigh like its turns; what it finds comes first, and the
+rest of the list comes from the whole store.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ class Hit:
     @property
     def text(self) -> str:
         return self.memory.text if self.memory is not None else self.turn.text if self.turn is not None else ""
+
+    @property
+    def key(self) -> tuple[Corpus, int]:
+        return (
+            ("memories", self.memory.id)
+            if self.memory is not None
+            else ("transcript", self.turn.id if self.turn else 0)
+        )
 
     @property
     def source_turn_ids(self) -> tuple[int, ...]:
@@ -132,13 +141,19 @@ class Recall:
         (already in view) are not listed, so the memories made from them are."""
         corpora = CORPORA if transcript else CORPORA[:1]
         when = window(query, self.clock().astimezone().date())
-        if (
-            when is not None
-            and any([(await self._index(corpus)).inside(when).any() for corpus in corpora])
-            and (hits := await self._search(when.rest(query), corpora, limit, when, skip_turns))
-        ):
-            return hits
-        return await self._search(query, corpora, limit, None, skip_turns)
+        hits: list[Hit] = []
+        if when is not None and any([(await self._index(corpus)).inside(when).any() for corpus in corpora]):
+            hits = await self._search(when.rest(query), corpora, limit, when, skip_turns)
+            if len(hits) >= limit:
+                return hits
+        found = {hit.key for hit in hits}
+        covered = {turn_id for hit in hits for turn_id in hit.source_turn_ids}
+        rest = [
+            hit
+            for hit in await self._search(query, corpora, limit, None, skip_turns)
+            if hit.key not in found and not (hit.source_turn_ids and set(hit.source_turn_ids) <= covered)
+        ]
+        return (hits + rest)[:limit]
 
     async def _search(
         self, query: str, corpora: tuple[Corpus, ...], limit: int, when: Window | None, skip_turns: Collection[int]

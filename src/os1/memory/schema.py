@@ -4,8 +4,11 @@ released: a database records how many it has had (``PRAGMA user_version``), and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time
 
 import apsw
+
+from os1.memory.dates import told_of
 
 
 def m1_transcript_profile_persona(db: apsw.Connection) -> None:
@@ -109,8 +112,24 @@ def m3_transcript_search(db: apsw.Connection) -> None:
     )
 
 
+def m4_turn_dates(db: apsw.Connection) -> None:
+    """The day each turn tells of, when its words name one (``dates.told_of``), so a question about May finds
+    "we're going to Lisbon in May" said in March."""
+    db.execute("ALTER TABLE turns ADD COLUMN tells_of TEXT")
+    rows = db.execute("SELECT id, text, at FROM turns WHERE speaker <> 'event' AND NOT forgotten").fetchall()
+    days = [(tells_of(str(text), datetime.fromisoformat(str(at))), turn_id) for turn_id, text, at in rows]
+    db.executemany("UPDATE turns SET tells_of = ? WHERE id = ?", [(day, turn_id) for day, turn_id in days if day])
+
+
+def tells_of(text: str, at: datetime) -> str | None:
+    """The day ``text`` said at ``at`` tells of, as stored: noon of that day in the local time zone."""
+    day = told_of(text, at.astimezone().date())
+    return None if day is None else datetime.combine(day, time(12)).astimezone().isoformat()
+
+
 MIGRATIONS: list[Callable[[apsw.Connection], None]] = [
     m1_transcript_profile_persona,
     m2_memories,
     m3_transcript_search,
+    m4_turn_dates,
 ]

@@ -19,7 +19,7 @@ import apsw
 import numpy as np
 
 from os1.errors import StoreCorrupt, StoreError
-from os1.memory.schema import MIGRATIONS
+from os1.memory.schema import MIGRATIONS, tells_of
 from os1.memory.store import (
     Corpus,
     Indexed,
@@ -44,7 +44,7 @@ _CORPORA: dict[Corpus, tuple[str, str, str, str, str, str, str]] = {
     "memories": ("memories", "memories_fts", "memory_vectors", "memory_id", "text <> ''", "created_at",
                  "coalesce(valid_from, created_at)"),
     "transcript": ("turns", "turns_fts", "turn_vectors", "turn_id", "speaker <> 'event' AND NOT forgotten", "at",
-                   "at"),
+                   "coalesce(tells_of, at)"),
 }  # fmt: skip
 _TURN_COLUMNS = "id, session_id, speaker, text, at, interrupted, model_id, external_id, forgotten"
 _MEMORY_COLUMNS = (
@@ -146,11 +146,12 @@ class SQLiteStore:
     ) -> Turn:
         """Store a turn; what people say is also queued for memory extraction unless ``queue`` is False."""
         at = at or _now()
+        told = None if speaker == "event" else tells_of(text, at)
         with _translated(self.path), self._db:
             self._db.execute(
-                "INSERT INTO turns (session_id, speaker, text, at, interrupted, model_id, external_id) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (session_id, speaker, text, at.isoformat(), int(interrupted), model_id, external_id),
+                "INSERT INTO turns (session_id, speaker, text, at, interrupted, model_id, external_id, tells_of) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (session_id, speaker, text, at.isoformat(), int(interrupted), model_id, external_id, told),
             )
             turn_id = self._db.last_insert_rowid()
             if queue and speaker not in ("assistant", "event"):  # what people said is what memory is made of
@@ -270,7 +271,9 @@ class SQLiteStore:
                     self._db.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
                 forgotten = set() if memory.kind == "episode" else set(memory.source_turn_ids)
                 for turn_id in forgotten:
-                    self._db.execute("UPDATE turns SET text = '', forgotten = 1 WHERE id = ?", (turn_id,))
+                    self._db.execute(
+                        "UPDATE turns SET text = '', tells_of = NULL, forgotten = 1 WHERE id = ?", (turn_id,)
+                    )
                     self._db.execute("DELETE FROM turn_vectors WHERE turn_id = ?", (turn_id,))
                     self._db.execute("DELETE FROM memory_queue WHERE turn_id = ?", (turn_id,))
                 # what was written from those turns goes too, and is written again without them
