@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
 from os1.cli.console import ensure_model, err, out
@@ -110,7 +111,8 @@ def search(
     for hit in hits:
         said = f"said {hit['valid_from'][:10]}" if hit["kind"] == "turn" else _validity(hit)
         label = f"turn {hit['id']}" if hit["kind"] == "turn" else str(hit["id"])
-        table.add_row(label, hit["text"], said, f"{hit['score']:.4f}")
+        words = "".join(f'\n[dim]"{escape(text)}"[/dim]' for text in hit.get("said", []))
+        table.add_row(label, escape(hit["text"]) + words, said, f"{hit['score']:.4f}")
     out.print(table if hits else "Nothing matches.")
 
 
@@ -177,11 +179,14 @@ async def _hits_json(recall: Recall, query: str, limit: int, transcript: bool = 
     await recall.reembed()  # turns said since the last background pass become searchable by meaning
     hits = await recall.search(query, limit=limit, transcript=transcript)
     sources = {i for hit in hits for i in hit.source_turn_ids}
-    names = {t.id: t.external_id or t.id for t in await recall.store.turns_by_id(sorted(sources))}
+    turns = {t.id: t for t in await recall.store.turns_by_id(sorted(sources))}
+    names = {turn_id: turn.external_id or turn_id for turn_id, turn in turns.items()}
     rows = []
     for hit in hits:
         if hit.memory is not None:
             row = _record(hit.memory)
+            if hit.memory.kind != "episode":  # the words it was made from, which a small model may have blurred
+                row["said"] = [turns[i].text for i in hit.source_turn_ids if i in turns and not turns[i].forgotten]
         else:
             assert hit.turn is not None
             turn = hit.turn
