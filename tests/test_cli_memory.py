@@ -52,7 +52,7 @@ def test_list_and_search_as_json(remembered: Path, small_model_path: Path) -> No
     assert hits[0]["score"] >= hits[1]["score"]
     assert hits[0]["said"] == ["My sister is called Ana and she's a nurse."]  # the words it was made from
     shown = os1(remembered, small_model_path, "memory", "search", "what is my sister's job?", "--limit", "1").stdout
-    assert "Ana" in shown and "\"My sister is called Ana and she's a nurse.\"" in shown
+    assert "Ana" in shown and '"My sister is called Ana and she\'s a nurse."' in shown
 
 
 def test_search_finds_what_was_said_then_asked_as_if_at_a_moment(
