@@ -35,9 +35,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from os1 import models
 from os1.companion.companion import Companion
 from os1.config import Settings
-from os1.llm import complete, models
+from os1.llm import complete
 from os1.llm.llamacpp import LlamaCppLLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import shutil
+import subprocess
+import sys
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from os1 import models
 from os1.config import Settings
-from os1.llm import models
 from os1.memory.embed import ASSETS, MiniLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
@@ -75,3 +80,44 @@ def set_up_home(home: Path, persona: Persona, profile: Profile) -> Path:
 def embedder(model_cache: Settings) -> MiniLM:
     """The real MiniLM int8 embedding model."""
     return MiniLM.from_settings(model_cache)
+
+
+SPEECH = {  # recorded speech shipped in the moonshine-voice wheel (MIT): file -> sha256
+    "beckett.wav": "e5a26b3d29e5b0bc8dbd72c11d16a3808a4ec0ac45b21f12a27d2a2fe5c5ae61",
+    "two_cities.wav": "f3348494d77cb74a02862f5e685ed09faf3e75832c5cc5c80703282c2cd8b52e",
+    "clone-test.wav": "ff0313f1b99468ac425304ba7f8deada003efbada014863a475cb8bda87a6191",
+}
+
+
+@pytest.fixture(scope="session")
+def speech(request: pytest.FixtureRequest) -> Path:
+    """A folder of recorded speech: three clips from the moonshine-voice wheel (fetched once per checkout,
+    checked against their sha256), and Debian alsa-utils' spoken channel names and noise."""
+    folder = Path(request.config.cache.mkdir("os1-speech"))
+    if not all((folder / name).exists() for name in SPEECH):
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
+             "--disable-pip-version-check", "--dest", str(folder), "moonshine-voice==0.1.5"],
+            check=True,
+        )  # fmt: skip
+        (wheel,) = folder.glob("moonshine_voice-0.1.5-*.whl")
+        with zipfile.ZipFile(wheel) as archive:
+            for name, sha256 in SPEECH.items():
+                data = archive.read(f"moonshine_voice/assets/{name}")
+                assert hashlib.sha256(data).hexdigest() == sha256, f"{name} in moonshine-voice changed"
+                (folder / name).write_bytes(data)
+        wheel.unlink()
+    for clip in ("Front_Left.wav", "Noise.wav"):
+        source = Path("/usr/share/sounds/alsa") / clip
+        assert source.exists(), "install Debian's alsa-utils (./test does it): its clips are test speech"
+        if not (folder / clip).exists():
+            shutil.copyfile(source, folder / clip)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def speech_models(model_cache: Settings) -> Settings:
+    """Whisper base and tiny.en and the Piper voice, installed once per checkout through os1's installer."""
+    for name in ("whisper-base", "whisper-tiny.en", "piper-joe"):
+        models.install(model_cache, name)
+    return model_cache

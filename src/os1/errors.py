@@ -7,8 +7,9 @@
      ├── LLMError             the language model could not answer
      │    ├── LLMUnavailable  the backend is not there: server down, model not loadable
      │    └── LLMBadResponse  the backend answered something os1 cannot read
-     └── StoreError           the database could not be used
-          └── StoreCorrupt    the file is not an os1 database or is damaged; it was left untouched
+     ├── StoreError           the database could not be used
+     │    └── StoreCorrupt    the file is not an os1 database or is damaged; it was left untouched
+     └── AudioError           sound in or out cannot be used: a malformed or empty recording, no microphone
 
 Backends translate their vendor's exceptions into these at their edge (``raise LLMUnavailable(...) from exc``),
 so nothing above a backend catches an httpx or llama.cpp exception.
@@ -49,3 +50,7 @@ class StoreError(OS1Error):
 
 class StoreCorrupt(StoreError):
     """The file is not an os1 database, or is damaged. It is never overwritten."""
+
+
+class AudioError(OS1Error):
+    """Sound in or out cannot be used: a malformed, empty or unsupported recording, or no audio device."""

@@ -9,8 +9,8 @@ from contextlib import aclosing
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from os1 import models
 from os1.config import Settings
-from os1.llm import models
 from os1.memory.embed import ASSETS as EMBEDDING_ASSETS
 
 out = Console(highlight=False, soft_wrap=True)

@@ -9,11 +9,11 @@ import shutil
 import click
 from rich.table import Table
 
-from os1 import __version__
+from os1 import __version__, models
 from os1.cli.console import out
 from os1.config import Settings
 from os1.errors import OS1Error
-from os1.llm import backends, models
+from os1.llm import backends
 from os1.memory.embed import ASSETS as EMBEDDING_ASSETS
 from os1.memory.sqlite import SQLiteStore, user_db_path
 

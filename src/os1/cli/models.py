@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
+from os1 import models as catalogue
 from os1.cli.console import install_with_progress, out
 from os1.config import Settings
-from os1.llm import models as catalogue
 
 
 @click.group()

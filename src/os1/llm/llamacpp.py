@@ -24,7 +24,7 @@ from typing import Any
 from os1.config import Settings
 from os1.errors import LLMBadResponse, LLMError, LLMUnavailable
 from os1.llm import Message
-from os1.llm.models import resolve
+from os1.models import resolve
 
 _DONE = object()
 _native_log_lock = threading.Lock()

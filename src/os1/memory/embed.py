@@ -16,8 +16,8 @@ import numpy as np
 
 from os1.config import Settings
 from os1.errors import ModelError
-from os1.llm.models import installed_path
 from os1.memory.store import Vector
+from os1.models import installed_path
 
 ASSETS = ("minilm-l6-int8", "minilm-l6-tokenizer")
 

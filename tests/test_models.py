@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
+from os1 import models
 from os1.config import Settings
 from os1.errors import ModelError
-from os1.llm import models
 
 
 def test_the_installer_assembled_a_verified_file(small_model_path: Path) -> None:

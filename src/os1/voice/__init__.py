@@ -1,0 +1,14 @@
+"""Speech: hearing the user (VAD, speech to text) and speaking (text to speech), as stages of one pipeline."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+
+def package_dir(module: str, extra: str = "voice") -> Path:
+    """Where an optional dependency is installed, without importing it; says which extra to install if absent."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"speech needs the '{extra}' extra: pip install 'os1[{extra}]'")
+    return Path(spec.submodule_search_locations[0])

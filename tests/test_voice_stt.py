@@ -1,0 +1,60 @@
+"""Speech to text with the packaged Whisper models, on recorded speech and on noise."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from os1 import models
+from os1.config import Settings
+from os1.errors import AudioError, ModelError
+from os1.voice.audio import RATE, read_wav
+from os1.voice.stt import Whisper
+
+
+def word_error_rate(heard: str, said: str) -> float:
+    """Word-level edit distance over the words said (case and punctuation ignored; digits as heard)."""
+    a, b = (re.findall(r"[a-z0-9']+", text.lower()) for text in (said, heard))
+    row = list(range(len(b) + 1))
+    for i, word in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, other in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
+    return row[-1] / max(1, len(a))
+
+
+@pytest.fixture(scope="module")
+def base(speech_models: Settings) -> Whisper:
+    return Whisper(models.installed_path(speech_models, "whisper-base").parent)
+
+
+@pytest.fixture(scope="module")
+def tiny(speech_models: Settings) -> Whisper:
+    return Whisper(models.installed_path(speech_models, "whisper-tiny.en").parent)
+
+
+async def test_recorded_speech_is_written_down(speech: Path, base: Whisper, tiny: Whisper) -> None:
+    said = "Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."
+    beckett = read_wav(speech / "beckett.wav").samples
+    assert word_error_rate(await base.transcribe(beckett), said) <= 0.1
+    assert word_error_rate(await tiny.transcribe(beckett), said) <= 0.2
+    cities = read_wav(speech / "two_cities.wav").at(RATE).samples[: 12 * RATE]  # 48 kHz, brought to 16 kHz
+    opening = "It was the best of times, it was the worst of times, it was the age of wisdom"
+    heard = " ".join((await base.transcribe(cities)).split()[: len(opening.split())])
+    assert word_error_rate(heard, opening) <= 0.1
+
+
+async def test_noise_and_silence_give_no_words(speech: Path, tiny: Whisper) -> None:
+    assert await tiny.transcribe(np.zeros(2 * RATE, np.float32)) == ""
+    noise = read_wav(speech / "Noise.wav").at(RATE).samples
+    assert not re.search(r"[a-z]{3}", (await tiny.transcribe(noise)).lower())  # at most Whisper's stray dots
+
+
+async def test_bad_input_and_a_missing_model_say_what_to_do(tiny: Whisper, tmp_path: Path) -> None:
+    with pytest.raises(AudioError, match="mono 16000 Hz"):
+        await tiny.transcribe(np.zeros(0, np.float32))
+    with pytest.raises(AudioError, match="mono 16000 Hz"):
+        await tiny.transcribe(np.zeros((2, RATE), np.float32))
+    with pytest.raises(ModelError, match="os1 models install whisper-base"):
+        Whisper(tmp_path / "whisper-base")
