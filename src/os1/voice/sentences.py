@@ -1,9 +1,9 @@
 """A streamed reply cut into pieces that can be spoken while the rest is still being written.
 
-A piece ends where a sentence ends (". ", "! ", "? ", or a line break), not after an abbreviation or inside a
-number. The first piece may end earlier, at a comma, once it has ``FIRST_WORDS`` words: the voice starts
-sooner, and a clause is still something a person would say in one breath. What a voice should not read out
-(markdown stars and hashes, emoji, "*smiles*") is taken out.
+A piece ends where a sentence ends (". ", "! ", "? ", or a line break), not after an abbreviation ("Dr.") and
+not inside a number ("3.5"). The first piece may end earlier, at a comma, once it has ``FIRST_WORDS`` words:
+the voice starts sooner, and a clause is still something a person would say in one breath. What a voice
+should not read out (markdown stars and hashes, emoji, "*smiles*") is taken out.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def _cut(text: str, first: bool) -> int | None:
         before = text[: match.start()].rstrip("\"')]")
         word = re.search(r"(\S+)$", before)
         last = word[1].lower().rstrip(".") if word else ""
-        if before.endswith(".") and (last in ABBREVIATIONS or (re.fullmatch(r"\d+", last) and len(last) < 3)):
-            continue  # "Dr. Smith", "the 3. item": not the end of a sentence
+        if before.endswith(".") and last in ABBREVIATIONS:
+            continue  # "Dr. Smith": not the end of a sentence
         return match.end()
     if first and (match := _COMMA.search(text)) and len(text[: match.start()].split()) >= FIRST_WORDS:
         return match.end()
