@@ -90,7 +90,9 @@ async def test_reflection_sits_in_the_stable_prefix(
     system = companion.messages(await store.turns())[0]["content"]
     assert "Your own notes on Theo: Theo's sister is Ana." in system
     assert "Things you meant to ask about: ask about Ana." in system
-    assert "You have known Theo since 23 November 2026 (3 days, 1 conversations)." in system
+    assert (
+        "You have known Theo since 23 November 2026 (3 days, 2 conversations)." in system
+    )  # the one before, and this one
 
 
 async def test_forget_rewrites_the_diary_and_the_reflection_without_it(

@@ -40,7 +40,7 @@ async def test_what_is_said_can_be_written_down_again(voice: str, piper: Piper, 
     chunks = [chunk async for chunk in speaker.speak(SAID)]
     assert len(chunks) == (2 if voice == "piper" else 1)  # Piper: a chunk per sentence, as soon as it is ready
     assert all(chunk.dtype == np.float32 and np.abs(chunk).max() <= 1.0 for chunk in chunks)
-    heard = await whisper.transcribe(resample(np.concatenate(chunks), speaker.rate, RATE))
+    heard = (await whisper.transcribe(resample(np.concatenate(chunks), speaker.rate, RATE))).text
     assert word_error_rate(heard, SAID) <= 0.15, heard
 
 

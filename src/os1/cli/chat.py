@@ -45,7 +45,7 @@ def chat(once: bool) -> None:
     recall = Recall(store, MiniLM.from_settings(settings))
     runner = Loop()
     try:
-        runner.run(_reembed(recall))
+        runner.run(reembed(recall))
         if message is not None:
             _once(runner, llm, store, recall, settings, message)
         else:
@@ -61,7 +61,7 @@ def _once(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: 
     companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
     if companion is None:
         raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
-    _with_memory(companion, recall)
+    with_memory(companion, recall)
     runner.run(show_stream(companion.persona.name, companion.respond(text)))
     runner.run(companion.settle())  # what was said is in memory before the command returns
 
@@ -75,7 +75,7 @@ def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, se
             return
     else:
         _show_recent(runner, companion)
-    _with_memory(companion, recall)
+    with_memory(companion, recall)
     _speak(runner, companion.persona.name, companion.welcome())
     out.print("[dim](/help for commands)[/]")
     while (line := _ask(read, "you")) is not None:
@@ -96,7 +96,7 @@ def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, se
     _settle(runner, companion)
 
 
-async def _reembed(recall: Recall) -> None:
+async def reembed(recall: Recall) -> None:
     """Embed what is not yet searchable by meaning (the last few turns, or everything after a change of embedding
     model) before recall uses it; with a progress bar when it takes a while."""
     missing = sum([len(await recall.store.unembedded(corpus, recall.model)) for corpus in CORPORA])
@@ -109,7 +109,7 @@ async def _reembed(recall: Recall) -> None:
         await recall.reembed(lambda done, total: bar.update(task, completed=done, total=total))
 
 
-def _with_memory(companion: Companion, recall: Recall) -> None:
+def with_memory(companion: Companion, recall: Recall) -> None:
     companion.recall = recall
     names = {"user": companion.profile.name, "assistant": companion.persona.name}
     companion.observer = Observer(companion.llm, recall, names)

@@ -6,13 +6,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from os1.companion.abilities import note_for
 from os1.companion.control import handle
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
 from os1.errors import InputError
-from os1.llm import LLM, Message
+from os1.llm import LLM, Message, complete
 from os1.memory.observe import Observer
 from os1.memory.recall import Hit, Recall
 from os1.memory.store import Memory, Persona, Profile, Reflection, Speaker, Store, Turn
@@ -78,6 +79,20 @@ class Companion:
         Memory work in the background stops while the reply is made (one model, few cores) and starts again
         after it; what it had not finished stays queued."""
         return self._respond(check_message(text))
+
+    async def prepare(self) -> None:
+        """Have the model read the stable prefix and the conversation so far, so the first reply only computes
+        the user's new words (a voice conversation cannot wait ten seconds for its first answer)."""
+        await complete(self.llm, self.messages(await self.transcript()), max_tokens=1)
+
+    async def cut_reply(self, heard: str) -> None:
+        """The last reply was heard only up to ``heard`` (the user spoke over it): the transcript keeps what was
+        heard, marked as cut off, not what was written."""
+        turns = await self.transcript()
+        if not turns or turns[-1].speaker != "assistant" or turns[-1].text == heard:
+            return
+        await self.store.cut_turn(turns[-1].id, heard)
+        turns[-1:] = [replace(turns[-1], text=heard, interrupted=True)] if heard.strip() else []
 
     async def settle(self) -> None:
         """Finish the memory work queued so far, write this conversation's diary entry and, when enough is new,
@@ -160,7 +175,10 @@ class Companion:
             yield delta
 
     def messages(self, turns: list[Turn]) -> list[Message]:
-        known = (turns[0].at.astimezone().date(), len({t.session_id for t in turns})) if turns else None
+        # this conversation counts whether or not anything was said in it yet: the prompt (and the model's cache
+        # of it) is the same before the first words as after them
+        conversations = len({t.session_id for t in turns} - {self._session}) + 1
+        known = (turns[0].at.astimezone().date(), conversations) if turns else None
         today = self.clock().astimezone().date()
         system = system_prompt(self.persona, self.profile, today, self.reflection, known)
         prefix = prefix_messages(system, self.profile.name)

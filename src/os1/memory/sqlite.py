@@ -235,6 +235,20 @@ class SQLiteStore:
             ).fetchall()
         return [_memory(row) for row in rows]
 
+    async def cut_turn(self, turn_id: int, text: str) -> None:
+        with _translated(self.path), self._db:
+            if not text.strip():
+                self._db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
+                return
+            (at,) = self._db.execute("SELECT at FROM turns WHERE id = ?", (turn_id,)).fetchone() or (None,)
+            if at is None:
+                return
+            told = tells_of(text, _time(str(at)))
+            self._db.execute(
+                "UPDATE turns SET text = ?, interrupted = 1, tells_of = ? WHERE id = ?", (text, told, turn_id)
+            )
+            self._db.execute("DELETE FROM turn_vectors WHERE turn_id = ?", (turn_id,))  # made from the old words
+
     async def turns_by_id(self, turn_ids: Sequence[int]) -> list[Turn]:
         """The turns with these ids, in the order they were said (provenance of a memory)."""
         return self._turns(f"id IN ({','.join('?' * len(turn_ids))}) ORDER BY id", tuple(turn_ids))

@@ -9,7 +9,7 @@ should not read out (markdown stars and hashes, emoji, "*smiles*") is taken out.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 FIRST_WORDS = 6
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "approx", "no", "jr", "sr", "prof"}
@@ -19,7 +19,7 @@ _STAGE = re.compile(r"\*[^*\n]{1,40}\*(?=\s|$)")  # *smiles*, *laughs softly*
 _UNSPOKEN = re.compile(r"[*_#`~|<>\[\]{}]|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
 
 
-async def pieces(deltas: AsyncIterator[str]) -> AsyncIterator[str]:
+async def pieces(deltas: AsyncIterator[str]) -> AsyncGenerator[str, None]:
     """Speakable pieces of the text that ``deltas`` write, each as soon as it is complete."""
     pending = ""
     first = True
@@ -47,6 +47,7 @@ def _cut(text: str, first: bool) -> int | None:
         if before.endswith(".") and last in ABBREVIATIONS:
             continue  # "Dr. Smith": not the end of a sentence
         return match.end()
-    if first and (match := _COMMA.search(text)) and len(text[: match.start()].split()) >= FIRST_WORDS:
-        return match.end()
+    comma = _COMMA.search(text) if first else None
+    if comma is not None and len(text[: comma.start()].split()) >= FIRST_WORDS:
+        return comma.end()
     return None

@@ -10,6 +10,7 @@ noise) is dropped by the no-speech probability it reports.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,11 +21,17 @@ from os1.voice.audio import RATE, Samples
 NO_SPEECH = 0.6  # a segment Whisper itself thinks is more likely silence than speech is not kept
 
 
+@dataclass(frozen=True)
+class Transcript:
+    text: str  # "" when nothing was said
+    confidence: float  # mean log-probability per token: about -0.3 for clear speech, below -0.9 for a guess
+
+
 class SpeechToText(Protocol):
     model_id: str
 
-    async def transcribe(self, audio: Samples) -> str:
-        """The words in ``audio`` (mono, 16 kHz); "" when nothing was said."""
+    async def transcribe(self, audio: Samples) -> Transcript:
+        """The words in ``audio`` (mono, 16 kHz)."""
         ...
 
 
@@ -39,13 +46,15 @@ class Whisper:
         self.language = language
         self._model: Any = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=threads)
 
-    async def transcribe(self, audio: Samples) -> str:
+    async def transcribe(self, audio: Samples) -> Transcript:
         if audio.ndim != 1 or not len(audio):
             raise AudioError(f"speech to text takes mono {RATE} Hz samples, got an array of shape {audio.shape}")
         return await asyncio.to_thread(self._transcribe, audio)
 
-    def _transcribe(self, audio: Samples) -> str:
+    def _transcribe(self, audio: Samples) -> Transcript:
         segments, _ = self._model.transcribe(
             audio, language=self.language, beam_size=1, vad_filter=False, condition_on_previous_text=False
         )
-        return " ".join(s.text.strip() for s in segments if s.no_speech_prob < NO_SPEECH and s.text.strip())
+        kept = [s for s in segments if s.no_speech_prob < NO_SPEECH and s.text.strip()]
+        confidence = sum(s.avg_logprob for s in kept) / len(kept) if kept else 0.0
+        return Transcript(" ".join(s.text.strip() for s in kept), confidence)

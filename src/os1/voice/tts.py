@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,7 +26,7 @@ class TextToSpeech(Protocol):
     model_id: str
     rate: int
 
-    def speak(self, text: str) -> AsyncIterator[Samples]:
+    def speak(self, text: str) -> AsyncGenerator[Samples, None]:
         """The sound of ``text``, chunk by chunk, mono float32 at ``rate``."""
         ...
 
@@ -50,7 +50,7 @@ class Piper:
         self.rate = int(self._voice.config.sample_rate)
         self.model_id = f"piper:{model.stem}"
 
-    async def speak(self, text: str) -> AsyncIterator[Samples]:
+    async def speak(self, text: str) -> AsyncGenerator[Samples, None]:
         if not text.strip():
             return
         chunks: Iterator[Any] = iter(self._voice.synthesize(text))
@@ -70,7 +70,7 @@ class Espeak:
         self.words_per_minute = words_per_minute
         self.model_id = f"espeak-ng:{voice}"
 
-    async def speak(self, text: str) -> AsyncIterator[Samples]:
+    async def speak(self, text: str) -> AsyncGenerator[Samples, None]:
         if not text.strip():
             return
         process = await asyncio.create_subprocess_exec(

@@ -1,0 +1,174 @@
+"""A spoken conversation: microphone frames in, the companion's voice out, one way through small stages.
+
+    frames -> Listener (VAD: started / sure / ended) -> speech to text -> Companion.respond
+           -> pieces (sentences as they are written) -> text to speech -> Speaker -> sound out
+
+The runner owns the lifecycle; the stages only turn what they are given into what comes next. Taking turns:
+
+- the user starts speaking while the companion talks: it pauses at once (the next audio block);
+- the speech goes on past ``vad.SURE_SECONDS``, or it ends and its words are more than an "mm-hm", a "yeah"
+  or a cough: the reply is cancelled (generation and speech), and the transcript keeps only the words that
+  were played, marked as cut off. Otherwise the companion goes on where it paused. Whisper guesses words for
+  a murmur (an "mm-hm" came out as "and make him"), so a short sound it is unsure of (mean log-probability
+  below ``GUESS``) counts as a murmur too: a real "wait" or "stop" is heard at about -0.4 to -0.9;
+- the reply is written and spoken at once: the first sentence is synthesised while the model writes the rest.
+
+Every turn's timings (end of speech, transcript, first words written, first sound) are kept in ``timings``,
+on the runner's clock, for bench/voice.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing, suppress
+from dataclasses import dataclass, field
+
+from os1.companion.companion import Companion
+from os1.voice.audio import Samples
+from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechStarted
+from os1.voice.sentences import pieces
+from os1.voice.speaker import Speaker
+from os1.voice.stt import SpeechToText
+from os1.voice.tts import TextToSpeech
+from os1.voice.vad import HANGOVER_SECONDS, Listener
+
+GUESS = -0.9
+BACKCHANNELS = {
+    "mm", "mmm", "mhm", "mm-hm", "mm-hmm", "hm", "hmm", "uh-huh", "uh", "um", "ah", "oh", "yeah", "yep", "yes",
+    "ok", "okay", "right", "sure", "i see", "aha", "ha", "haha", "wow",
+}  # fmt: skip
+
+
+def backchannel(text: str) -> bool:
+    """Whether what was said over the companion only shows the user is listening (or is no words at all: a
+    cough that Whisper writes as "(coughs)" or as nothing)."""
+    words = re.sub(r"\([^)]*\)|\[[^\]]*\]|\*[^*]*\*", " ", text.lower())
+    phrase = " ".join(re.findall(r"[a-z]+(?:-[a-z]+)*", words))
+    return not phrase or phrase in BACKCHANNELS or all(word in BACKCHANNELS for word in phrase.split())
+
+
+@dataclass
+class Timing:
+    """One answered turn, in seconds on the runner's clock."""
+
+    said: str
+    speech_ended: float  # the user's last sound (the listener knows it a hang-over later)
+    turn_ended: float  # when the listener decided the turn was over
+    transcribed: float = 0.0
+    first_words: float = 0.0  # the first piece of the reply was written
+    first_audio: float = 0.0  # its sound was synthesised
+    first_sound: float = 0.0  # and began to play
+    reply: str = ""
+    interrupted: bool = False
+
+
+@dataclass
+class VoiceConversation:
+    companion: Companion
+    stt: SpeechToText
+    tts: TextToSpeech
+    speaker: Speaker
+    listener: Listener = field(default_factory=Listener)
+    clock: Callable[[], float] = time.monotonic  # the speaker's clock too
+    timings: list[Timing] = field(default_factory=list)
+    heard: list[str] = field(default_factory=list)  # what the user said, turn by turn
+    show: Callable[[str, str], None] = field(default=lambda who, text: None)  # ("user" or "assistant", words)
+
+    def __post_init__(self) -> None:
+        self._turn: asyncio.Task[None] | None = None
+        self._reply: asyncio.Task[None] | None = None
+
+    async def run(self, frames: AsyncIterator[Samples]) -> None:
+        """Listen to ``frames`` (16 kHz, ``audio.FRAME`` samples each) until they end, then let the last reply
+        finish."""
+        async for frame in frames:
+            for event in self.listener.feed(frame):
+                self._on(event)
+        for task in (self._turn, self._reply):
+            if task is not None:
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    @property
+    def busy(self) -> bool:
+        """Still hearing, answering or speaking."""
+        pending = [task for task in (self._turn, self._reply) if task is not None and not task.done()]
+        return bool(pending) or self.speaker.playing or self.listener.hearing
+
+    def _on(self, event: Heard) -> None:
+        if isinstance(event, SpeechStarted) and self._speaking:
+            self.speaker.pause()
+        elif isinstance(event, SpeechDropped) and self.speaker.paused:
+            self.speaker.resume()
+        elif isinstance(event, SpeechConfirmed) and self._speaking:
+            self._turn = asyncio.ensure_future(self._interrupt())
+        elif isinstance(event, SpeechEnded):
+            self._turn = asyncio.ensure_future(self._answer(event, self._turn))
+
+    @property
+    def _speaking(self) -> bool:
+        return (self._reply is not None and not self._reply.done()) or self.speaker.playing
+
+    async def _answer(self, event: SpeechEnded, before: asyncio.Task[None] | None) -> None:
+        if before is not None:
+            with suppress(asyncio.CancelledError):
+                await before
+        timing = Timing("", speech_ended=self.clock() - HANGOVER_SECONDS, turn_ended=self.clock())
+        transcript = await self.stt.transcribe(event.audio)
+        text = transcript.text
+        timing.said, timing.transcribed = text, self.clock()
+        if self.speaker.paused:  # it spoke over the companion
+            if backchannel(text) or transcript.confidence < GUESS:
+                self.speaker.resume()
+                return
+            await self._interrupt()
+        if backchannel(text) and not re.search(r"[a-z]{2}", text.lower()):
+            return  # a cough, a breath: nothing to answer
+        self.heard.append(text)
+        self.show("user", text)
+        self.timings.append(timing)
+        self._reply = asyncio.ensure_future(self._say(text, timing))
+
+    async def _interrupt(self) -> None:
+        if self._reply is not None and not self._reply.done():
+            self._reply.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._reply
+        if self.timings:
+            self.timings[-1].interrupted = self.speaker.playing
+        heard = self.speaker.heard()
+        self.speaker.clear()
+        await self.companion.cut_reply(heard)
+
+    async def _say(self, text: str, timing: Timing) -> None:
+        self.speaker.start_reply()
+        written: asyncio.Queue[str | None] = asyncio.Queue()
+
+        async def write() -> None:
+            async with aclosing(pieces(self.companion.respond(text))) as reply:
+                async for piece in reply:
+                    timing.first_words = timing.first_words or self.clock()
+                    timing.reply += (" " if timing.reply else "") + piece
+                    self.show("assistant", piece)
+                    await written.put(piece)
+            await written.put(None)
+
+        async def speak() -> None:
+            while (piece := await written.get()) is not None:
+                index = self.speaker.add_piece(piece)
+                async with aclosing(self.tts.speak(piece)) as sound:
+                    async for chunk in sound:
+                        timing.first_audio = timing.first_audio or self.clock()
+                        self.speaker.say(chunk, index)
+
+        writer, speaker = asyncio.ensure_future(write()), asyncio.ensure_future(speak())
+        try:
+            await asyncio.gather(writer, speaker)
+        finally:
+            for task in (writer, speaker):
+                task.cancel()
+            await asyncio.gather(writer, speaker, return_exceptions=True)
+            timing.first_sound = self.speaker.first_sound_at or 0.0
