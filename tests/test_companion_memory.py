@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from os1.companion.companion import Companion
+from os1.companion.companion import NOTE_CHARS, Companion
 from os1.llm import Message
 from os1.memory.embed import MiniLM
 from os1.memory.observe import Observer
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
-from os1.memory.store import Persona, Profile
+from os1.memory.store import Memory, Persona, Profile
 from os1.testing import ScriptedLLM
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
@@ -75,3 +75,16 @@ async def test_the_user_speaking_pauses_memory_work_and_nothing_is_lost(companio
     assert reply == "Mm, tell me more."
     await companion.settle()
     assert [m.text for m in await companion.store.memories()] == ["Theo lives in Porto."]
+
+
+async def test_a_long_diary_entry_is_recalled_as_its_first_lines_and_the_same_words_once(companion: Companion) -> None:
+    assert companion.recall is not None
+    long_entry = "Theo talked about the lake house and his father. " * 12  # ~600 characters
+    for text in (long_entry, "Theo's father sold the lake house.", "Theo's father sold the lake house."):
+        await companion.recall.remember(Memory(id=0, kind="episode" if text == long_entry else "fact", text=text,
+                                               source_turn_ids=(), created_at=NOW))  # fmt: skip
+    await say(companion, "My father called about the lake house today.")
+    note = next(t.text for t in await companion.store.turns() if t.speaker == "event")
+    lines = note.splitlines()[1:]
+    assert len(lines) == len(set(lines)) == 2  # the fact said twice is noted once
+    assert all(len(line) <= 2 + NOTE_CHARS for line in lines) and any("lake house and his father" in x for x in lines)

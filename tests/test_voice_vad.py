@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from os1.voice.audio import RATE, read_wav
-from os1.voice.events import SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechStarted
+from os1.voice.events import SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechPaused, SpeechStarted
 from os1.voice.vad import HANGOVER_SECONDS, SURE_SECONDS, Listener, Silero
 
 
@@ -23,9 +23,13 @@ def silence(seconds: float) -> np.ndarray:
 def test_a_spoken_phrase_between_silences_is_one_turn(speech: Path, silero: Silero) -> None:
     phrase = read_wav(speech / "Front_Left.wav").at(RATE).samples  # "Front, left.", 1.5 s
     silero.reset()
-    events = Listener(silero).listen(np.concatenate([silence(1.0), phrase, silence(1.0)]))
+    heard = Listener(silero).listen(np.concatenate([silence(1.0), phrase, silence(1.0)]))
+    paused = [e for e in heard if isinstance(e, SpeechPaused)]  # at "Front," and at the end
+    events = [e for e in heard if not isinstance(e, SpeechPaused)]
     assert [type(e) for e in events] == [SpeechStarted, SpeechEnded]  # too short to be sure of: its words decide
     started, ended = events
+    assert isinstance(ended, SpeechEnded)
+    assert np.array_equal(paused[-1].audio, ended.audio) and paused[-1].at < ended.at - 0.3  # known early
     assert 1.0 <= started.at < 1.0 + len(phrase) / RATE  # heard within the phrase, not in the silence before
     assert isinstance(ended, SpeechEnded) and 0.5 < len(ended.audio) / RATE <= len(phrase) / RATE + 0.4
     assert 0.4 < ended.speech < SURE_SECONDS
@@ -42,7 +46,7 @@ def test_noise_and_silence_are_not_speech(speech: Path, silero: Silero, clip: st
 def test_a_long_stretch_of_speech_is_sure_to_be_meant(speech: Path, silero: Silero) -> None:
     cities = read_wav(speech / "two_cities.wav").at(RATE).samples[: 4 * RATE]  # "It was the best of times, ..."
     silero.reset()
-    events = Listener(silero).listen(cities)
+    events = [e for e in Listener(silero).listen(cities) if not isinstance(e, SpeechPaused)]
     started, confirmed = events[:2]
     assert isinstance(started, SpeechStarted) and isinstance(confirmed, SpeechConfirmed)
     assert SURE_SECONDS - 0.1 <= confirmed.at - started.at < SURE_SECONDS + 0.6  # its pauses do not count
@@ -56,7 +60,7 @@ def test_a_sound_too_short_to_mean_anything_is_dropped(speech: Path, silero: Sil
     blip = phrase[max(0, start - 1600) : start + int(0.12 * RATE)]  # the start of "Front", like a click
     silero.reset()
     events = Listener(silero).listen(np.concatenate([silence(0.5), blip, silence(1.0)]))
-    assert [type(e) for e in events] == [SpeechStarted, SpeechDropped]
+    assert [type(e) for e in events] == [SpeechStarted, SpeechDropped]  # not even a pause worth writing down
 
 
 def test_a_long_recording_with_pauses_gives_a_turn_per_stretch_of_speech(speech: Path, silero: Silero) -> None:

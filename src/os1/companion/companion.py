@@ -20,6 +20,7 @@ from os1.memory.store import Memory, Persona, Profile, Reflection, Speaker, Stor
 
 MAX_MESSAGE_CHARS = 8000
 RECALL_LIMIT = 4
+NOTE_CHARS = 240  # a recalled memory or line is cut to this in the prompt's note
 RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
@@ -145,14 +146,16 @@ class Companion:
             return None
         self._noted.extend(hit.memory for hit in fresh if hit.memory is not None)
         self._noted_turns.update(hit.turn.id for hit in fresh if hit.turn is not None)
-        return "What you remember that may matter here:\n" + "\n".join(f"- {self._recalled(hit)}" for hit in fresh)
+        lines = dict.fromkeys(f"- {self._recalled(hit)}" for hit in fresh)  # the same words twice cost twice
+        return "What you remember that may matter here:\n" + "\n".join(lines)
 
     def _recalled(self, hit: Hit) -> str:
+        """A recalled memory or past line as one short line: every token of it is computed before the reply."""
         if hit.memory is not None:
-            return _dated(hit.memory)
+            return _dated(replace(hit.memory, text=_shortened(hit.memory.text)))
         assert hit.turn is not None
         who = {"user": self.profile.name, "assistant": "you"}.get(hit.turn.speaker, hit.turn.speaker)
-        return f'on {hit.turn.at.astimezone():%d %B %Y}, {who} said: "{hit.turn.text}"'
+        return f'on {hit.turn.at.astimezone():%d %B %Y}, {who} said: "{_shortened(hit.turn.text)}"'
 
     async def welcome(self) -> AsyncIterator[str]:
         """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""
@@ -241,6 +244,15 @@ def _dated(memory: Memory) -> str:
     if memory.valid_from is not None:
         return f"{memory.text} (since {memory.valid_from:%B %Y})"
     return memory.text
+
+
+def _shortened(text: str) -> str:
+    """At most ``NOTE_CHARS`` characters, cut at a sentence or a word: a diary entry's first lines say enough."""
+    if len(text) <= NOTE_CHARS:
+        return text
+    cut = text[:NOTE_CHARS]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[: end + 1] if end > NOTE_CHARS // 2 else cut.rsplit(" ", 1)[0] + " ..."
 
 
 def _report_failure(task: asyncio.Task[int]) -> None:

@@ -30,6 +30,15 @@ class SpeechDropped:
 
 
 @dataclass(frozen=True)
+class SpeechPaused:
+    """The user went quiet: if the quiet lasts, ``audio`` is the turn (so its words can be written down while
+    the listener waits to be sure the turn is over)."""
+
+    at: float
+    audio: Samples
+
+
+@dataclass(frozen=True)
 class SpeechEnded:
     """The user finished a turn: their words, from a little before the first sound to the end of the last."""
 
@@ -39,4 +48,4 @@ class SpeechEnded:
     speech: float  # seconds of it that were speech
 
 
-Heard = SpeechStarted | SpeechConfirmed | SpeechDropped | SpeechEnded
+Heard = SpeechStarted | SpeechConfirmed | SpeechDropped | SpeechPaused | SpeechEnded

@@ -11,7 +11,9 @@ The runner owns the lifecycle; the stages only turn what they are given into wha
   were played, marked as cut off. Otherwise the companion goes on where it paused. Whisper guesses words for
   a murmur (an "mm-hm" came out as "and make him"), so a short sound it is unsure of (mean log-probability
   below ``GUESS``) counts as a murmur too: a real "wait" or "stop" is heard at about -0.4 to -0.9;
-- the reply is written and spoken at once: the first sentence is synthesised while the model writes the rest.
+- the user's words are written down as soon as they pause, during the hang-over that makes sure the turn is
+  over; the reply is written and spoken at once: the first sentence is synthesised while the model writes
+  the rest.
 
 Every turn's timings (end of speech, transcript, first words written, first sound) are kept in ``timings``,
 on the runner's clock, for bench/voice.py.
@@ -28,10 +30,10 @@ from dataclasses import dataclass, field
 
 from os1.companion.companion import Companion
 from os1.voice.audio import Samples
-from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechStarted
+from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechPaused, SpeechStarted
 from os1.voice.sentences import pieces
 from os1.voice.speaker import Speaker
-from os1.voice.stt import SpeechToText
+from os1.voice.stt import SpeechToText, Transcript
 from os1.voice.tts import TextToSpeech
 from os1.voice.vad import HANGOVER_SECONDS, Listener
 
@@ -80,6 +82,7 @@ class VoiceConversation:
     def __post_init__(self) -> None:
         self._turn: asyncio.Task[None] | None = None
         self._reply: asyncio.Task[None] | None = None
+        self._early: tuple[int, asyncio.Task[Transcript]] | None = None  # words of a pause, by its length
 
     async def run(self, frames: AsyncIterator[Samples]) -> None:
         """Listen to ``frames`` (16 kHz, ``audio.FRAME`` samples each) until they end, then let the last reply
@@ -105,6 +108,8 @@ class VoiceConversation:
             self.speaker.resume()
         elif isinstance(event, SpeechConfirmed) and self._speaking:
             self._turn = asyncio.ensure_future(self._interrupt())
+        elif isinstance(event, SpeechPaused):  # written down while the listener makes sure the turn is over
+            self._early = (len(event.audio), asyncio.ensure_future(self.stt.transcribe(event.audio)))
         elif isinstance(event, SpeechEnded):
             self._turn = asyncio.ensure_future(self._answer(event, self._turn))
 
@@ -117,7 +122,11 @@ class VoiceConversation:
             with suppress(asyncio.CancelledError):
                 await before
         timing = Timing("", speech_ended=self.clock() - HANGOVER_SECONDS, turn_ended=self.clock())
-        transcript = await self.stt.transcribe(event.audio)
+        early, self._early = self._early, None
+        if early is not None and early[0] == len(event.audio):  # nothing was said after the pause
+            transcript = await early[1]
+        else:
+            transcript = await self.stt.transcribe(event.audio)
         text = transcript.text
         timing.said, timing.transcribed = text, self.clock()
         if self.speaker.paused:  # it spoke over the companion

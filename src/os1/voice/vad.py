@@ -7,6 +7,8 @@ frame) gives every 32 ms frame a probability of speech. ``Listener`` turns those
   saying can pause well within 200 ms of the user's first sound;
 - ``SpeechConfirmed`` once ``SURE_SECONDS`` of speech were heard in the utterance: no "mm-hm" is that long
   (Piper's and espeak-ng's are 0.67 and 0.77 s of speech to Silero), so a reply can be cancelled at once;
+- ``SpeechPaused`` after ``TAIL_FRAMES`` frames of silence, with the audio the turn will have if the silence
+  lasts: speech to text can start on it during the hang-over;
 - ``SpeechEnded`` after ``HANGOVER_SECONDS`` of silence: the utterance, with ``PREROLL_SECONDS`` before its
   first speech frame so the first syllable is not clipped. Whether a short one interrupts is for its words
   to say (an "mm-hm" or a cough does not), which is the pipeline's call;
@@ -25,7 +27,7 @@ import numpy as np
 from os1.errors import AudioError
 from os1.voice import package_dir
 from os1.voice.audio import FRAME, RATE, Samples
-from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechStarted
+from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechPaused, SpeechStarted
 
 ON, OFF = 0.5, 0.35
 ONSET_FRAMES = 2
@@ -34,6 +36,7 @@ SURE_SECONDS = 1.0
 HANGOVER_SECONDS = 0.5
 PREROLL_SECONDS = 0.2
 CONTEXT = 64  # samples of the previous frame Silero v6 reads with each new one
+TAIL_FRAMES = 3  # silence kept at the end of a turn (~100 ms), and heard before a pause is told
 
 
 class Silero:
@@ -108,13 +111,19 @@ class Listener:
         if not self._confirmed and self._speech * FRAME / RATE >= SURE_SECONDS:
             self._confirmed = True
             events.append(SpeechConfirmed(self.now))
+        meant = self._speech * FRAME / RATE >= MIN_SPEECH_SECONDS
+        if self._quiet == TAIL_FRAMES and meant:
+            events.append(SpeechPaused(self.now, self._audio()))
         if self._quiet * FRAME / RATE >= HANGOVER_SECONDS:
-            audio = np.concatenate(self._utterance[: len(self._utterance) - self._quiet + 3])  # ~100 ms after
+            audio = self._audio()
             speech = self._speech * FRAME / RATE
-            meant = speech >= MIN_SPEECH_SECONDS
             events.append(SpeechEnded(self.now, audio, self._started_at, speech) if meant else SpeechDropped(self.now))
             self._utterance, self._run = [], 0
         return events
+
+    def _audio(self) -> Samples:
+        """The utterance up to ``TAIL_FRAMES`` after its last speech frame."""
+        return np.concatenate(self._utterance[: len(self._utterance) - self._quiet + TAIL_FRAMES])
 
     def listen(self, samples: Samples) -> list[Heard]:
         """Every event in a whole recording at 16 kHz; silence is added at its end, so speech that runs to the
