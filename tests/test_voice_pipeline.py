@@ -73,7 +73,10 @@ async def test_speaking_over_the_companion_stops_it_and_keeps_only_what_was_hear
     hello = read_wav(speech / "Front_Left.wav").at(RATE).samples  # "Front, left."
     cities = read_wav(speech / "two_cities.wav").at(RATE).samples[: 5 * RATE]  # "It was the best of times..."
     recording = np.concatenate([gap(0.5), hello, gap(5.0), cities, gap(0.5)])
-    _conversation, files, store = await converse(set_up_home, recording, whisper, REPLY, "Go on, I'm listening.")
+    conversation, files, store = await converse(set_up_home, recording, whisper, REPLY, "Go on, I'm listening.")
+    first = conversation.timings[0]  # what bench/voice.py reports, in order
+    assert first.speech_ended < first.turn_ended <= first.transcribed < first.first_words <= first.first_audio
+    assert first.first_audio <= first.first_sound and first.reply.startswith("Oh, I love that you asked.")
     played = files.played
     reply_starts = files.played.samples.nonzero()[0][0] / played.rate
     barge_in = onsets(recording)[1]  # the second utterance, heard by the listener

@@ -32,6 +32,7 @@ from os1.voice.speaker import Speaker
 from os1.voice.stt import Whisper
 from os1.voice.tts import Espeak, Piper, TextToSpeech
 
+REPLY_TOKENS = 120  # a spoken reply is a few sentences: more would be a speech, not an answer
 HEADPHONES = "Headphones are best: through loudspeakers, os1 hears itself and stops to listen. Ctrl-C to leave."
 
 
@@ -62,7 +63,7 @@ def voice(input_path: Path | None, output_path: Path | None, stt: str, voice: st
         llm.warm_up()
         recall = Recall(store, MiniLM.from_settings(settings))
         runner.run(reembed(recall))
-        companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
+        companion = runner.run(Companion.load(llm, store, context_tokens=settings.context, reply_tokens=REPLY_TOKENS))
         if companion is None:
             raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
         with_memory(companion, recall)

@@ -105,9 +105,14 @@ class Companion:
             await self.observer.settle()
             self.reflection = await self.store.reflection()
 
-    async def _respond(self, text: str) -> AsyncIterator[str]:
+    def listening(self) -> None:
+        """The user has started to speak: memory work in the background stops (what it had not finished stays
+        queued, and starts again after the next reply), so hearing and answering them get the cores."""
         if self._background is not None:
             self._background.cancel()
+
+    async def _respond(self, text: str) -> AsyncIterator[str]:
+        self.listening()
         notes = [note for note in (await self._memory_note(text), note_for(text, self.profile.name)) if note]
         async for delta in self._turn("user", text, notes=notes):
             yield delta
@@ -181,8 +186,8 @@ class Companion:
         # this conversation counts whether or not anything was said in it yet: the prompt (and the model's cache
         # of it) is the same before the first words as after them
         conversations = len({t.session_id for t in turns} - {self._session}) + 1
-        known = (turns[0].at.astimezone().date(), conversations) if turns else None
         today = self.clock().astimezone().date()
+        known = (turns[0].at.astimezone().date() if turns else today, conversations)
         system = system_prompt(self.persona, self.profile, today, self.reflection, known)
         prefix = prefix_messages(system, self.profile.name)
         budget = self.context_tokens - sum(estimate_tokens(m["content"]) for m in prefix) - self.reply_tokens

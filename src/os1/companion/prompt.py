@@ -113,7 +113,8 @@ def _notes(user: str, reflection: Reflection | None, known: tuple[date, int] | N
     if known is not None:
         since, conversations = known
         days = (today - since).days
-        lines.append(f"You have known {user} since {since:%d %B %Y} ({days} days, {conversations} conversations).")
+        times = f"{conversations} conversation{'' if conversations == 1 else 's'}"
+        lines.append(f"You have known {user} since {since:%d %B %Y} ({days} day{'' if days == 1 else 's'}, {times}).")
     if reflection is not None:
         lines.append(f"Your own notes on {user}: {reflection.about}")
         if reflection.open_threads:

@@ -102,8 +102,10 @@ class VoiceConversation:
         return bool(pending) or self.speaker.playing or self.listener.hearing
 
     def _on(self, event: Heard) -> None:
-        if isinstance(event, SpeechStarted) and self._speaking:
-            self.speaker.pause()
+        if isinstance(event, SpeechStarted):
+            self.companion.listening()
+            if self._speaking:
+                self.speaker.pause()
         elif isinstance(event, SpeechDropped) and self.speaker.paused:
             self.speaker.resume()
         elif isinstance(event, SpeechConfirmed) and self._speaking:
@@ -153,7 +155,7 @@ class VoiceConversation:
         await self.companion.cut_reply(heard)
 
     async def _say(self, text: str, timing: Timing) -> None:
-        self.speaker.start_reply()
+        self.speaker.start_reply(on_sound=lambda at: setattr(timing, "first_sound", at))
         written: asyncio.Queue[str | None] = asyncio.Queue()
 
         async def write() -> None:
@@ -180,4 +182,3 @@ class VoiceConversation:
             for task in (writer, speaker):
                 task.cancel()
             await asyncio.gather(writer, speaker, return_exceptions=True)
-            timing.first_sound = self.speaker.first_sound_at or 0.0

@@ -28,13 +28,16 @@ class Speaker:
         self._lengths: list[int] = []
         self._played: list[int] = []
         self._paused = False
+        self._on_sound: Callable[[float], None] = lambda at: None
 
-    def start_reply(self) -> None:
+    def start_reply(self, on_sound: Callable[[float], None] = lambda at: None) -> None:
+        """A new reply: ``on_sound`` is told when its first sample is played."""
         with self._lock:
             self._queue.clear()
             self._pieces, self._lengths, self._played = [], [], []
             self._paused = False
             self.first_sound_at = None
+            self._on_sound = on_sound
 
     def add_piece(self, text: str) -> int:
         with self._lock:
@@ -65,6 +68,7 @@ class Speaker:
                     self._queue[0] = (piece, samples[take:])
             if done and self.first_sound_at is None:
                 self.first_sound_at = self.clock()
+                self._on_sound(self.first_sound_at)
         return out
 
     def pause(self) -> None:
