@@ -110,7 +110,9 @@ class VoiceConversation:
             self.speaker.resume()
         elif isinstance(event, SpeechConfirmed) and self._speaking:
             self._turn = asyncio.ensure_future(self._interrupt())
-        elif isinstance(event, SpeechPaused):  # written down while the listener makes sure the turn is over
+        elif isinstance(event, SpeechPaused) and (self._early is None or self._early[1].done()):
+            # written down while the listener makes sure the turn is over; one at a time, as the model may be
+            # about to need the cores
             self._early = (len(event.audio), asyncio.ensure_future(self.stt.transcribe(event.audio)))
         elif isinstance(event, SpeechEnded):
             self._turn = asyncio.ensure_future(self._answer(event, self._turn))

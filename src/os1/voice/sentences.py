@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
 
-FIRST_WORDS = 6
+FIRST_WORDS = 4
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "approx", "no", "jr", "sr", "prof"}
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 _COMMA = re.compile(r"(?<=[,;:\u2013\u2014])\s+")  # and dashes
