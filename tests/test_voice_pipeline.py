@@ -44,10 +44,10 @@ async def espeak(text: str) -> np.ndarray:
 
 
 async def converse(
-    home: Path, recording: np.ndarray, whisper: Whisper, *replies: str
+    home: Path, recording: np.ndarray, whisper: Whisper, *replies: str, delay: float = 0.01
 ) -> tuple[VoiceConversation, Files, SQLiteStore]:
     store = SQLiteStore.open(home)
-    llm = ScriptedLLM(*replies, delay=0.01)
+    llm = ScriptedLLM(*replies, delay=delay)
     companion = await Companion.load(llm, store)
     assert companion is not None
     voice = Espeak()
@@ -114,3 +114,22 @@ def test_without_a_sound_card_the_message_says_what_to_do() -> None:
     with pytest.raises(AudioError) as caught:  # this machine has no sound card
         SoundCard(Speaker(22_050, clock=time.monotonic))
     assert str(caught.value).startswith(NO_DEVICE)
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.0])
+async def test_a_slow_reply_is_preceded_by_a_filler_never_the_same_twice(
+    set_up_home: Path, speech: Path, whisper: Whisper, delay: float
+) -> None:
+    hello = read_wav(speech / "Front_Left.wav").at(RATE).samples
+    recording = np.concatenate([gap(0.5), hello, gap(6.0), hello, gap(0.5)])
+    reply = "Well, let me think about that for a moment. Yes."
+    conversation, _, store = await converse(set_up_home, recording, whisper, reply, reply, delay=delay)
+    turns = [t for t in await store.turns() if t.speaker == "assistant"]
+    store.close()
+    first, second = conversation.timings
+    assert first.filler == "Mm." and first.filler_sound < first.first_sound  # no reply timed yet: expect slow
+    if delay:  # the model stays slow: another filler, not the same one
+        assert second.filler == "Hmm." and second.filler_sound < second.first_sound
+    else:  # the first reply started at once, so the second needs none
+        assert second.filler == ""
+    assert [t.text for t in turns] == [reply, reply]  # a filler is a sound, not words of the reply

@@ -11,6 +11,9 @@ The runner owns the lifecycle; the stages only turn what they are given into wha
   were played, marked as cut off. Otherwise the companion goes on where it paused. Whisper guesses words for
   a murmur (an "mm-hm" came out as "and make him"), so a short sound it is unsure of (mean log-probability
   below ``GUESS``) counts as a murmur too: a real "wait" or "stop" is heard at about -0.4 to -0.9;
+- when the reply will take a while (the model's last replies took ``SLOW_SECONDS`` or more to start), the
+  companion says a short "mm" or "hmm" as soon as it has the user's words, never the same one twice in a row;
+  it is a sound, not words, so it stays out of the transcript;
 - the user's words are written down as soon as they pause, during the hang-over that makes sure the turn is
   over; the reply is written and spoken at once: the first sentence is synthesised while the model writes
   the rest.
@@ -28,6 +31,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from os1.companion.companion import Companion
 from os1.voice.audio import Samples
 from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechPaused, SpeechStarted
@@ -38,6 +43,9 @@ from os1.voice.tts import TextToSpeech
 from os1.voice.vad import HANGOVER_SECONDS, Listener
 
 GUESS = -0.9
+FILLERS = ("Mm.", "Hmm.", "Mm-hm.", "Oh.", "Right.")
+SLOW_SECONDS = 1.2  # a reply expected to take this long to start gets a filler first
+FIRST_GUESS_SECONDS = 2.0  # what the first reply of a conversation is expected to take, before any is timed
 BACKCHANNELS = {
     "mm", "mmm", "mhm", "mm-hm", "mm-hmm", "hm", "hmm", "uh-huh", "uh", "um", "ah", "oh", "yeah", "yep", "yes",
     "ok", "okay", "right", "sure", "i see", "aha", "ha", "haha", "wow",
@@ -63,6 +71,8 @@ class Timing:
     first_words: float = 0.0  # the first piece of the reply was written
     first_audio: float = 0.0  # its sound was synthesised
     first_sound: float = 0.0  # and began to play
+    filler: str = ""  # the sound made while the reply was written, if any
+    filler_sound: float = 0.0  # when it began to play
     reply: str = ""
     interrupted: bool = False
 
@@ -83,10 +93,15 @@ class VoiceConversation:
         self._turn: asyncio.Task[None] | None = None
         self._reply: asyncio.Task[None] | None = None
         self._early: tuple[int, asyncio.Task[Transcript]] | None = None  # words of a pause, by its length
+        self._fillers: dict[str, Samples] = {}
+        self._last_filler = ""
+        self._model_seconds = FIRST_GUESS_SECONDS  # how long the model took to start its recent replies
 
     async def run(self, frames: AsyncIterator[Samples]) -> None:
         """Listen to ``frames`` (16 kHz, ``audio.FRAME`` samples each) until they end, then let the last reply
         finish."""
+        if not self._fillers:
+            await self._make_fillers()  # a few short sounds, made once before listening
         async for frame in frames:
             for event in self.listener.feed(frame):
                 self._on(event)
@@ -143,7 +158,20 @@ class VoiceConversation:
         self.heard.append(text)
         self.show("user", text)
         self.timings.append(timing)
+        if self._model_seconds >= SLOW_SECONDS:
+            await self._fill(timing)
         self._reply = asyncio.ensure_future(self._say(text, timing))
+
+    async def _fill(self, timing: Timing) -> None:
+        """Say the next filler aside: never the one said last."""
+        choice = FILLERS[(FILLERS.index(self._last_filler) + 1) % len(FILLERS)] if self._last_filler else FILLERS[0]
+        self._last_filler = timing.filler = choice
+        self.speaker.say(self._fillers[choice])
+        timing.filler_sound = self.clock()
+
+    async def _make_fillers(self) -> None:
+        for filler in FILLERS:
+            self._fillers[filler] = np.concatenate([chunk async for chunk in self.tts.speak(filler)])
 
     async def _interrupt(self) -> None:
         if self._reply is not None and not self._reply.done():
@@ -163,7 +191,9 @@ class VoiceConversation:
         async def write() -> None:
             async with aclosing(pieces(self.companion.respond(text))) as reply:
                 async for piece in reply:
-                    timing.first_words = timing.first_words or self.clock()
+                    if not timing.first_words:
+                        timing.first_words = self.clock()
+                        self._model_seconds = (self._model_seconds + timing.first_words - timing.transcribed) / 2
                     timing.reply += (" " if timing.reply else "") + piece
                     self.show("assistant", piece)
                     await written.put(piece)

@@ -3,7 +3,9 @@
 The pipeline adds each spoken piece (a sentence or clause) and its audio; whatever plays sound (the sound card's
 callback, or a file written in step with a recording) pulls samples as it plays them. So the speaker always
 knows what was heard: the pieces played to the end, and the first words of one cut off, in proportion to how
-much of its sound went out. Pause, resume and clear act on the next pull: within one audio block.
+much of its sound went out. Pause, resume and clear act on the next pull: within one audio block. A sound
+that is not part of a reply (an "mm" while the reply is being written) is said ``aside``: it plays, but it is
+not words the user heard, and a new reply does not cut it short.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from os1.voice.audio import Samples
+
+ASIDE = -1  # the piece of a sound that belongs to no reply
 
 
 class Speaker:
@@ -33,7 +37,7 @@ class Speaker:
     def start_reply(self, on_sound: Callable[[float], None] = lambda at: None) -> None:
         """A new reply: ``on_sound`` is told when its first sample is played."""
         with self._lock:
-            self._queue.clear()
+            self._queue = deque(item for item in self._queue if item[0] == ASIDE)
             self._pieces, self._lengths, self._played = [], [], []
             self._paused = False
             self.first_sound_at = None
@@ -46,10 +50,11 @@ class Speaker:
             self._played.append(0)
             return len(self._pieces) - 1
 
-    def say(self, samples: Samples, piece: int) -> None:
+    def say(self, samples: Samples, piece: int = ASIDE) -> None:
         with self._lock:
             self._queue.append((piece, samples))
-            self._lengths[piece] += len(samples)
+            if piece != ASIDE:
+                self._lengths[piece] += len(samples)
 
     def pull(self, count: int) -> Samples:
         """The next ``count`` samples to play: silence when paused or when nothing is waiting."""
@@ -61,12 +66,13 @@ class Speaker:
                 take = min(count - done, len(samples))
                 out[done : done + take] = samples[:take]
                 done += take
-                self._played[piece] += take
+                if piece != ASIDE:
+                    self._played[piece] += take
                 if take == len(samples):
                     self._queue.popleft()
                 else:
                     self._queue[0] = (piece, samples[take:])
-            if done and self.first_sound_at is None:
+            if self._played and self._played[0] and self.first_sound_at is None:
                 self.first_sound_at = self.clock()
                 self._on_sound(self.first_sound_at)
         return out
