@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.table import Table
 
 from os1 import models
+from os1.cli.voice import STT_THREADS
 from os1.companion.companion import Companion
 from os1.config import Settings
 from os1.llm.llamacpp import LlamaCppLLM
@@ -95,7 +96,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Timing
     companion.recall = recall
     companion.observer = Observer(llm, recall, {"user": PROFILE.name, "assistant": PERSONA.name})
     voice = Piper(models.installed_path(settings, "piper-joe"))
-    ears = Ears(Whisper(models.installed_path(settings, args.stt).parent))
+    ears = Ears(Whisper(models.installed_path(settings, args.stt).parent, threads=STT_THREADS))
     utterances = recorded_phrases() + [await spoken(voice, line) for line in LINES[: args.turns - 6]]
     utterances = utterances[: args.turns]
     await companion.prepare()
@@ -107,6 +108,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Timing
         last = conversation.timings[-1] if conversation.timings else None
         console.print(f"turn {index}/{len(utterances)}: {last.said if last else '(nothing heard)'!r}")
         await asyncio.sleep(1.0)  # the user listens to the end, then speaks again
+    await companion.settle()  # memory work done first, so the stages alone really run alone
     alone: dict[str, list[float]] = {"stt": [], "tts": []}
     for audio in ears.heard[: len(conversation.timings)]:
         started = time.monotonic()
@@ -117,7 +119,6 @@ async def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Timing
         started = time.monotonic()
         await anext(voice.speak(first_piece))
         alone["tts"].append(time.monotonic() - started)
-    await companion.settle()
     await llm.aclose()
     store.close()
     shutil.rmtree(home, ignore_errors=True)
