@@ -130,17 +130,17 @@ class VoiceConversation:
             # about to need the cores
             self._early = (len(event.audio), asyncio.ensure_future(self.stt.transcribe(event.audio)))
         elif isinstance(event, SpeechEnded):
-            self._turn = asyncio.ensure_future(self._answer(event, self._turn))
+            self._turn = asyncio.ensure_future(self._answer(event, self._turn, ended=self.clock()))
 
     @property
     def _speaking(self) -> bool:
         return (self._reply is not None and not self._reply.done()) or self.speaker.playing
 
-    async def _answer(self, event: SpeechEnded, before: asyncio.Task[None] | None) -> None:
+    async def _answer(self, event: SpeechEnded, before: asyncio.Task[None] | None, *, ended: float) -> None:
+        timing = Timing("", speech_ended=ended - HANGOVER_SECONDS, turn_ended=ended)
         if before is not None:
             with suppress(asyncio.CancelledError):
                 await before
-        timing = Timing("", speech_ended=self.clock() - HANGOVER_SECONDS, turn_ended=self.clock())
         early, self._early = self._early, None
         if early is not None and early[0] == len(event.audio):  # nothing was said after the pause
             transcript = await early[1]
@@ -159,10 +159,10 @@ class VoiceConversation:
         self.show("user", text)
         self.timings.append(timing)
         if self._model_seconds >= SLOW_SECONDS:
-            await self._fill(timing)
+            self._fill(timing)
         self._reply = asyncio.ensure_future(self._say(text, timing))
 
-    async def _fill(self, timing: Timing) -> None:
+    def _fill(self, timing: Timing) -> None:
         """Say the next filler aside: never the one said last."""
         choice = FILLERS[(FILLERS.index(self._last_filler) + 1) % len(FILLERS)] if self._last_filler else FILLERS[0]
         self._last_filler = timing.filler = choice

@@ -89,7 +89,7 @@ class Espeak:
 
 
 def _wav_samples(wav: bytes) -> Samples:
-    """16-bit samples of a WAV written to a pipe (its sizes are placeholders, so the data runs to the end)."""
+    """16-bit samples of a WAV written to a pipe (its size fields are not filled in, so the data runs to the end)."""
     start = wav.find(b"data")
     if wav[:4] != b"RIFF" or start < 0:
         raise AudioError("espeak-ng wrote no WAV")
