@@ -39,7 +39,6 @@ from rich.console import Console
 from rich.table import Table
 
 from os1 import models
-from os1.cli.voice import STT_THREADS
 from os1.companion.companion import Companion
 from os1.config import Settings
 from os1.llm.llamacpp import LlamaCppLLM
@@ -96,7 +95,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Timing
     companion.recall = recall
     companion.observer = Observer(llm, recall, {"user": PROFILE.name, "assistant": PERSONA.name})
     voice = Piper(models.installed_path(settings, "piper-joe"))
-    ears = Ears(Whisper(models.installed_path(settings, args.stt).parent, threads=STT_THREADS))
+    ears = Ears(Whisper(models.installed_path(settings, args.stt).parent))
     utterances = recorded_phrases() + [await spoken(voice, line) for line in LINES[: args.turns - 6]]
     utterances = utterances[: args.turns]
     await companion.prepare()

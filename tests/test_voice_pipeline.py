@@ -16,7 +16,7 @@ from os1.testing import ScriptedLLM
 from os1.voice.audio import RATE, Audio, read_wav, resample
 from os1.voice.devices import NO_DEVICE, Files, SoundCard
 from os1.voice.events import SpeechStarted
-from os1.voice.pipeline import VoiceConversation, backchannel
+from os1.voice.pipeline import VoiceConversation, backchannel, spoken
 from os1.voice.speaker import Speaker
 from os1.voice.stt import Whisper
 from os1.voice.tts import Espeak
@@ -108,6 +108,7 @@ async def test_an_mm_hm_over_the_companion_lets_it_go_on(set_up_home: Path, spee
 def test_what_counts_as_only_listening() -> None:
     assert all(backchannel(text) for text in ["", "Mm-hm.", "Yeah.", "Okay, okay.", "(coughs)", "[cough]", "Uh-huh"])
     assert not any(backchannel(text) for text in ["Wait.", "Stop, please", "Yeah, but what about Anna?"])
+    assert spoken("(coughs) [laughs]") == "" and spoken("Wait, (coughs) stop!") == "wait stop"
 
 
 def test_without_a_sound_card_the_message_says_what_to_do() -> None:

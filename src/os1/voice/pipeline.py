@@ -52,11 +52,14 @@ BACKCHANNELS = {
 }  # fmt: skip
 
 
+def spoken(text: str) -> str:
+    """The words in a transcript, lower case, without the sounds Whisper writes as "(coughs)" or "[laughs]"."""
+    return " ".join(re.findall(r"[a-z]+(?:-[a-z]+)*", re.sub(r"\([^)]*\)|\[[^\]]*\]|\*[^*]*\*", " ", text.lower())))
+
+
 def backchannel(text: str) -> bool:
-    """Whether what was said over the companion only shows the user is listening (or is no words at all: a
-    cough that Whisper writes as "(coughs)" or as nothing)."""
-    words = re.sub(r"\([^)]*\)|\[[^\]]*\]|\*[^*]*\*", " ", text.lower())
-    phrase = " ".join(re.findall(r"[a-z]+(?:-[a-z]+)*", words))
+    """Whether what was said over the companion only shows the user is listening (or is no words at all)."""
+    phrase = spoken(text)
     return not phrase or phrase in BACKCHANNELS or all(word in BACKCHANNELS for word in phrase.split())
 
 
@@ -86,7 +89,6 @@ class VoiceConversation:
     listener: Listener = field(default_factory=Listener)
     clock: Callable[[], float] = time.monotonic  # the speaker's clock too
     timings: list[Timing] = field(default_factory=list)
-    heard: list[str] = field(default_factory=list)  # what the user said, turn by turn
     show: Callable[[str, str], None] = field(default=lambda who, text: None)  # ("user" or "assistant", words)
 
     def __post_init__(self) -> None:
@@ -153,9 +155,8 @@ class VoiceConversation:
                 self.speaker.resume()
                 return
             await self._interrupt()
-        if backchannel(text) and not re.search(r"[a-z]{2}", text.lower()):
+        if not spoken(text):
             return  # a cough, a breath: nothing to answer
-        self.heard.append(text)
         self.show("user", text)
         self.timings.append(timing)
         if self._model_seconds >= SLOW_SECONDS:

@@ -25,7 +25,7 @@ class Speaker:
     def __init__(self, rate: int, clock: Callable[[], float]):
         self.rate = rate
         self.clock = clock
-        self.first_sound_at: float | None = None  # when the current reply's first sample was played
+        self._sounded = False  # the current reply's first sample was played
         self._lock = threading.Lock()  # pulled from the sound card's thread
         self._queue: deque[tuple[int, Samples]] = deque()
         self._pieces: list[str] = []
@@ -40,7 +40,7 @@ class Speaker:
             self._queue = deque(item for item in self._queue if item[0] == ASIDE)
             self._pieces, self._lengths, self._played = [], [], []
             self._paused = False
-            self.first_sound_at = None
+            self._sounded = False
             self._on_sound = on_sound
 
     def add_piece(self, text: str) -> int:
@@ -72,9 +72,9 @@ class Speaker:
                     self._queue.popleft()
                 else:
                     self._queue[0] = (piece, samples[take:])
-            if self._played and self._played[0] and self.first_sound_at is None:
-                self.first_sound_at = self.clock()
-                self._on_sound(self.first_sound_at)
+            if self._played and self._played[0] and not self._sounded:
+                self._sounded = True
+                self._on_sound(self.clock())
         return out
 
     def pause(self) -> None:
