@@ -61,13 +61,15 @@ REPLY_TOKENS = 120
 
 
 class Ears:
-    """Benchmark instrument: the real speech to text, keeping each turn's audio to transcribe it again alone."""
+    """Benchmark instrument: the real speech to text, keeping the audio it read last (a turn's last reading is
+    of the whole turn) to transcribe it again alone."""
 
     def __init__(self, stt: Whisper):
-        self.stt, self.model_id, self.heard = stt, stt.model_id, []
+        self.stt, self.model_id = stt, stt.model_id
+        self.last: Samples = np.zeros(0, np.float32)
 
     async def transcribe(self, audio: Samples) -> Transcript:
-        self.heard.append(audio)
+        self.last = audio
         return await self.stt.transcribe(audio)
 
 
@@ -101,15 +103,18 @@ async def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Timing
     await companion.prepare()
     speaker = Speaker(voice.rate, clock=time.monotonic)
     conversation = VoiceConversation(companion, ears, voice, speaker, show=lambda who, text: None)
+    turns: list[Samples] = []  # the audio of each answered turn
     for index, utterance in enumerate(utterances, 1):
         files = Files(Audio(np.concatenate([utterance, np.zeros(RATE // 4, np.float32)]), RATE), speaker)
+        answered = len(conversation.timings)
         await conversation.run(files.frames(lambda: conversation.busy))
+        turns += [ears.last] * (len(conversation.timings) - answered)
         last = conversation.timings[-1] if conversation.timings else None
         console.print(f"turn {index}/{len(utterances)}: {last.said if last else '(nothing heard)'!r}")
         await asyncio.sleep(1.0)  # the user listens to the end, then speaks again
     await companion.settle()  # memory work done first, so the stages alone really run alone
     alone: dict[str, list[float]] = {"stt": [], "tts": []}
-    for audio in ears.heard[: len(conversation.timings)]:
+    for audio in turns:
         started = time.monotonic()
         await ears.stt.transcribe(audio)
         alone["stt"].append(time.monotonic() - started)

@@ -1,14 +1,15 @@
 """Hearing speech in real recordings: a spoken phrase is one turn, noise and silence are none, and a sound too
 short to mean anything starts and drops without being confirmed."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from os1.voice.audio import RATE, read_wav
-from os1.voice.events import SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechPaused, SpeechStarted
-from os1.voice.vad import HANGOVER_SECONDS, SURE_SECONDS, Listener, Silero
+from os1.voice.events import SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechGrew, SpeechPaused, SpeechStarted
+from os1.voice.vad import GROW_SECONDS, HANGOVER_SECONDS, SURE_SECONDS, Listener, Silero
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def test_a_spoken_phrase_between_silences_is_one_turn(speech: Path, silero: Sile
     silero.reset()
     heard = Listener(silero).listen(np.concatenate([silence(1.0), phrase, silence(1.0)]))
     paused = [e for e in heard if isinstance(e, SpeechPaused)]  # at "Front," and at the end
-    events = [e for e in heard if not isinstance(e, SpeechPaused)]
+    events = [e for e in heard if not isinstance(e, SpeechPaused | SpeechGrew)]
     assert [type(e) for e in events] == [SpeechStarted, SpeechEnded]  # too short to be sure of: its words decide
     started, ended = events
     assert isinstance(ended, SpeechEnded)
@@ -46,10 +47,18 @@ def test_noise_and_silence_are_not_speech(speech: Path, silero: Silero, clip: st
 def test_a_long_stretch_of_speech_is_sure_to_be_meant(speech: Path, silero: Silero) -> None:
     cities = read_wav(speech / "two_cities.wav").at(RATE).samples[: 4 * RATE]  # "It was the best of times, ..."
     silero.reset()
-    events = [e for e in Listener(silero).listen(cities) if not isinstance(e, SpeechPaused)]
+    heard = Listener(silero).listen(cities)
+    events = [e for e in heard if not isinstance(e, SpeechPaused | SpeechGrew)]
     started, confirmed = events[:2]
     assert isinstance(started, SpeechStarted) and isinstance(confirmed, SpeechConfirmed)
     assert SURE_SECONDS - 0.1 <= confirmed.at - started.at < SURE_SECONDS + 0.6  # its pauses do not count
+    grew = [e for e in heard if isinstance(e, SpeechGrew)]  # the turn so far, told while it is spoken
+    ended = events[-1]
+    assert isinstance(ended, SpeechEnded) and 2 <= len(grew) <= 4
+    for before, after in itertools.pairwise(grew):  # a second apart (or two, when a second ends in a pause)
+        seconds = (after.at - before.at) / GROW_SECONDS
+        assert abs(seconds - round(seconds)) < 0.05 and len(after.audio) > len(before.audio)
+    assert all(np.array_equal(e.audio, ended.audio[: len(e.audio)]) for e in grew)  # beginnings of the turn
 
 
 def test_a_sound_too_short_to_mean_anything_is_dropped(speech: Path, silero: Silero) -> None:

@@ -107,7 +107,18 @@ def _voice(settings: Settings, choice: str | None) -> TextToSpeech:
 
 
 def _shower(name: str) -> Callable[[str, str], None]:
+    """Prints the conversation; on a terminal, the words of a turn still being spoken show on a line of their
+    own that the next line replaces."""
+    live = err.is_terminal
+
     def show(who: str, text: str) -> None:
+        if live:
+            err.file.write("\r\x1b[K")
+        if who == "hearing":
+            if live and text:
+                err.file.write(f"you: {text} ...")
+            err.file.flush()
+            return
         out.print(f"{'you' if who == 'user' else name}: {text}", markup=False, highlight=False)
 
     return show

@@ -30,6 +30,15 @@ class SpeechDropped:
 
 
 @dataclass(frozen=True)
+class SpeechGrew:
+    """The user is still speaking, ``vad.GROW_SECONDS`` more than when last told: ``audio`` is the turn so far
+    (its words can be shown while they are said)."""
+
+    at: float
+    audio: Samples
+
+
+@dataclass(frozen=True)
 class SpeechPaused:
     """The user went quiet: if the quiet lasts, ``audio`` is the turn (so its words can be written down while
     the listener waits to be sure the turn is over)."""
@@ -48,4 +57,4 @@ class SpeechEnded:
     speech: float  # seconds of it that were speech
 
 
-Heard = SpeechStarted | SpeechConfirmed | SpeechDropped | SpeechPaused | SpeechEnded
+Heard = SpeechStarted | SpeechConfirmed | SpeechDropped | SpeechGrew | SpeechPaused | SpeechEnded

@@ -14,8 +14,9 @@ The runner owns the lifecycle; the stages only turn what they are given into wha
 - when the reply will take a while (the model's last replies took ``SLOW_SECONDS`` or more to start), the
   companion says a short "mm" or "hmm" as soon as it has the user's words, never the same one twice in a row;
   it is a sound, not words, so it stays out of the transcript;
-- the user's words are written down as soon as they pause, during the hang-over that makes sure the turn is
-  over; the reply is written and spoken at once: the first sentence is synthesised while the model writes
+- the user's words are written down while they speak (``Scribe``: shown as they come, and read again as soon
+  as they pause, during the hang-over that makes sure the turn is over), so they are ready when the turn
+  ends; the reply is written and spoken at once: the first sentence is synthesised while the model writes
   the rest.
 
 Every turn's timings (end of speech, transcript, first words written, first sound) are kept in ``timings``,
@@ -35,7 +36,16 @@ import numpy as np
 
 from os1.companion.companion import Companion
 from os1.voice.audio import Samples
-from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechPaused, SpeechStarted
+from os1.voice.events import (
+    Heard,
+    SpeechConfirmed,
+    SpeechDropped,
+    SpeechEnded,
+    SpeechGrew,
+    SpeechPaused,
+    SpeechStarted,
+)
+from os1.voice.scribe import Scribe
 from os1.voice.sentences import pieces
 from os1.voice.speaker import Speaker
 from os1.voice.stt import SpeechToText, Transcript
@@ -89,12 +99,13 @@ class VoiceConversation:
     listener: Listener = field(default_factory=Listener)
     clock: Callable[[], float] = time.monotonic  # the speaker's clock too
     timings: list[Timing] = field(default_factory=list)
-    show: Callable[[str, str], None] = field(default=lambda who, text: None)  # ("user" or "assistant", words)
+    show: Callable[[str, str], None] = field(default=lambda who, text: None)  # who ("user", "assistant", or
+    # "hearing": the words of a turn still being spoken), and the words
 
     def __post_init__(self) -> None:
         self._turn: asyncio.Task[None] | None = None
         self._reply: asyncio.Task[None] | None = None
-        self._early: tuple[int, asyncio.Task[Transcript]] | None = None  # words of a pause, by its length
+        self._scribe = Scribe(self.stt, shown=lambda words: self.show("hearing", words))
         self._fillers: dict[str, Samples] = {}
         self._last_filler = ""
         self._model_seconds = FIRST_GUESS_SECONDS  # how long the model took to start its recent replies
@@ -111,6 +122,7 @@ class VoiceConversation:
             if task is not None:
                 with suppress(asyncio.CancelledError):
                     await task
+        await self._scribe.idle()
 
     @property
     def busy(self) -> bool:
@@ -120,6 +132,7 @@ class VoiceConversation:
 
     def _on(self, event: Heard) -> None:
         if isinstance(event, SpeechStarted):
+            self._scribe.new_turn()
             self.companion.listening()
             if self._speaking:
                 self.speaker.pause()
@@ -127,27 +140,28 @@ class VoiceConversation:
             self.speaker.resume()
         elif isinstance(event, SpeechConfirmed) and self._speaking:
             self._turn = asyncio.ensure_future(self._interrupt())
-        elif isinstance(event, SpeechPaused) and (self._early is None or self._early[1].done()):
-            # written down while the listener makes sure the turn is over; one at a time, as the model may be
-            # about to need the cores
-            self._early = (len(event.audio), asyncio.ensure_future(self.stt.transcribe(event.audio)))
+        elif isinstance(event, SpeechPaused) or (isinstance(event, SpeechGrew) and not self._writing):
+            self._scribe.read(event.audio)  # while it speaks over a reply, the model keeps the cores till cut off
         elif isinstance(event, SpeechEnded):
-            self._turn = asyncio.ensure_future(self._answer(event, self._turn, ended=self.clock()))
+            words = self._scribe.words(event.audio)
+            self._turn = asyncio.ensure_future(self._answer(words, self._turn, ended=self.clock()))
+
+    @property
+    def _writing(self) -> bool:
+        return self._reply is not None and not self._reply.done()
 
     @property
     def _speaking(self) -> bool:
-        return (self._reply is not None and not self._reply.done()) or self.speaker.playing
+        return self._writing or self.speaker.playing
 
-    async def _answer(self, event: SpeechEnded, before: asyncio.Task[None] | None, *, ended: float) -> None:
+    async def _answer(
+        self, words: asyncio.Future[Transcript], before: asyncio.Task[None] | None, *, ended: float
+    ) -> None:
         timing = Timing("", speech_ended=ended - HANGOVER_SECONDS, turn_ended=ended)
         if before is not None:
             with suppress(asyncio.CancelledError):
                 await before
-        early, self._early = self._early, None
-        if early is not None and early[0] == len(event.audio):  # nothing was said after the pause
-            transcript = await early[1]
-        else:
-            transcript = await self.stt.transcribe(event.audio)
+        transcript = await words
         text = transcript.text
         timing.said, timing.transcribed = text, self.clock()
         if self.speaker.paused:  # it spoke over the companion

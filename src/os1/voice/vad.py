@@ -7,6 +7,7 @@ frame) gives every 32 ms frame a probability of speech. ``Listener`` turns those
   saying can pause well within 200 ms of the user's first sound;
 - ``SpeechConfirmed`` once ``SURE_SECONDS`` of speech were heard in the utterance: no "mm-hm" is that long
   (Piper's and espeak-ng's are 0.67 and 0.77 s of speech to Silero), so a reply can be cancelled at once;
+- ``SpeechGrew`` every ``GROW_SECONDS`` of the turn while it is being spoken, with the audio so far;
 - ``SpeechPaused`` after ``TAIL_FRAMES`` frames of silence, with the audio the turn will have if the silence
   lasts: speech to text can start on it during the hang-over;
 - ``SpeechEnded`` after ``HANGOVER_SECONDS`` of silence: the utterance, with ``PREROLL_SECONDS`` before its
@@ -27,7 +28,15 @@ import numpy as np
 from os1.errors import AudioError
 from os1.voice import package_dir
 from os1.voice.audio import FRAME, RATE, Samples
-from os1.voice.events import Heard, SpeechConfirmed, SpeechDropped, SpeechEnded, SpeechPaused, SpeechStarted
+from os1.voice.events import (
+    Heard,
+    SpeechConfirmed,
+    SpeechDropped,
+    SpeechEnded,
+    SpeechGrew,
+    SpeechPaused,
+    SpeechStarted,
+)
 
 ON, OFF = 0.5, 0.35
 ONSET_FRAMES = 2
@@ -36,6 +45,7 @@ SURE_SECONDS = 1.0
 HANGOVER_SECONDS = 0.5
 PREROLL_SECONDS = 0.2
 CONTEXT = 64  # samples of the previous frame Silero v6 reads with each new one
+GROW_SECONDS = 1.0
 TAIL_FRAMES = 3  # silence kept at the end of a turn (~100 ms), and heard before a pause is told
 
 
@@ -112,6 +122,8 @@ class Listener:
             self._confirmed = True
             events.append(SpeechConfirmed(self.now))
         meant = self._speech * FRAME / RATE >= MIN_SPEECH_SECONDS
+        if self._quiet == 0 and len(self._utterance) % round(GROW_SECONDS * RATE / FRAME) == 0:
+            events.append(SpeechGrew(self.now, np.concatenate(self._utterance)))
         if self._quiet == TAIL_FRAMES and meant:
             events.append(SpeechPaused(self.now, self._audio()))
         if self._quiet * FRAME / RATE >= HANGOVER_SECONDS:
