@@ -67,6 +67,21 @@ async def test_a_later_message_brings_the_memory_into_the_conversation_once(comp
     assert len([m for m in prompt if m["content"].startswith("[What you remember")]) == 1  # not repeated
 
 
+async def test_a_reply_read_ahead_begins_with_exactly_the_prompt_that_was_read(companion: Companion) -> None:
+    """What ``foresee`` has the model read (memory's note, then the words) is the prompt the reply is asked
+    with, so the model's cache holds all of it; nothing is kept, and a request to forget is not read ahead."""
+    await say(companion, "I live in Porto.")
+    await companion.settle()
+    llm: ScriptedLLM = companion.llm  # type: ignore[assignment]
+    await companion.foresee("  Where do I live again? ")
+    assert [t.text for t in await companion.store.turns()][-1] == "Mm, tell me more."  # nothing was kept
+    await say(companion, "Where do I live again?")
+    assert llm.read_ahead[-1] == llm.requests[-1].messages
+    assert any("Theo lives in Porto." in m["content"] for m in llm.read_ahead[-1])  # the note was read too
+    await companion.foresee("Please forget that I live in Porto.")
+    assert len(llm.read_ahead) == 1 and len(await companion.store.memories()) == 1
+
+
 async def test_the_user_speaking_pauses_memory_work_and_nothing_is_lost(companion: Companion) -> None:
     companion.llm.delay = 0.05  # type: ignore[attr-defined]
     await say(companion, "I live in Porto.")

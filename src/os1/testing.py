@@ -34,6 +34,7 @@ class ScriptedLLM:
     def __init__(self, *replies: Reply, delay: float = 0.0):
         self.replies: deque[Reply] = deque(replies)
         self.requests: list[Request] = []
+        self.read_ahead: list[list[Message]] = []  # the prompts it was asked to read without answering
         self.delay = delay
 
     def enqueue(self, *replies: Reply) -> None:
@@ -56,6 +57,9 @@ class ScriptedLLM:
         for word in re.findall(r"\S+\s*|\s+", text):
             await asyncio.sleep(self.delay)
             yield word
+
+    async def read(self, messages: Sequence[Message]) -> None:
+        self.read_ahead.append(list(messages))
 
     def warm_up(self) -> None:
         pass  # nothing to load

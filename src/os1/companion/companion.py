@@ -10,10 +10,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from os1.companion.abilities import note_for
-from os1.companion.control import handle
+from os1.companion.control import handle, requested
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
 from os1.errors import InputError
-from os1.llm import LLM, Message, complete
+from os1.llm import LLM, Message
 from os1.memory.observe import Observer
 from os1.memory.recall import Hit, Recall
 from os1.memory.store import Memory, Persona, Profile, Reflection, Speaker, Store, Turn
@@ -84,7 +84,26 @@ class Companion:
     async def prepare(self) -> None:
         """Have the model read the stable prefix and the conversation so far, so the first reply only computes
         the user's new words (a voice conversation cannot wait ten seconds for its first answer)."""
-        await complete(self.llm, self.messages(await self.transcript()), max_tokens=1)
+        await self.llm.read(self.messages(await self.transcript()))
+
+    async def foresee(self, text: str) -> None:
+        """The user paused after saying ``text``: have the model read the prompt a reply to it would begin with
+        (what memory has to add, then the words), so if the turn is over the reply only has to be written.
+        Nothing is said or kept but the start of the conversation; a request about memory itself ("forget
+        that ...") is not read ahead, as answering it acts."""
+        text = check_message(text)
+        if requested(text):
+            return
+        if self._session is None:  # the conversation has begun: its count in the prompt is already the same
+            self._session = await self.store.start_session()
+        recalled, _ = await self._recalled(text)
+        notes = [note for note in (recalled, note_for(text, self.profile.name)) if note]  # as respond() has them
+        now = self.clock()
+        ahead = [
+            *(Turn(0, self._session, "event", note, now) for note in notes),
+            Turn(0, self._session, "user", text, now),
+        ]
+        await self.llm.read(self.messages([*await self.transcript(), *ahead]))
 
     async def cut_reply(self, heard: str) -> None:
         """The last reply was heard only up to ``heard`` (the user spoke over it): the transcript keeps what was
@@ -138,6 +157,16 @@ class Companion:
         if (done := await handle(text, self.recall, self.profile.name, recent)) is not None:
             self._noted = [m for m in [await self.recall.store.memory(n.id) for n in self._noted] if m]
             return done
+        note, fresh = await self._recalled(text)
+        self._noted.extend(hit.memory for hit in fresh if hit.memory is not None)
+        self._noted_turns.update(hit.turn.id for hit in fresh if hit.turn is not None)
+        return note
+
+    async def _recalled(self, text: str) -> tuple[str | None, list[Hit]]:
+        """What memory holds that may matter to ``text`` and was not noted in this conversation yet: the note,
+        and its hits (this changes nothing)."""
+        if self.recall is None:
+            return None, []
         in_view = {turn.id for turn in (await self.transcript())[-IN_VIEW_TURNS:]}
         hits = await self.recall.search(text, limit=RECALL_LIMIT, skip_turns=in_view | self._noted_turns)
         noted = {memory.id for memory in self._noted}
@@ -148,13 +177,11 @@ class Companion:
             and (hit.memory is None or hit.memory.id not in noted)
         ]
         if not fresh:
-            return None
-        self._noted.extend(hit.memory for hit in fresh if hit.memory is not None)
-        self._noted_turns.update(hit.turn.id for hit in fresh if hit.turn is not None)
-        lines = dict.fromkeys(f"- {self._recalled(hit)}" for hit in fresh)  # the same words twice cost twice
-        return "What you remember that may matter here:\n" + "\n".join(lines)
+            return None, []
+        lines = dict.fromkeys(f"- {self._line(hit)}" for hit in fresh)  # the same words twice cost twice
+        return "What you remember that may matter here:\n" + "\n".join(lines), fresh
 
-    def _recalled(self, hit: Hit) -> str:
+    def _line(self, hit: Hit) -> str:
         """A recalled memory or past line as one short line: every token of it is computed before the reply."""
         if hit.memory is not None:
             return _dated(replace(hit.memory, text=_shortened(hit.memory.text)))

@@ -20,6 +20,11 @@ MIN_FORGET_SIMILARITY = 0.5
 LIST_LIMIT = 12
 
 
+def requested(text: str) -> bool:
+    """Whether ``text`` asks something of memory itself (what it knows, to forget, a correction)."""
+    return bool(ASK.search(text) or FORGET.search(text) or CORRECT.search(text))
+
+
 async def handle(text: str, recall: Recall, user: str, recent: list[Memory]) -> str | None:
     """Act on a memory request in ``text``; the event note saying what happened, or None if there was none.
     ``recent`` are the memories this conversation has touched, newest last (what "it" may refer to)."""

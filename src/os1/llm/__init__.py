@@ -45,6 +45,11 @@ class LLM(Protocol):
         Closing the iterator (or cancelling the task that reads it) stops generation promptly."""
         ...
 
+    async def read(self, messages: Sequence[Message]) -> None:
+        """Read ``messages`` into the model's cache without answering, so a reply that begins with them only
+        computes what follows (a backend without such a cache of its own returns at once)."""
+        ...
+
     def warm_up(self) -> None:
         """Start getting ready (loading weights) in the background; requests wait for it. Returns at once."""
         ...

@@ -23,7 +23,7 @@ from typing import Any
 
 from os1.config import Settings
 from os1.errors import LLMBadResponse, LLMError, LLMUnavailable
-from os1.llm import Message
+from os1.llm import Message, complete
 from os1.models import resolve
 
 _DONE = object()
@@ -51,6 +51,9 @@ class LlamaCppLLM:
             context=settings.context,
             log_path=settings.home / "logs" / "llamacpp.log",
         )
+
+    async def read(self, messages: Sequence[Message]) -> None:
+        await complete(self, messages, max_tokens=1)  # the one token is the price of the prompt being read
 
     def warm_up(self) -> None:
         self._worker.submit(self._ensure_server)  # a failure here is raised again by the first request

@@ -91,6 +91,9 @@ class OpenAILLM:
                 f"the connection to the LLM server at {self.url} failed ({exc}): check that it is still up"
             ) from exc
 
+    async def read(self, messages: Sequence[Message]) -> None:
+        pass  # the server keeps (or not) its own cache of what it was sent
+
     def warm_up(self) -> None:
         pass  # the server is already running; connecting happens on the first request
 

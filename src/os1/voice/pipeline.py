@@ -16,8 +16,9 @@ The runner owns the lifecycle; the stages only turn what they are given into wha
   it is a sound, not words, so it stays out of the transcript;
 - the user's words are written down while they speak (``Scribe``: shown as they come, and read again as soon
   as they pause, during the hang-over that makes sure the turn is over), so they are ready when the turn
-  ends; the reply is written and spoken at once: the first sentence is synthesised while the model writes
-  the rest.
+  ends; the model reads the prompt its reply would begin with as soon as the words of a pause are known
+  (``Companion.foresee``: dropped if the user goes on), so when the turn is over it only has to write; the
+  reply is written and spoken at once: the first sentence is synthesised while the model writes the rest.
 
 Every turn's timings (end of speech, transcript, first words written, first sound) are kept in ``timings``,
 on the runner's clock, for bench/voice.py.
@@ -106,6 +107,7 @@ class VoiceConversation:
         self._turn: asyncio.Task[None] | None = None
         self._reply: asyncio.Task[None] | None = None
         self._scribe = Scribe(self.stt, shown=lambda words: self.show("hearing", words))
+        self._foresight: tuple[asyncio.Future[Transcript], asyncio.Task[None]] | None = None
         self._fillers: dict[str, Samples] = {}
         self._last_filler = ""
         self._model_seconds = FIRST_GUESS_SECONDS  # how long the model took to start its recent replies
@@ -131,6 +133,8 @@ class VoiceConversation:
         return bool(pending) or self.speaker.playing or self.listener.hearing
 
     def _on(self, event: Heard) -> None:
+        if isinstance(event, SpeechStarted | SpeechGrew | SpeechPaused):
+            self._forget_foresight()  # they speak on: what was read ahead is not what they will have said
         if isinstance(event, SpeechStarted):
             self._scribe.new_turn()
             self.companion.listening()
@@ -140,11 +144,29 @@ class VoiceConversation:
             self.speaker.resume()
         elif isinstance(event, SpeechConfirmed) and self._speaking:
             self._turn = asyncio.ensure_future(self._interrupt())
-        elif isinstance(event, SpeechPaused) or (isinstance(event, SpeechGrew) and not self._writing):
-            self._scribe.read(event.audio)  # while it speaks over a reply, the model keeps the cores till cut off
+        elif isinstance(event, SpeechPaused):
+            words = self._scribe.read(event.audio)
+            if not self._speaking:  # (while the user speaks over a reply, the model is still busy with it)
+                self._foresight = (words, asyncio.ensure_future(self._foresee(words)))
+        elif isinstance(event, SpeechGrew) and not self._writing:  # the model keeps the cores till cut off
+            self._scribe.read(event.audio)
         elif isinstance(event, SpeechEnded):
             words = self._scribe.words(event.audio)
-            self._turn = asyncio.ensure_future(self._answer(words, self._turn, ended=self.clock()))
+            foresight, self._foresight = self._foresight, None
+            if foresight is not None and foresight[0] is not words:  # read ahead for other words
+                foresight[1].cancel()
+            ahead = foresight[1] if foresight is not None else None
+            self._turn = asyncio.ensure_future(self._answer(words, self._turn, ahead, ended=self.clock()))
+
+    async def _foresee(self, words: asyncio.Future[Transcript]) -> None:
+        text = (await words).text
+        if spoken(text):
+            await self.companion.foresee(text)
+
+    def _forget_foresight(self) -> None:
+        if self._foresight is not None:
+            self._foresight[1].cancel()
+            self._foresight = None
 
     @property
     def _writing(self) -> bool:
@@ -155,7 +177,12 @@ class VoiceConversation:
         return self._writing or self.speaker.playing
 
     async def _answer(
-        self, words: asyncio.Future[Transcript], before: asyncio.Task[None] | None, *, ended: float
+        self,
+        words: asyncio.Future[Transcript],
+        before: asyncio.Task[None] | None,
+        ahead: asyncio.Task[None] | None,
+        *,
+        ended: float,
     ) -> None:
         timing = Timing("", speech_ended=ended - HANGOVER_SECONDS, turn_ended=ended)
         if before is not None:
@@ -171,6 +198,8 @@ class VoiceConversation:
             await self._interrupt()
         if not spoken(text):
             return  # a cough, a breath: nothing to answer
+        if ahead is not None:  # the model reads (or read) the prompt ahead: the reply starts where it ends
+            await asyncio.gather(ahead, return_exceptions=True)
         self.show("user", text)
         self.timings.append(timing)
         if self._model_seconds >= SLOW_SECONDS:

@@ -44,9 +44,10 @@ class Scribe:
         self._read = None
         self._drop_unneeded()
 
-    def read(self, audio: Samples) -> None:
-        """Read the turn so far, when the cores are free."""
-        self._ask(audio)
+    def read(self, audio: Samples) -> asyncio.Future[Transcript]:
+        """Read the turn so far, when the cores are free (the words are dropped, unread, when newer audio comes
+        before they are begun)."""
+        return self._ask(audio).words
 
     def words(self, turn: Samples) -> asyncio.Future[Transcript]:
         """The words of the finished ``turn``: a reading made, under way or waiting that holds all its speech
