@@ -78,7 +78,7 @@ async def test_speaking_over_the_companion_stops_it_and_keeps_only_what_was_hear
     assert first.speech_ended < first.turn_ended <= first.transcribed < first.first_words <= first.first_audio
     assert first.first_audio <= first.first_sound and first.reply.startswith("Oh, I love that you asked.")
     llm: ScriptedLLM = conversation.companion.llm  # type: ignore[assignment]
-    assert llm.read_ahead[0] == llm.requests[0].messages  # read at the pause: the reply only had to be written
+    assert llm.requests[0].messages in llm.read_ahead  # read at the last pause: the reply only had to be written
     played = files.played
     reply_starts = files.played.samples.nonzero()[0][0] / played.rate
     barge_in = onsets(recording)[1]  # the second utterance, heard by the listener
