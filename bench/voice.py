@@ -11,8 +11,9 @@ written down (speech to text) -> the reply's first piece written (the language m
 companion said a filler ("mm") while the model was still writing.
 
 The serial sum: the same stages measured one at a time in the same run: the hang-over (a constant), each
-turn's audio transcribed again alone, the model's part as measured in the pipeline (nothing else runs while it
-reads the prompt: the words are written down before it starts), and each first piece synthesised again alone.
+turn's audio transcribed again alone, each reply's prompt answered again alone up to its first piece (the
+conversation before the user's words read first, untimed, as the model's cache held it when they began to
+speak), and each first piece synthesised again alone.
 Goals: first answer audio p50 <= 2.5 s, and the pipeline <= 0.8 x the serial sum.
 
 Usage: python bench/voice.py [--model qwen2.5-1.5b] [--stt whisper-base] [--turns 20] [--out ...]
@@ -29,6 +30,8 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,7 @@ from rich.table import Table
 from os1 import models
 from os1.companion.companion import Companion
 from os1.config import Settings
+from os1.llm import Message
 from os1.llm.llamacpp import LlamaCppLLM
 from os1.memory.embed import ASSETS, MiniLM
 from os1.memory.observe import Observer
@@ -50,6 +54,7 @@ from os1.voice.audio import RATE, Audio, Samples, read_wav, resample
 from os1.voice.devices import Files
 from os1.voice.events import SpeechEnded
 from os1.voice.pipeline import Timing, VoiceConversation
+from os1.voice.sentences import pieces
 from os1.voice.speaker import Speaker
 from os1.voice.stt import Transcript, Whisper
 from os1.voice.tts import Piper
@@ -58,6 +63,17 @@ from os1.voice.vad import HANGOVER_SECONDS, Listener
 console = Console()
 RECORDED = Path(__file__).parent.parent / ".pytest_cache" / "d" / "os1-speech" / "beckett.wav"
 REPLY_TOKENS = 120
+
+
+class Mouth(LlamaCppLLM):
+    """Benchmark instrument: the real model, keeping the prompt of each reply to answer it again alone."""
+
+    prompts: list[list[Message]]
+
+    def stream(self, messages: Sequence[Message], **options: Any) -> AsyncIterator[str]:
+        if options.get("max_tokens") == REPLY_TOKENS:
+            self.prompts.append(list(messages))
+        return super().stream(messages, **options)
 
 
 class Ears:
@@ -90,7 +106,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Timing
     store = SQLiteStore.open(home)
     await store.save_persona(PERSONA)
     await store.save_profile(PROFILE)
-    llm = LlamaCppLLM(model_path(args.model), context=8192, log_path=home / "llamacpp.log")
+    llm = Mouth(model_path(args.model), context=8192, log_path=home / "llamacpp.log")
+    llm.prompts = []
     companion = await Companion.load(llm, store, context_tokens=8192, reply_tokens=REPLY_TOKENS)
     assert companion is not None
     recall = Recall(store, MiniLM.from_settings(settings))
@@ -113,11 +130,18 @@ async def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Timing
         console.print(f"turn {index}/{len(utterances)}: {last.said if last else '(nothing heard)'!r}")
         await asyncio.sleep(1.0)  # the user listens to the end, then speaks again
     await companion.settle()  # memory work done first, so the stages alone really run alone
-    alone: dict[str, list[float]] = {"stt": [], "tts": []}
+    alone: dict[str, list[float]] = {"stt": [], "model": [], "tts": []}
     for audio in turns:
         started = time.monotonic()
         await ears.stt.transcribe(audio)
         alone["stt"].append(time.monotonic() - started)
+    for prompt in list(llm.prompts):
+        said = max(i for i, message in enumerate(prompt) if message["role"] != "user") + 1  # before the new words
+        await llm.read(prompt[:said])
+        started = time.monotonic()
+        async with aclosing(pieces(llm.stream(prompt, max_tokens=REPLY_TOKENS))) as reply:
+            await anext(reply)
+        alone["model"].append(time.monotonic() - started)
     for timing in conversation.timings:
         first_piece = timing.reply.split(". ")[0] if timing.reply else "Hello."
         started = time.monotonic()
@@ -147,10 +171,11 @@ def report(timings: list[Timing], alone: dict[str, list[float]], args: argparse.
         ],
         "first answer audio": [t.first_sound - t.speech_ended for t in answered],
     }
-    serial = [HANGOVER_SECONDS + stt + (t.first_words - t.transcribed) + tts
-              for t, stt, tts in zip(answered, alone["stt"], alone["tts"], strict=False)]  # fmt: skip
+    serial = [HANGOVER_SECONDS + stt + model + tts
+              for stt, model, tts in zip(alone["stt"], alone["model"], alone["tts"], strict=False)]  # fmt: skip
     stages["serial sum of the stages alone"] = serial
     stages["speech to text alone"] = alone["stt"][: len(answered)]
+    stages["model alone: first piece written"] = alone["model"][: len(answered)]
     stages["text to speech alone (first piece)"] = alone["tts"][: len(answered)]
     table = Table("seconds after the user's last sound", "p50", "p95", title=f"voice latency, {len(answered)} turns")
     summary = {name: percentiles(values) for name, values in stages.items() if values}
