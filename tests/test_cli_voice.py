@@ -1,7 +1,9 @@
 """``os1 voice`` as a user runs it: through files with the real small model, and refusing bad audio."""
 
 import asyncio
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +61,13 @@ def test_bad_input_audio_is_refused_before_anything_loads(
     assert result.returncode == 1 and message in result.stderr
     result = os1(set_up_home, small_model_path, "voice", "--output", str(tmp_path / "out.wav"))
     assert result.returncode == 1 and "--output goes with --input" in result.stderr
+
+
+def test_the_launcher_passes_its_arguments_to_the_command_not_to_the_installer() -> None:
+    """``./os1 voice --input ...`` checks the Debian speech packages, then runs ``os1 voice`` with its options."""
+    launcher = Path(__file__).parent.parent / "os1"
+    env = {**os.environ, "OS1_EXTRAS": "dev"}  # the environment ./test set up: nothing to install
+    result = subprocess.run([str(launcher), "voice", "--input", "x.wav", "--help"], env=env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Talk with your companion out loud." in result.stdout and "Installing" not in result.stderr
