@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -120,6 +121,9 @@ async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path)
         "INSERT INTO turns (session_id, speaker, text, at) VALUES (1, 'user', 'hi, I adopted a beagle', "
         "'2026-11-20T20:00:01+00:00'), (1, 'user', 'he comes home next weekend', '2026-11-20T20:00:02+00:00')"
     )
+    persona = {"name": "Wren", "why": "It is short.", "traits": ["warm"], "voice": "neutral",
+               "created_at": "2026-11-20T19:59:00+00:00", "names_considered": 727556, "notes": {}}  # fmt: skip
+    db.execute("INSERT INTO kv (key, value) VALUES ('persona', ?)", (json.dumps(persona),))  # 0.1.0 had notes
     db.close()
 
     store = SQLiteStore(path)
@@ -130,6 +134,7 @@ async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path)
     assert datetime.fromtimestamp(dated.happened).date() == date(2026, 11, 28)  # said on a Friday: next Saturday
     assert [i for i, _ in await store.search_text("transcript", "beagles")] == [1]  # the old transcript is indexed
     assert store._db.execute("PRAGMA user_version").get == len(MIGRATIONS)
+    assert (persona_now := await store.persona()) is not None and persona_now.name == "Wren"
     store.close()
 
 

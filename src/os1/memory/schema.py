@@ -3,6 +3,7 @@ released: a database records how many it has had (``PRAGMA user_version``), and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, time
 
@@ -121,6 +122,16 @@ def m4_turn_dates(db: apsw.Connection) -> None:
     db.executemany("UPDATE turns SET tells_of = ? WHERE id = ?", [(day, turn_id) for day, turn_id in days if day])
 
 
+def m5_persona_without_notes(db: apsw.Connection) -> None:
+    """The first persona record had a ``notes`` field that nothing ever filled: it goes, so a home made then opens
+    (the reflection holds the companion's notes)."""
+    row = db.execute("SELECT value FROM kv WHERE key = 'persona'").fetchone()
+    if row is not None:
+        persona = json.loads(str(row[0]))
+        persona.pop("notes", None)
+        db.execute("UPDATE kv SET value = ? WHERE key = 'persona'", (json.dumps(persona),))
+
+
 def tells_of(text: str, at: datetime) -> str | None:
     """The day ``text`` said at ``at`` tells of, as stored: noon of that day in the local time zone."""
     day = told_of(text, at.astimezone().date())
@@ -132,4 +143,5 @@ MIGRATIONS: list[Callable[[apsw.Connection], None]] = [
     m2_memories,
     m3_transcript_search,
     m4_turn_dates,
+    m5_persona_without_notes,
 ]
