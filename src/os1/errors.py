@@ -9,7 +9,10 @@
      │    └── LLMBadResponse  the backend answered something os1 cannot read
      ├── StoreError           the database could not be used
      │    └── StoreCorrupt    the file is not an os1 database or is damaged; it was left untouched
-     └── AudioError           sound in or out cannot be used: a malformed or empty recording, no microphone
+     ├── AudioError           sound in or out cannot be used: a malformed or empty recording, no microphone
+     └── AccessError          the server refuses: who is asking is not known, or may not do this
+          ├── SignInError      wrong email or password, a disabled account, an expired session or key
+          └── TooMany          a rate limit was reached: try again after ``retry_after`` seconds
 
 Backends translate their vendor's exceptions into these at their edge (``raise LLMUnavailable(...) from exc``),
 so nothing above a backend catches an httpx or llama.cpp exception.
@@ -54,3 +57,19 @@ class StoreCorrupt(StoreError):
 
 class AudioError(OS1Error):
     """Sound in or out cannot be used: a malformed, empty or unsupported recording, or no audio device."""
+
+
+class AccessError(OS1Error):
+    """The server refuses the request: who is asking is not known, or may not do this."""
+
+
+class SignInError(AccessError):
+    """Wrong email or password, a disabled account, or a session or key that has expired or was revoked."""
+
+
+class TooMany(AccessError):
+    """A rate limit was reached."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after

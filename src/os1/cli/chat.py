@@ -21,7 +21,6 @@ from os1.config import Settings
 from os1.errors import InputError, OS1Error
 from os1.llm import LLM, open_llm
 from os1.memory.embed import MiniLM
-from os1.memory.observe import Observer
 from os1.memory.recall import CORPORA, Recall
 from os1.memory.sqlite import SQLiteStore
 
@@ -61,7 +60,7 @@ def _once(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: 
     companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
     if companion is None:
         raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
-    with_memory(companion, recall)
+    companion.remember_with(recall)
     runner.run(show_stream(companion.persona.name, companion.respond(text)))
     runner.run(companion.settle())  # what was said is in memory before the command returns
 
@@ -75,7 +74,7 @@ def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, se
             return
     else:
         _show_recent(runner, companion)
-    with_memory(companion, recall)
+    companion.remember_with(recall)
     _speak(runner, companion.persona.name, companion.welcome())
     out.print("[dim](/help for commands)[/]")
     while (line := _ask(read, "you")) is not None:
@@ -107,12 +106,6 @@ async def reembed(recall: Recall) -> None:
     with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
         task = bar.add_task("memories", total=None)
         await recall.reembed(lambda done, total: bar.update(task, completed=done, total=total))
-
-
-def with_memory(companion: Companion, recall: Recall) -> None:
-    companion.recall = recall
-    names = {"user": companion.profile.name, "assistant": companion.persona.name}
-    companion.observer = Observer(companion.llm, recall, names)
 
 
 def _settle(runner: Loop, companion: Companion) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from os1 import models
-from os1.cli.chat import reembed, with_memory
+from os1.cli.chat import reembed
 from os1.cli.console import ensure_model, err, install_with_progress, out
 from os1.cli.loop import Loop
 from os1.companion.companion import Companion
@@ -66,7 +66,7 @@ def voice(input_path: Path | None, output_path: Path | None, stt: str, voice: st
         companion = runner.run(Companion.load(llm, store, context_tokens=settings.context, reply_tokens=REPLY_TOKENS))
         if companion is None:
             raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
-        with_memory(companion, recall)
+        companion.remember_with(recall)
         err.print(f"{companion.persona.name} is getting ready to listen ...")
         runner.run(companion.prepare())
         listen = Whisper(models.installed_path(settings, stt).parent)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from os1.companion.abilities import note_for
 from os1.companion.control import handle, requested
+from os1.companion.honesty import note_on_company
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
 from os1.errors import InputError
 from os1.llm import LLM, Message
@@ -42,8 +43,10 @@ class Companion:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         recall: Recall | None = None,
         observer: Observer | None = None,
+        company: Callable[[], int] = lambda: 0,
     ):
         self.llm = llm
+        self.company = company  # how many other conversations it is in right now (a server's count)
         self.recall = recall
         self.observer = observer
         self.store = store
@@ -68,6 +71,11 @@ class Companion:
         companion = cls(llm, store, persona, profile, **options)  # type: ignore[arg-type]
         companion.reflection = await store.reflection()
         return companion
+
+    def remember_with(self, recall: Recall) -> None:
+        """Bring back what ``recall`` holds when it matters, and keep what is said in it."""
+        self.recall = recall
+        self.observer = Observer(self.llm, recall, {"user": self.profile.name, "assistant": self.persona.name})
 
     async def transcript(self) -> list[Turn]:
         if self._turns is None:
@@ -97,7 +105,7 @@ class Companion:
         if self._session is None:  # the conversation has begun: its count in the prompt is already the same
             self._session = await self.store.start_session()
         recalled, _ = await self._recalled(text)
-        notes = [note for note in (recalled, note_for(text, self.profile.name)) if note]  # as respond() has them
+        notes = [note for note in (recalled, *self._side_notes(text)) if note]  # as respond() has them
         now = self.clock()
         ahead = [
             *(Turn(0, self._session, "event", note, now) for note in notes),
@@ -132,12 +140,17 @@ class Companion:
 
     async def _respond(self, text: str) -> AsyncIterator[str]:
         self.listening()
-        notes = [note for note in (await self._memory_note(text), note_for(text, self.profile.name)) if note]
+        notes = [note for note in (await self._memory_note(text), *self._side_notes(text)) if note]
         async for delta in self._turn("user", text, notes=notes):
             yield delta
         if self.observer is not None:
             self._background = asyncio.create_task(self._remember(self.observer))
             self._background.add_done_callback(_report_failure)
+
+    def _side_notes(self, text: str) -> tuple[str | None, ...]:
+        """Notes on what the companion cannot do, and on whom else it is talking with, when ``text`` asks."""
+        user = self.profile.name
+        return note_for(text, user), note_on_company(text, user, self.company())
 
     async def _remember(self, observer: Observer) -> int:
         """After a reply: extract at once; the diary of past conversations and the reflection (long model calls)

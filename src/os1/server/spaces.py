@@ -1,0 +1,124 @@
+"""Each user's own space on the server: their database, their memory and their companion, opened on first use
+and closed when idle, and the count of live conversations that the companion tells the truth about.
+
+A space holds only its user's data (``users/<id>/os1.db``, the same store the CLI uses), so nothing one user
+asks for can reach another's. The model and the embedding model are shared: one set of weights serves every
+user, and each prompt is built from one user's data alone. A user's replies are made one at a time (their
+transcript is one line of turns), whatever number of tabs or clients they have open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from os1.companion.companion import Companion
+from os1.companion.onboarding import Interview
+from os1.llm import LLM
+from os1.memory.embed import MiniLM
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore
+
+LIVE_SECONDS = 300  # a conversation with a message this recent, or a connection open, is live
+IDLE_SECONDS = 900  # a space unused this long is closed (its memory work finished first)
+
+
+@dataclass
+class Space:
+    user_id: str
+    store: SQLiteStore
+    recall: Recall
+    companion: Companion | None  # None until the interview is done
+    interview: Interview | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)  # one reply at a time
+    connections: int = 0
+    last_message: float = 0.0
+    last_used: float = 0.0
+
+
+class Spaces:
+    def __init__(
+        self,
+        home: Path,
+        llm: LLM,
+        embedder: MiniLM,
+        *,
+        context_tokens: int = 8192,
+        reply_tokens: int = 400,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.home, self.llm, self.embedder = home, llm, embedder
+        self.context_tokens, self.reply_tokens = context_tokens, reply_tokens
+        self.clock = clock
+        self._open: dict[str, Space] = {}
+        self._opening: dict[str, asyncio.Lock] = {}
+
+    async def open(self, user_id: str) -> Space:
+        """The user's space, opened if it is not yet."""
+        lock = self._opening.setdefault(user_id, asyncio.Lock())
+        async with lock:
+            space = self._open.get(user_id)
+            if space is None:
+                store = SQLiteStore.open(self.home, user_id)
+                space = Space(user_id, store, Recall(store, self.embedder), None)
+                space.companion = await self._companion(space)
+                self._open[user_id] = space
+        space.last_used = self.clock()
+        return space
+
+    async def meet(self, space: Space) -> Companion:
+        """The companion of a space whose interview has just been saved."""
+        companion = await self._companion(space)
+        if companion is None:
+            raise RuntimeError("meet() is called after the interview's persona and profile are saved")
+        space.companion, space.interview, space.answers = companion, None, {}
+        return companion
+
+    def live(self) -> int:
+        """How many conversations are live on this server right now."""
+        now = self.clock()
+        return sum(1 for s in self._open.values() if s.connections or now - s.last_message < LIVE_SECONDS)
+
+    def others(self, user_id: str) -> int:
+        """How many live conversations are someone else's."""
+        space = self._open.get(user_id)
+        mine = space is not None and (space.connections or self.clock() - space.last_message < LIVE_SECONDS)
+        return self.live() - int(bool(mine))
+
+    @property
+    def open_count(self) -> int:
+        return len(self._open)
+
+    async def close_idle(self) -> int:
+        """Close the spaces unused for ``IDLE_SECONDS``: how many were closed."""
+        now = self.clock()
+        idle = [s for s in self._open.values() if not s.connections and now - s.last_used > IDLE_SECONDS]
+        for space in idle:
+            await self._close(space)
+        return len(idle)
+
+    async def aclose(self) -> None:
+        for space in list(self._open.values()):
+            await self._close(space)
+
+    async def _close(self, space: Space) -> None:
+        async with space.turn:
+            if space.companion is not None:
+                await space.companion.settle()
+            self._open.pop(space.user_id, None)
+            self._opening.pop(space.user_id, None)
+            space.store.close()
+
+    async def _companion(self, space: Space) -> Companion | None:
+        companion = await Companion.load(
+            self.llm, space.store, context_tokens=self.context_tokens, reply_tokens=self.reply_tokens
+        )
+        if companion is None:
+            return None
+        companion.remember_with(space.recall)
+        companion.company = lambda: self.others(space.user_id)
+        return companion
