@@ -13,6 +13,7 @@ from os1.cli.doctor import doctor
 from os1.cli.memory import memory
 from os1.cli.models import models
 from os1.cli.reset import reset
+from os1.cli.serve import serve
 from os1.cli.voice import voice
 from os1.errors import InputError, OS1Error
 
@@ -41,7 +42,7 @@ def cli(ctx: click.Context) -> None:
         ctx.invoke(chat)
 
 
-for command in (chat, doctor, memory, models, reset, voice):
+for command in (chat, doctor, memory, models, reset, serve, voice):
     cli.add_command(command)
 
 

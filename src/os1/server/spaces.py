@@ -10,17 +10,22 @@ transcript is one line of turns), whatever number of tabs or clients they have o
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from os1.companion.companion import Companion
 from os1.companion.onboarding import Interview
+from os1.errors import InputError, OS1Error
 from os1.llm import LLM
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
+
+log = logging.getLogger(__name__)
 
 LIVE_SECONDS = 300  # a conversation with a message this recent, or a connection open, is live
 IDLE_SECONDS = 900  # a space unused this long is closed (its memory work finished first)
@@ -78,6 +83,17 @@ class Spaces:
         space.companion, space.interview, space.answers = companion, None, {}
         return companion
 
+    async def reply(self, space: Space, text: str) -> AsyncIterator[str]:
+        """The companion's reply to ``text``, streamed; the user's replies are made one at a time."""
+        if space.companion is None:
+            raise InputError("your companion is not set up yet: answer its questions first (the onboarding)")
+        async with space.turn:
+            space.last_message = space.last_used = self.clock()
+            async with aclosing(space.companion.respond(text)) as deltas:  # type: ignore[type-var]
+                async for delta in deltas:
+                    yield delta
+            space.last_message = self.clock()
+
     def live(self) -> int:
         """How many conversations are live on this server right now."""
         now = self.clock()
@@ -108,7 +124,10 @@ class Spaces:
     async def _close(self, space: Space) -> None:
         async with space.turn:
             if space.companion is not None:
-                await space.companion.settle()
+                try:
+                    await space.companion.settle()
+                except OS1Error as exc:  # what was not remembered stays queued for the next time
+                    log.warning("memory work for a closing space stopped: %s", exc)
             self._open.pop(space.user_id, None)
             self._opening.pop(space.user_id, None)
             space.store.close()

@@ -1,0 +1,27 @@
+"""``os1 serve``: the server for many users (web app, WebSocket, OpenAI-compatible API), on the same embedded
+model by default, or on an OpenAI-compatible server (``OS1_LLM_URL``)."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from os1.cli.console import ensure_model, err
+from os1.config import Settings
+from os1.server.app import create_app
+from os1.server.ws import MAX_FRAME_BYTES
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface; put TLS in front of it).")  # fmt: skip
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark cookies Secure even over plain HTTP (behind a proxy that ends TLS).")  # fmt: skip
+def serve(host: str, port: int, secure_cookies: bool) -> None:
+    """Serve os1 to many users: each has their own companion, memory and transcript."""
+    settings = Settings.load()
+    ensure_model(settings)
+    app = create_app(settings, secure_cookies=secure_cookies)
+    err.print(f"os1 is serving on http://{host}:{port} (the first account made is the administrator). Ctrl-C stops it.")
+    uvicorn.run(app, host=host, port=port, ws_max_size=MAX_FRAME_BYTES, log_level="warning", proxy_headers=True)

@@ -1,0 +1,133 @@
+"""The os1 server: one process holding many users, each with their own companion, memory and transcript.
+
+    request -> per-address rate limit -> route (auth.py: who is asking) -> that user's space (spaces.py)
+            -> their companion -> the shared model -> the reply, streamed (ws.py, openai_compat.py)
+
+``create_app`` builds it from the settings (the embedded model by default, or any OpenAI-compatible server);
+tests hand it their own model. Every error os1 raises on purpose becomes a JSON answer with a status that
+says what kind it is, in the shape OpenAI's clients read: ``{"error": {"message", "type"}}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from os1.config import Settings
+from os1.errors import AccessError, InputError, LLMError, OS1Error, SignInError, StoreError, TooMany
+from os1.llm import LLM, open_llm
+from os1.memory.embed import MiniLM
+from os1.server import auth, openai_compat, ws
+from os1.server.accounts import Accounts
+from os1.server.limits import Limits, Rule
+from os1.server.metrics import Metrics
+from os1.server.services import Services, services
+from os1.server.spaces import Spaces
+
+REQUESTS = Rule("requests per address", per_minute=1200, burst=200)
+TIDY_SECONDS = 60  # how often idle spaces are closed
+
+STATUS: list[tuple[type[OS1Error], int, str]] = [  # the first that matches
+    (TooMany, 429, "rate_limit_exceeded"),
+    (SignInError, 401, "authentication_error"),
+    (AccessError, 403, "permission_error"),
+    (InputError, 400, "invalid_request_error"),
+    (LLMError, 503, "model_unavailable"),
+    (StoreError, 503, "storage_unavailable"),
+    (OS1Error, 500, "server_error"),
+]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    llm: LLM | None = None,
+    embedder: MiniLM | None = None,
+    reply_tokens: int = 400,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        model = llm if llm is not None else open_llm(settings)
+        model.warm_up()
+        spaces = Spaces(
+            settings.home, model, embedder or MiniLM.from_settings(settings), context_tokens=settings.context,
+            reply_tokens=reply_tokens,
+        )  # fmt: skip
+        accounts = Accounts(settings.home / "accounts.db")
+        metrics = Metrics(spaces.live, lambda: spaces.open_count)
+        app.state.services = Services(settings, accounts, spaces, Limits(), metrics, secure_cookies)
+        tidy = asyncio.create_task(_tidy(spaces))
+        try:
+            yield
+        finally:
+            tidy.cancel()
+            with suppress(asyncio.CancelledError):
+                await tidy
+            await spaces.aclose()
+            if llm is None:
+                await model.aclose()
+            accounts.close()
+
+    app = FastAPI(
+        title="os1", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", openapi_url="/api/openapi.json"
+    )
+    app.include_router(auth.router)
+    app.include_router(ws.router)
+    app.include_router(openai_compat.router)
+
+    @app.middleware("http")
+    async def limit_and_count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        found = services(request)
+        try:
+            found.limits.take(REQUESTS, request.client.host if request.client else "unknown")
+        except TooMany as exc:
+            response: Response = _error_response(exc)
+        else:
+            response = await call_next(request)
+        route = request.scope.get("route")
+        found.metrics.requests.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()
+        return response
+
+    @app.exception_handler(OS1Error)
+    async def os1_error(request: Request, exc: OS1Error) -> JSONResponse:
+        services(request).metrics.errors.labels(type(exc).__name__).inc()
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        return JSONResponse({"error": {"message": f"the request is not valid: {problems}",
+                                       "type": "invalid_request_error"}}, status_code=422)  # fmt: skip
+
+    @app.get("/healthz")
+    async def health() -> dict[str, Any]:
+        return {"ok": True}
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> PlainTextResponse:
+        """The server's counters in Prometheus' text format (no user's id, email or words in any of them)."""
+        registry = services(request).metrics.registry
+        return PlainTextResponse(generate_latest(registry).decode(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _error_response(exc: OS1Error) -> JSONResponse:
+    status, kind = next((status, kind) for cls, status, kind in STATUS if isinstance(exc, cls))
+    headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if isinstance(exc, TooMany) else None
+    return JSONResponse({"error": {"message": str(exc), "type": kind}}, status_code=status, headers=headers)
+
+
+async def _tidy(spaces: Spaces) -> None:
+    while True:
+        await asyncio.sleep(TIDY_SECONDS)
+        await spaces.close_idle()

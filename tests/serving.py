@@ -1,0 +1,92 @@
+"""A real os1 server for tests: uvicorn in a thread of the test process, on a free port, with the model the
+test gives it (most often ScriptedLLM: the tests are about what sits above the model) and the real MiniLM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from os1.config import Settings
+from os1.llm import LLM, Message
+from os1.memory.embed import MiniLM
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Persona, Profile
+from os1.server.app import create_app
+from os1.server.ws import MAX_FRAME_BYTES
+
+
+def talk(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+    """ScriptedLLM's answer for a server test: a short reply, or JSON with nothing to remember."""
+    return json.dumps({"memories": []}) if schema else "I'm here, and I'm listening."
+
+
+@dataclass
+class Server:
+    url: str
+    home: Path
+    clients: list[httpx.Client] = field(default_factory=list)  # closed when the server stops
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/ws"
+
+    def client(self) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=30)
+        self.clients.append(client)
+        return client
+
+    def sign_up(self, email: str, password: str = "correct horse battery") -> tuple[httpx.Client, dict[str, Any]]:
+        """A signed-in client (cookie and CSRF header set) and the sign-up's answer."""
+        client = self.client()
+        answer = client.post("/api/signup", json={"email": email, "password": password})
+        assert answer.status_code == 201, answer.text
+        body: dict[str, Any] = answer.json()
+        client.headers["X-CSRF-Token"] = body["csrf"]
+        return client, body
+
+    def meet(self, user_id: str, persona: Persona, profile: Profile) -> None:
+        """Save a finished interview in the user's own database, as onboarding does."""
+        store = SQLiteStore.open(self.home, user_id)
+        asyncio.run(store.save_persona(persona))
+        asyncio.run(store.save_profile(profile))
+        store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(home: Path, llm: LLM, embedder: MiniLM) -> Iterator[Server]:
+    port = free_port()
+    app = create_app(Settings(home=home), llm=llm, embedder=embedder)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, ws_max_size=MAX_FRAME_BYTES, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="os1-test-server")
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            threading.Event().wait(0.05)
+        assert server.started, "the test server did not start"
+        running = Server(f"http://127.0.0.1:{port}", home)
+        yield running
+        for client in running.clients:
+            client.close()
+    finally:
+        server.should_exit = True
+        thread.join(30)
