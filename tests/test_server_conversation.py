@@ -1,0 +1,185 @@
+"""Talking with one's companion through the real server: the WebSocket protocol (and what it does with bad
+input), the OpenAI-compatible endpoint through the real ``openai`` package, the honest count of other
+conversations, and /metrics."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from os1.memory.embed import MiniLM
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Persona, Profile
+from os1.testing import ScriptedLLM
+from tests.serving import Server, serving, talk
+
+REPLY = "I'm here, and I'm listening."
+
+
+@pytest.fixture
+def llm() -> ScriptedLLM:
+    return ScriptedLLM(*[talk] * 200)
+
+
+@pytest.fixture
+def server(home: Path, embedder: MiniLM, llm: ScriptedLLM) -> Iterator[Server]:
+    with serving(home, llm, embedder) as running:
+        yield running
+
+
+def signed_up(server: Server, email: str, persona: Persona, profile: Profile) -> tuple[str, dict[str, str]]:
+    """A user who has met their companion: their id, and the headers of their signed-in browser."""
+    client, said = server.sign_up(email)
+    server.meet(said["user"]["id"], persona, profile)
+    return said["user"]["id"], {"Cookie": f"os1_session={client.cookies['os1_session']}"}
+
+
+def opened(server: Server, headers: dict[str, str], **options: Any) -> ClientConnection:
+    return connect(server.ws_url, additional_headers=headers, open_timeout=10, **options)
+
+
+def received(socket: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(socket.recv(timeout=30))
+    return message
+
+
+def closed_with(socket: ClientConnection) -> tuple[int, str]:
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            socket.recv(timeout=10)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+def test_a_conversation_over_the_websocket(server: Server, persona: Persona, profile: Profile) -> None:
+    user_id, headers = signed_up(server, "theo@example.org", persona, profile)
+    with opened(server, headers) as socket:
+        ready = received(socket)
+        assert ready["type"] == "ready" and ready["version"] == 1 and ready["companion"] == {"name": "Samantha"}
+        socket.send(json.dumps({"type": "hello", "version": 1}))
+        socket.send(json.dumps({"type": "say", "id": "m1", "text": "I had a long day."}))
+        deltas = []
+        while (message := received(socket))["type"] == "delta":
+            deltas.append(message["text"])
+        assert message == {"type": "done", "id": "m1", "text": REPLY, "interrupted": False}
+        assert "".join(deltas) == REPLY
+        socket.send(json.dumps({"type": "say", "id": "m2", "text": "   "}))
+        error = received(socket)
+        assert error["type"] == "error" and error["code"] == "bad_message" and "empty" in error["message"]
+        socket.send(json.dumps({"type": "ping"}))
+        assert received(socket) == {"type": "pong"}  # the connection stayed open
+    store = SQLiteStore.open(server.home, user_id)
+    turns = [(t.speaker, t.text) for t in asyncio.run(store.turns())]
+    store.close()
+    assert turns == [("user", "I had a long day."), ("assistant", REPLY)]  # in that user's own database
+
+
+def test_a_reply_can_be_cancelled_and_keeps_what_was_said(
+    server: Server, llm: ScriptedLLM, persona: Persona, profile: Profile
+) -> None:
+    _, headers = signed_up(server, "theo@example.org", persona, profile)
+    llm.delay = 0.2
+    with opened(server, headers) as socket:
+        received(socket)
+        socket.send(json.dumps({"type": "say", "id": "m1", "text": "Tell me a long story."}))
+        assert received(socket)["type"] == "delta"
+        socket.send(json.dumps({"type": "cancel", "id": "m1"}))
+        while (message := received(socket))["type"] == "delta":
+            pass
+        assert message["type"] == "done" and message["interrupted"] is True
+        assert 0 < len(message["text"]) < len(REPLY)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code", "reason"),
+    [
+        ("{not json", 1007, "not JSON"),
+        ("[1, 2]", 4400, 'a message is a JSON object with a "type"'),
+        ('{"type": "dance"}', 4400, "unknown message type 'dance'"),
+        ('{"type": "say", "text": "hi"}', 4400, 'a "say" has a "text" and an "id"'),
+        ('{"type": "hello", "version": 7}', 4426, "this server speaks version 1"),
+        (b"\x00\x01", 4400, "binary frames carry audio"),
+    ],
+)
+def test_bad_input_closes_with_a_code_and_a_reason(
+    server: Server, persona: Persona, profile: Profile, frame: str | bytes, code: int, reason: str
+) -> None:
+    _, headers = signed_up(server, "theo@example.org", persona, profile)
+    with opened(server, headers) as socket:
+        received(socket)
+        socket.send(frame)
+        got_code, got_reason = closed_with(socket)
+        assert got_code == code and got_reason.startswith(reason)
+
+
+def test_an_oversized_frame_is_refused(server: Server, persona: Persona, profile: Profile) -> None:
+    _, headers = signed_up(server, "theo@example.org", persona, profile)
+    with opened(server, headers, max_size=None) as socket:
+        received(socket)
+        socket.send(json.dumps({"type": "say", "id": "big", "text": "a" * 100_000}))
+        assert closed_with(socket)[0] == 1009  # "message too big"
+
+
+def test_who_may_not_talk_is_told_why(server: Server, persona: Persona, profile: Profile) -> None:
+    with connect(server.ws_url, open_timeout=10) as socket:
+        assert closed_with(socket) == (4401, "sign in first")
+    with connect(server.ws_url, additional_headers={"Cookie": "os1_session=forged"}, open_timeout=10) as socket:
+        assert closed_with(socket) == (4401, "your session has ended: sign in again")
+    _, headers = signed_up(server, "theo@example.org", persona, profile)
+    with opened(server, headers, origin="https://evil.example") as socket:  # type: ignore[arg-type]
+        assert closed_with(socket)[0] == 4403
+
+
+def test_the_openai_package_talks_with_the_users_companion(
+    server: Server, llm: ScriptedLLM, persona: Persona, profile: Profile
+) -> None:
+    client, said = server.sign_up("theo@example.org")
+    server.meet(said["user"]["id"], persona, profile)
+    secret = client.post("/api/keys", json={"name": "scripts"}).json()["secret"]
+    api = openai.OpenAI(base_url=f"{server.url}/v1", api_key=secret)
+    assert [m.id for m in api.models.list()] == ["os1"]
+    answer = api.chat.completions.create(model="os1", messages=[{"role": "user", "content": "Hello there."}])
+    assert answer.choices[0].message.content == REPLY
+    prompt = llm.requests[-1].messages
+    assert "Samantha" in prompt[0]["content"] and prompt[-1] == {"role": "user", "content": "Hello there."}
+    stream = api.chat.completions.create(
+        model="os1", stream=True,
+        messages=[{"role": "system", "content": "You are a pirate."}, {"role": "user", "content": "Hello there."},
+                  {"role": "assistant", "content": REPLY}, {"role": "user", "content": "How are you?"}],
+    )  # fmt: skip
+    chunks = [c.choices[0].delta.content or "" for c in stream]
+    assert "".join(chunks) == REPLY
+    assert llm.requests[-1].messages[-1] == {"role": "user", "content": "How are you?"}  # only the new words
+    assert not any("pirate" in m["content"] for m in llm.requests[-1].messages)  # its own persona, not the client's
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=f"{server.url}/v1", api_key="os1_wrong").models.list()
+    with pytest.raises(openai.BadRequestError, match="last message must be the user's"):
+        api.chat.completions.create(model="os1", messages=[{"role": "assistant", "content": "Hi"}])
+
+
+def test_asked_about_others_it_tells_the_servers_real_count(
+    server: Server, llm: ScriptedLLM, persona: Persona, profile: Profile
+) -> None:
+    others = [signed_up(server, f"user{i}@example.org", persona, profile)[1] for i in range(2)]
+    _, theo = signed_up(server, "theo@example.org", persona, profile)
+    with ExitStack() as stack:
+        for headers in others:
+            received(stack.enter_context(opened(server, headers)))
+        with opened(server, theo) as socket:
+            received(socket)
+            socket.send(json.dumps({"type": "say", "id": "q", "text": "Are you talking to anyone else right now?"}))
+            while received(socket)["type"] != "done":
+                pass
+        note = llm.requests[-1].messages[-2]["content"]
+        assert "2 other conversations" in note and "user0" not in note  # the number, never who
+        with server.client() as operator:
+            metrics = operator.get("/metrics").text
+        assert "os1_conversations_live 3.0" in metrics and "os1_websockets_open 2.0" in metrics
+        assert "theo@example.org" not in metrics
