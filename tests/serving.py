@@ -26,8 +26,22 @@ from os1.server.ws import MAX_FRAME_BYTES
 
 
 def talk(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
-    """ScriptedLLM's answer for a server test: a short reply, or JSON with nothing to remember."""
-    return json.dumps({"memories": []}) if schema else "I'm here, and I'm listening."
+    """ScriptedLLM's answer for a server test: a short reply, or the plainest JSON the schema allows (the first
+    value of each choice, the fewest items, nothing to remember)."""
+    return json.dumps(plainest(schema)) if schema else "I'm here, and I'm listening."
+
+
+def plainest(schema: dict[str, Any]) -> Any:
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {key: plainest(value) for key, value in schema.get("properties", {}).items()}
+    if kind == "array":
+        items = schema.get("items", {})
+        return [plainest({"enum": items["enum"][i:]}) if "enum" in items else plainest(items)
+                for i in range(schema.get("minItems", 0))]  # fmt: skip
+    return {"string": "It fits.", "integer": 1, "number": 1.0, "boolean": False}.get(str(kind))
 
 
 @dataclass

@@ -3,6 +3,7 @@
     OS1Error                  base: its message says what happened and what to do next
      ├── ConfigError          a setting is missing or has a bad value
      ├── InputError           a message, file or request cannot be used as it is; nothing was stored
+     │    └── NotFound        what was asked for does not exist (or is someone else's: the same answer)
      ├── ModelError           packaged weights are missing, incomplete or do not match their hash
      ├── LLMError             the language model could not answer
      │    ├── LLMUnavailable  the backend is not there: server down, model not loadable
@@ -29,6 +30,10 @@ class ConfigError(OS1Error):
 
 class InputError(OS1Error):
     """Input from the user cannot be used as it is; nothing was stored."""
+
+
+class NotFound(InputError):
+    """What was asked for does not exist, or is not the asker's (the answer is the same, so ids reveal nothing)."""
 
 
 class ModelError(OS1Error):

@@ -51,14 +51,14 @@ def list_memories(include_past: bool, as_json: bool) -> None:
     """Everything os1 remembers (what is true now, unless --all)."""
     memories = _with_recall(lambda recall: recall.store.memories(include_past=include_past))
     if as_json:
-        click.echo(json.dumps([_record(m) for m in memories], ensure_ascii=False, indent=1))
+        click.echo(json.dumps([m.record() for m in memories], ensure_ascii=False, indent=1))
         return
     if not memories:
         out.print("Nothing yet. Memories are made from what you tell os1 in a conversation.")
         return
     table = Table("id", "kind", "memory", "true", box=None)
     for m in memories:
-        table.add_row(str(m.id), m.kind, m.text, _validity(_record(m)))
+        table.add_row(str(m.id), m.kind, m.text, _validity(m.record()))
     out.print(table)
     reflection = _with_recall(lambda recall: recall.store.reflection())
     if reflection is not None:  # derived from the memories above: forgetting one of them rewrites it
@@ -134,9 +134,9 @@ def show(memory_id: int, as_json: bool) -> None:
             {"id": t.id, "speaker": t.speaker, "text": t.text, "forgotten": t.forgotten, "at": t.at.isoformat()}
             for t in turns
         ]
-        click.echo(json.dumps({**_record(found), "sources": sources}, ensure_ascii=False, indent=1))
+        click.echo(json.dumps({**found.record(), "sources": sources}, ensure_ascii=False, indent=1))
         return
-    out.print(f"[bold]{found.text}[/]  ({found.kind}, {_validity(_record(found))}, importance {found.importance:.1f})")
+    out.print(f"[bold]{found.text}[/]  ({found.kind}, {_validity(found.record())}, importance {found.importance:.1f})")
     out.print("From what was said:")
     for turn in turns:
         out.print(f"  [dim]{turn.at.astimezone():%d %b %Y %H:%M}[/] {turn.speaker}: {_said(turn)}", markup=True)
@@ -184,7 +184,7 @@ async def _hits_json(recall: Recall, query: str, limit: int, transcript: bool = 
     rows = []
     for hit in hits:
         if hit.memory is not None:
-            row = _record(hit.memory)
+            row = hit.memory.record()
             if hit.memory.kind != "episode":  # the words it was made from, which a small model may have blurred
                 row["said"] = [turns[i].text for i in hit.source_turn_ids if i in turns and not turns[i].forgotten]
         else:
@@ -279,18 +279,6 @@ def export_(file: Path | None) -> None:
         return
     file.write_text(text + "\n", encoding="utf-8")
     out.print(f"Wrote {len(data['memories']):,} memories and {len(data['sessions']):,} conversations to {file}.")
-
-
-def _record(m: Memory) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "kind": m.kind,
-        "text": m.text,
-        "valid_from": m.valid_from.isoformat() if m.valid_from else None,
-        "valid_to": m.valid_to.isoformat() if m.valid_to else None,
-        "importance": m.importance,
-        "source_turn_ids": list(m.source_turn_ids),
-    }
 
 
 def _validity(record: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -78,6 +78,18 @@ class Memory:
     @property
     def current(self) -> bool:
         return self.valid_to is None
+
+    def record(self) -> dict[str, Any]:
+        """As JSON: ``os1 memory ... --json`` and the server's memory routes."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "importance": self.importance,
+            "source_turn_ids": list(self.source_turn_ids),
+        }
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import apsw
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from os1.errors import InputError, SignInError, StoreError
+from os1.errors import InputError, NotFound, SignInError, StoreError
 
 SESSION_DAYS = 30
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
@@ -160,7 +160,7 @@ class Accounts:
                 self._db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
         user = self.user(user_id)
         if not changed or user is None:
-            raise InputError(f"there is no user {user_id!r}")
+            raise NotFound(f"there is no user {user_id!r}")
         return user
 
     # sessions
@@ -227,7 +227,7 @@ class Accounts:
             "DELETE FROM api_keys WHERE id = ? AND user_id = ? RETURNING id", (key_id, user.id)
         ).fetchall()
         if not gone:
-            raise InputError(f"you have no API key {key_id!r}")
+            raise NotFound(f"you have no API key {key_id!r}")
 
     def user_for_key(self, secret: str) -> User | None:
         row = self._db.execute(

@@ -22,10 +22,10 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from os1.config import Settings
-from os1.errors import AccessError, InputError, LLMError, OS1Error, SignInError, StoreError, TooMany
+from os1.errors import AccessError, InputError, LLMError, NotFound, OS1Error, SignInError, StoreError, TooMany
 from os1.llm import LLM, open_llm
 from os1.memory.embed import MiniLM
-from os1.server import auth, openai_compat, ws
+from os1.server import api, auth, openai_compat, ws
 from os1.server.accounts import Accounts
 from os1.server.limits import Limits, Rule
 from os1.server.metrics import Metrics
@@ -39,6 +39,7 @@ STATUS: list[tuple[type[OS1Error], int, str]] = [  # the first that matches
     (TooMany, 429, "rate_limit_exceeded"),
     (SignInError, 401, "authentication_error"),
     (AccessError, 403, "permission_error"),
+    (NotFound, 404, "not_found_error"),
     (InputError, 400, "invalid_request_error"),
     (LLMError, 503, "model_unavailable"),
     (StoreError, 503, "storage_unavailable"),
@@ -81,6 +82,7 @@ def create_app(
         title="os1", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", openapi_url="/api/openapi.json"
     )
     app.include_router(auth.router)
+    app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(openai_compat.router)
 

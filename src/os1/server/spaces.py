@@ -83,13 +83,21 @@ class Spaces:
         space.companion, space.interview, space.answers = companion, None, {}
         return companion
 
-    async def reply(self, space: Space, text: str) -> AsyncIterator[str]:
+    def reply(self, space: Space, text: str) -> AsyncIterator[str]:
         """The companion's reply to ``text``, streamed; the user's replies are made one at a time."""
+        return self._said(space, lambda companion: companion.respond(text))
+
+    def greet(self, space: Space) -> AsyncIterator[str]:
+        """The companion's greeting when a conversation starts, if one is due (the first time, or back after a
+        while); nothing otherwise."""
+        return self._said(space, lambda companion: companion.welcome())
+
+    async def _said(self, space: Space, say: Callable[[Companion], AsyncIterator[str]]) -> AsyncIterator[str]:
         if space.companion is None:
             raise InputError("your companion is not set up yet: answer its questions first (the onboarding)")
         async with space.turn:
             space.last_message = space.last_used = self.clock()
-            async with aclosing(space.companion.respond(text)) as deltas:  # type: ignore[type-var]
+            async with aclosing(say(space.companion)) as deltas:  # type: ignore[type-var]
                 async for delta in deltas:
                     yield delta
             space.last_message = self.clock()

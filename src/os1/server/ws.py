@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing, suppress
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,10 +123,11 @@ async def _handle(
             raise Closing(OLD_VERSION, f"this server speaks version {VERSION} of the protocol")
     elif kind == "ping":
         await outbox.put({"type": "pong"})
-    elif kind == "say":
-        text, reply_id = message.get("text"), message.get("id")
+    elif kind in ("say", "greet"):
+        text, reply_id = message.get("text", ""), message.get("id")
         if not isinstance(text, str) or not isinstance(reply_id, str) or not reply_id or len(reply_id) > 64:
-            raise Closing(BAD_MESSAGE, 'a "say" has a "text" and an "id" (a string of at most 64 characters)')
+            raise Closing(BAD_MESSAGE, f'a "{kind}" has an "id" (a string of at most 64 characters)'
+                          + (' and a "text"' if kind == "say" else ""))  # fmt: skip
         if reply_id in replies:
             raise Closing(BAD_MESSAGE, f"the id {reply_id[:40]!r} is already in use on this connection")
         try:
@@ -134,7 +135,9 @@ async def _handle(
         except TooMany as exc:
             await outbox.put(_error(reply_id, "rate_limited", str(exc), retry_after=round(exc.retry_after, 1)))
             return
-        task = asyncio.create_task(_reply(found, who, reply_id, text, outbox))
+        space = await found.spaces.open(who.user.id)
+        said = found.spaces.reply(space, text) if kind == "say" else found.spaces.greet(space)
+        task = asyncio.create_task(_reply(found, reply_id, said, outbox))
         replies[reply_id] = task
         task.add_done_callback(lambda _: replies.pop(reply_id, None))
     elif kind == "cancel":
@@ -146,13 +149,12 @@ async def _handle(
 
 
 async def _reply(
-    found: Services, who: Caller, reply_id: str, text: str, outbox: asyncio.Queue[dict[str, Any] | Closing]
+    found: Services, reply_id: str, deltas: AsyncIterator[str], outbox: asyncio.Queue[dict[str, Any] | Closing]
 ) -> None:
-    space = await found.spaces.open(who.user.id)
     said: list[str] = []
     started = time.monotonic()
     try:
-        async with aclosing(found.spaces.reply(space, text)) as deltas:  # type: ignore[type-var]
+        async with aclosing(deltas) as deltas:  # type: ignore[type-var]
             async for delta in deltas:
                 if not said:
                     found.metrics.first_token.observe(time.monotonic() - started)

@@ -1,0 +1,181 @@
+"""The signed-in user's own things, for the web app and for programs: who they are, meeting their companion
+(the interview and the naming), their transcript, and their memory (see, search, edit, forget, export: the
+same operations as ``os1 memory``). Every route works on the caller's own space only; an id that is not
+theirs is "not found", exactly as an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from os1.companion.companion import Companion
+from os1.companion.onboarding import GREETING, MAX_ANSWER_CHARS, Interview, check_answer
+from os1.errors import InputError, NotFound
+from os1.memory import archive
+from os1.memory.store import Memory, Turn
+from os1.server.auth import Found, Signed, user_record
+from os1.server.spaces import Space
+
+MAX_QUERY_CHARS = 500
+
+router = APIRouter(prefix="/api")
+
+
+class Answer(BaseModel):
+    key: str = Field(max_length=40)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
+
+
+class Edit(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/me")
+async def me(who: Signed, found: Found) -> dict[str, Any]:
+    """The caller, their companion (None before the interview), and the CSRF token of their session."""
+    space = await found.spaces.open(who.user.id)
+    return {
+        "user": user_record(who.user),
+        "companion": companion_record(space.companion) if space.companion else None,
+        "csrf": who.session.csrf if who.session else None,
+    }
+
+
+@router.get("/onboarding")
+async def onboarding(who: Signed, found: Found) -> dict[str, Any]:
+    """Where the interview stands: the next question, or the companion it made."""
+    space = await found.spaces.open(who.user.id)
+    if space.companion is not None:
+        return {"done": True, "companion": companion_record(space.companion)}
+    return {"done": False, "greeting": GREETING, "question": _next_question(_interview(space, found), space)}
+
+
+@router.post("/onboarding")
+async def answer(body: Answer, who: Signed, found: Found) -> dict[str, Any]:
+    """Answer the question asked: the companion's reaction, then the next question, or, after the last, the
+    companion that chose its name (the naming takes a while)."""
+    space = await found.spaces.open(who.user.id)
+    if space.companion is not None:
+        raise InputError("the interview is over: your companion is already here")
+    interview = _interview(space, found)
+    asked = _next_question(interview, space)
+    if body.key != asked["key"]:
+        raise InputError(f"the question being asked is {asked['key']!r}, not {body.key[:40]!r}")
+    text = check_answer(body.answer)
+    async with space.turn, aclosing(interview.react(body.key, text)) as reaction:  # type: ignore[type-var]
+        said = "".join([delta async for delta in reaction]).strip()
+    space.answers[body.key] = text
+    if len(space.answers) < len(interview.questions):
+        return {"reaction": said, "question": _next_question(interview, space)}
+    async with space.turn:
+        naming = await interview.finish(space.answers)
+    companion = await found.spaces.meet(space)
+    return {
+        "reaction": said,
+        "companion": companion_record(companion),
+        "naming": {"steps": [[what, count] for what, count in naming.shortlist.steps],
+                   "names": list(naming.shortlist.names)},
+    }  # fmt: skip
+
+
+@router.get("/transcript")
+async def transcript(
+    who: Signed, found: Found, before: int | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict[str, Any]:
+    """The conversation, newest last: ``limit`` turns said before the turn ``before`` (default: the latest)."""
+    space = await found.spaces.open(who.user.id)
+    turns = [t for t in await space.store.turns() if t.speaker != "event" and (before is None or t.id < before)]
+    return {"turns": [_turn_record(t) for t in turns[-limit:]], "more": len(turns) > limit}
+
+
+@router.get("/memories")
+async def memories(
+    who: Signed,
+    found: Found,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
+    past: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """Everything remembered (``past``: also what stopped being true), or, with ``q``, what matches it best."""
+    space = await found.spaces.open(who.user.id)
+    if not q or not q.strip():
+        return {"memories": [m.record() for m in await space.store.memories(include_past=past)]}
+    await space.recall.reembed()
+    hits = await space.recall.search(q, limit=limit, transcript=False)
+    return {"memories": [{**h.memory.record(), "score": round(h.score, 4)} for h in hits if h.memory is not None]}
+
+
+@router.get("/memories/{memory_id}")
+async def memory(memory_id: int, who: Signed, found: Found) -> dict[str, Any]:
+    """A memory and the turns it was made from."""
+    space = await found.spaces.open(who.user.id)
+    found_memory = await _memory(space, memory_id)
+    said = await space.store.turns_by_id(found_memory.source_turn_ids)
+    return {"memory": found_memory.record(), "said": [_turn_record(t) for t in said]}
+
+
+@router.patch("/memories/{memory_id}")
+async def edit_memory(memory_id: int, body: Edit, who: Signed, found: Found) -> dict[str, Any]:
+    space = await found.spaces.open(who.user.id)
+    await _memory(space, memory_id)
+    async with space.turn:
+        await space.recall.edit(memory_id, body.text.strip())
+    return {"memory": (await _memory(space, memory_id)).record()}
+
+
+@router.delete("/memories/{memory_id}", status_code=204)
+async def forget_memory(memory_id: int, who: Signed, found: Found) -> None:
+    """Forget a memory for good: its words, its vector and its search entry."""
+    space = await found.spaces.open(who.user.id)
+    await _memory(space, memory_id)
+    async with space.turn:
+        await space.recall.forget(memory_id)
+
+
+@router.get("/export")
+async def export(who: Signed, found: Found) -> JSONResponse:
+    """Everything: the transcript and the memories, in the format ``os1 memory import`` reads back."""
+    space = await found.spaces.open(who.user.id)
+    data = await archive.export(space.store)
+    return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="os1-export.json"'})
+
+
+def companion_record(companion: Companion) -> dict[str, Any]:
+    p = companion.persona
+    return {
+        "name": p.name, "why": p.why, "traits": list(p.traits), "voice": p.voice,
+        "created_at": p.created_at.isoformat(), "names_considered": p.names_considered,
+        "user_name": companion.profile.name,
+    }  # fmt: skip
+
+
+def _interview(space: Space, found: Found) -> Interview:
+    if space.interview is None:
+        space.interview = Interview(found.spaces.llm, space.store)
+        space.interview.start()
+    return space.interview
+
+
+def _next_question(interview: Interview, space: Space) -> dict[str, Any]:
+    index = len(space.answers)
+    key, text = interview.questions[index]
+    return {"key": key, "text": text, "index": index, "total": len(interview.questions)}
+
+
+async def _memory(space: Space, memory_id: int) -> Memory:
+    found_memory = await space.store.memory(memory_id)
+    if found_memory is None:
+        raise NotFound(f"you have no memory {memory_id}")
+    return found_memory
+
+
+def _turn_record(turn: Turn) -> dict[str, Any]:
+    return {
+        "id": turn.id, "speaker": turn.speaker, "text": "" if turn.forgotten else turn.text,
+        "at": turn.at.isoformat(), "interrupted": turn.interrupted, "forgotten": turn.forgotten,
+    }  # fmt: skip

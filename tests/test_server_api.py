@@ -1,0 +1,156 @@
+"""The signed-in user's own things through the real server: meeting the companion (interview and naming),
+the transcript, the memory page's operations, and that none of it reaches anyone else."""
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from os1.companion.prompt import QUESTIONS
+from os1.llm import Message
+from os1.memory.embed import MiniLM
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Persona, Profile
+from os1.testing import ScriptedLLM
+from tests.serving import Server, serving, talk
+from tests.test_server_conversation import opened, received
+
+ANSWERS = {"name": "Theo", "voice": "a woman"}
+
+
+def remembering(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+    """The scripted model: it reads the user's name from the first answer of the interview, and keeps "I live
+    in X" as a memory when it is asked to extract."""
+    asked = (schema or {}).get("properties", {})
+    if "user_name" in asked:
+        return json.dumps({**json.loads(talk(messages, schema)), "user_name": messages[-1]["content"].split('"')[3]})
+    if "memories" not in asked:
+        return talk(messages, schema)
+    items = []
+    for line in messages[-1]["content"].splitlines():
+        if "I live in " in line:
+            city = line.split("I live in ", 1)[1].strip(". ")
+            number = int(line[1 : line.index("]")])
+            items.append([number, f"Theo lives in {city}.", "Theo", "lives in", city, "", 4])
+    return json.dumps({"memories": items})
+
+
+@pytest.fixture
+def llm() -> ScriptedLLM:
+    return ScriptedLLM(*[remembering] * 200)
+
+
+@pytest.fixture
+def server(home: Path, embedder: MiniLM, llm: ScriptedLLM) -> Iterator[Server]:
+    with serving(home, llm, embedder) as running:
+        yield running
+
+
+def test_meeting_the_companion_through_the_interview(server: Server) -> None:
+    client, said = server.sign_up("theo@example.org")
+    assert client.get("/api/me").json()["companion"] is None
+    state = client.get("/api/onboarding").json()
+    assert state["done"] is False and "questions" in state["greeting"]
+    assert state["question"] == {"key": "name", "text": QUESTIONS["name"], "index": 0, "total": len(QUESTIONS)}
+    wrong = client.post("/api/onboarding", json={"key": "voice", "answer": "a woman"})
+    assert wrong.status_code == 400 and "'name'" in wrong.json()["error"]["message"]
+    empty = client.post("/api/onboarding", json={"key": "name", "answer": "  "})
+    assert empty.status_code == 400
+    for index, key in enumerate(QUESTIONS):
+        answer = client.post("/api/onboarding", json={"key": key, "answer": ANSWERS.get(key, "fine, thanks")})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        if index < len(QUESTIONS) - 1:
+            assert body["question"]["index"] == index + 1 and body["reaction"]
+    companion = body["companion"]
+    assert companion["name"] == body["naming"]["names"][0]  # the scripted model takes the first name offered
+    assert companion["user_name"] == "Theo" and companion["names_considered"] > 700_000
+    assert body["naming"]["steps"][0][1] == companion["names_considered"]
+    assert client.get("/api/me").json()["companion"]["name"] == companion["name"]
+    assert client.get("/api/onboarding").json() == {"done": True, "companion": companion}
+    late = client.post("/api/onboarding", json={"key": "name", "answer": "Theo"})
+    assert late.status_code == 400 and "over" in late.json()["error"]["message"]
+    headers = {"Cookie": f"os1_session={client.cookies['os1_session']}"}
+    with opened(server, headers) as socket:
+        assert received(socket)["companion"] == {"name": companion["name"]}
+        socket.send(json.dumps({"type": "greet", "id": "hello"}))
+        while (message := received(socket))["type"] == "delta":
+            pass
+        assert message["type"] == "done" and message["text"]  # the very first hello
+    store = SQLiteStore.open(server.home, said["user"]["id"])  # kept in that user's own database
+    persona = asyncio.run(store.persona())
+    store.close()
+    assert persona is not None and persona.name == companion["name"]
+
+
+def memory_user(server: Server, email: str, persona: Persona, profile: Profile) -> Any:
+    client, said = server.sign_up(email)
+    server.meet(said["user"]["id"], persona, profile)
+    return client
+
+
+def chat(server: Server, client: Any, *lines: str) -> None:
+    headers = {"Cookie": f"os1_session={client.cookies['os1_session']}"}
+    with opened(server, headers) as socket:
+        received(socket)
+        for number, line in enumerate(lines):
+            socket.send(json.dumps({"type": "say", "id": f"m{number}", "text": line}))
+            while received(socket)["type"] != "done":
+                pass
+
+
+def test_the_memory_page_operations(server: Server, persona: Persona, profile: Profile) -> None:
+    theo = memory_user(server, "theo@example.org", persona, profile)
+    chat(server, theo, "I live in Porto.", "Tell me about the sea.")
+    for _ in range(100):  # extraction runs in the background after each reply
+        listed = theo.get("/api/memories").json()["memories"]
+        if listed:
+            break
+        time.sleep(0.1)
+    assert [m["text"] for m in listed] == ["Theo lives in Porto."]
+    memory_id = listed[0]["id"]
+    found = theo.get("/api/memories", params={"q": "where do I live"}).json()["memories"]
+    assert found[0]["id"] == memory_id and found[0]["score"] > 0
+    shown = theo.get(f"/api/memories/{memory_id}").json()
+    assert [t["text"] for t in shown["said"]] == ["I live in Porto."]
+    edited = theo.patch(f"/api/memories/{memory_id}", json={"text": "Theo lives in Lisbon."})
+    assert edited.status_code == 200 and edited.json()["memory"]["text"] == "Theo lives in Lisbon."
+    turns = theo.get("/api/transcript").json()
+    assert [t["text"] for t in turns["turns"]][:2] == ["I live in Porto.", "I'm here, and I'm listening."]
+    assert turns["more"] is False
+    older = theo.get("/api/transcript", params={"before": turns["turns"][-1]["id"], "limit": 1}).json()
+    assert len(older["turns"]) == 1 and older["more"] is True
+    exported = theo.get("/api/export")
+    assert "attachment" in exported.headers["content-disposition"]
+    assert exported.json()["memories"][0]["text"] == "Theo lives in Lisbon."
+    assert theo.delete(f"/api/memories/{memory_id}").status_code == 204
+    assert theo.get("/api/memories").json() == {"memories": []}
+    assert theo.get(f"/api/memories/{memory_id}").status_code == 404
+
+
+def test_no_one_reaches_another_users_things(server: Server, persona: Persona, profile: Profile) -> None:
+    theo = memory_user(server, "theo@example.org", persona, profile)
+    chat(server, theo, "I live in Porto.")
+    for _ in range(100):
+        mine = theo.get("/api/memories").json()["memories"]
+        if mine:
+            break
+        time.sleep(0.1)
+    memory_id = mine[0]["id"]
+    eve = memory_user(server, "eve@example.org", persona, profile)
+    assert eve.get(f"/api/memories/{memory_id}").status_code == 404
+    assert eve.patch(f"/api/memories/{memory_id}", json={"text": "Theo lives nowhere."}).status_code == 404
+    assert eve.delete(f"/api/memories/{memory_id}").status_code == 404
+    assert eve.get("/api/memories", params={"q": "Porto"}).json() == {"memories": []}
+    assert eve.get("/api/transcript").json()["turns"] == []
+    assert "Porto" not in eve.get("/api/export").text
+    assert theo.get(f"/api/memories/{memory_id}").json()["memory"]["text"] == "Theo lives in Porto."
+    with server.client() as nobody:
+        paths = ["/api/me", "/api/memories", f"/api/memories/{memory_id}", "/api/transcript", "/api/export"]
+        for path in [*paths, "/api/onboarding"]:
+            assert nobody.get(path).status_code == 401, path
+        assert nobody.delete(f"/api/memories/{memory_id}").status_code == 401
