@@ -22,6 +22,7 @@ from os1.memory.embed import MiniLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 from os1.server.app import create_app
+from os1.server.voice import Voices
 from os1.server.ws import MAX_FRAME_BYTES
 
 
@@ -84,9 +85,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(home: Path, llm: LLM, embedder: MiniLM) -> Iterator[Server]:
+def serving(home: Path, llm: LLM, embedder: MiniLM, *, voices: Voices | None = None) -> Iterator[Server]:
     port = free_port()
-    app = create_app(Settings(home=home), llm=llm, embedder=embedder)
+    app = create_app(Settings(home=home), llm=llm, embedder=embedder, voices=voices)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, ws_max_size=MAX_FRAME_BYTES, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="os1-test-server")

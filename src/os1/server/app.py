@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -31,7 +33,9 @@ from os1.server.limits import Limits, Rule
 from os1.server.metrics import Metrics
 from os1.server.services import Services, services
 from os1.server.spaces import Spaces
+from os1.server.voice import Voices
 
+WEB = Path(__file__).parent / "web"  # the web app: plain HTML, CSS and JavaScript modules, no build step
 REQUESTS = Rule("requests per address", per_minute=1200, burst=200)
 TIDY_SECONDS = 60  # how often idle spaces are closed
 
@@ -53,6 +57,7 @@ def create_app(
     llm: LLM | None = None,
     embedder: MiniLM | None = None,
     reply_tokens: int = 400,
+    voices: Voices | None = None,
     secure_cookies: bool = False,
 ) -> FastAPI:
     @asynccontextmanager
@@ -65,7 +70,8 @@ def create_app(
         )  # fmt: skip
         accounts = Accounts(settings.home / "accounts.db")
         metrics = Metrics(spaces.live, lambda: spaces.open_count)
-        app.state.services = Services(settings, accounts, spaces, Limits(), metrics, secure_cookies)
+        speech = voices or Voices(settings)
+        app.state.services = Services(settings, accounts, spaces, Limits(), metrics, speech, secure_cookies)
         tidy = asyncio.create_task(_tidy(spaces))
         try:
             yield
@@ -109,6 +115,12 @@ def create_app(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         return JSONResponse({"error": {"message": f"the request is not valid: {problems}",
                                        "type": "invalid_request_error"}}, status_code=422)  # fmt: skip
+
+    app.mount("/app", StaticFiles(directory=WEB, html=True), name="web")
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/app/")
 
     @app.get("/healthz")
     async def health() -> dict[str, Any]:

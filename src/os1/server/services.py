@@ -1,5 +1,6 @@
-"""What every route of the server shares: the settings, the accounts, the users' spaces, the rate limits and
-the metrics. Made once when the server starts (``app.lifespan``) and reached from a request by ``services``."""
+"""What every route of the server shares: the settings, the accounts, the users' spaces, the rate limits, the
+metrics and the speech models. Made once when the server starts (``app.lifespan``) and reached from a request
+by ``services``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from os1.server.accounts import Accounts
 from os1.server.limits import Limits
 from os1.server.metrics import Metrics
 from os1.server.spaces import Spaces
+from os1.server.voice import Voices
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Services:
     spaces: Spaces
     limits: Limits
     metrics: Metrics
+    voices: Voices
     secure_cookies: bool = False  # Secure cookies even over plain HTTP (behind a proxy that ends TLS)
 
 
