@@ -1,28 +1,54 @@
 import json
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import apsw
+import numpy as np
 import pytest
 
 from os1.errors import StoreCorrupt, StoreError
 from os1.memory.schema import MIGRATIONS
 from os1.memory.sqlite import APPLICATION_ID, SQLiteStore, user_db_path
-from os1.memory.store import Memory, Persona, Profile
+from os1.memory.store import Memory, Persona, Profile, Reflection, Store
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
+Reopen = Callable[[Store], Awaitable[Store]]
 
-async def test_profile_persona_and_transcript_survive_a_restart(home: Path, persona: Persona, profile: Profile) -> None:
+
+@pytest.fixture
+def store(home: Path) -> Iterator[SQLiteStore]:
     store = SQLiteStore.open(home)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def reopen(home: Path) -> Reopen:
+    """Close a store and open its user's data again, as a restart of os1 does."""
+
+    async def reopen(store: Store) -> Store:
+        store.close()
+        return SQLiteStore.open(home)
+
+    return reopen
+
+
+# The tests that take ``store`` (and ``reopen``) check what every store must do: test_memory_postgres.py runs them
+# on PostgreSQL too.
+
+
+async def test_profile_persona_and_transcript_survive_a_restart(
+    store: Store, reopen: Reopen, persona: Persona, profile: Profile
+) -> None:
     await store.save_persona(persona)
     await store.save_profile(profile)
     session = await store.start_session()
     await store.add_turn(session, "user", "I'm back from the coast")
     await store.add_turn(session, "assistant", "Tell me everything.", interrupted=True, model_id="m")
-    store.close()
 
-    reopened = SQLiteStore.open(home)
+    reopened = await reopen(store)
     assert await reopened.persona() == persona
     assert await reopened.profile() == profile
     turns = await reopened.turns()
@@ -35,12 +61,133 @@ async def test_profile_persona_and_transcript_survive_a_restart(home: Path, pers
     reopened.close()
 
 
-async def test_text_is_kept_exactly(home: Path) -> None:
-    store = SQLiteStore.open(home)
+async def test_text_is_kept_exactly(store: Store) -> None:
     text = "  naïve café — 🌧️ \n 'quotes' \"and\" ; DROP TABLE turns; --  "
     await store.add_turn(await store.start_session(), "assistant", text)
     assert (await store.turns())[0].text == text
-    store.close()
+
+
+async def test_what_people_say_waits_for_extraction_across_a_restart(store: Store, reopen: Reopen) -> None:
+    session = await store.start_session()
+    said = await store.add_turn(session, "user", "my sister moved to Porto")
+    await store.add_turn(session, "assistant", "Porto! Is she happy there?")
+    await store.add_turn(session, "event", "Theo came back after two days")
+    await store.add_turn(session, "user", "imported, already read", queue=False)
+    later = await store.add_turn(session, "user", "she is")
+    reopened = await reopen(store)
+    assert [t.id for t in await reopened.queued_turns()] == [said.id, later.id]
+    assert [t.id for t in await reopened.queued_turns(limit=1)] == [said.id]
+    await reopened.dequeue_turns([said.id])
+    assert await reopened.queued_turns() == [later]
+    reopened.close()
+
+
+async def test_a_cut_reply_keeps_only_what_was_heard(store: Store) -> None:
+    session = await store.start_session(NOW)
+    reply = await store.add_turn(session, "assistant", "Lisbon in May is lovely, and the", at=NOW)
+    unheard = await store.add_turn(session, "assistant", "Also, about your sister", at=NOW)
+    await store.put_vectors("transcript", "m", [(reply.id, np.ones(4, dtype=np.float32))])
+    await store.cut_turn(reply.id, "Lisbon in May")
+    await store.cut_turn(unheard.id, "  ")  # nothing was heard: the turn goes
+    await store.cut_turn(10_000, "gone already")  # a turn that is not there: nothing happens
+    (cut,) = await store.session_turns(session)
+    assert (cut.id, cut.text, cut.interrupted) == (reply.id, "Lisbon in May", True)
+    assert (await store.vectors("transcript", "m")).ids == []  # the vector was made from the old words
+    (again,) = await store.unembedded("transcript", "m")
+    assert again.id == reply.id and datetime.fromtimestamp(again.happened).month == 5  # it tells of May
+
+
+async def test_records_know_when_what_they_tell_happened(store: Store) -> None:
+    friday = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+    session = await store.start_session(friday)
+    plain = await store.add_turn(session, "user", "I adopted a beagle", at=friday)
+    dated = await store.add_turn(session, "user", "he comes home next weekend", at=friday)
+    await store.add_turn(session, "event", "Theo came back next weekend", at=friday)  # events are never searched
+    memory = await store.add_memory(
+        Memory(id=0, kind="event", text="The beagle comes home.", source_turn_ids=(dated.id,), created_at=friday,
+               valid_from=datetime(2026, 11, 28, 12, tzinfo=UTC))
+    )  # fmt: skip
+    turns = {record.id: record for record in await store.unembedded("transcript", "m")}
+    assert list(turns) == [plain.id, dated.id]
+    assert turns[plain.id].happened == turns[plain.id].said == friday.timestamp()
+    assert datetime.fromtimestamp(turns[dated.id].happened).date() == date(2026, 11, 28)  # next Saturday
+    (record,) = await store.unembedded("memories", "m")
+    assert (record.id, record.said, record.happened) == (memory.id, friday.timestamp(), memory.valid_from.timestamp())
+    await store.put_vectors("transcript", "m", [(dated.id, np.arange(3, dtype=np.float32))])
+    index = await store.vectors("transcript", "m")
+    assert index.ids == [dated.id] and index.matrix.tolist() == [[0.0, 1.0, 2.0]]
+    assert index.said.tolist() == [friday.timestamp()] and index.happened.tolist() == [turns[dated.id].happened]
+
+
+async def test_sessions_wait_for_a_diary_entry_until_they_have_one(store: Store) -> None:
+    short, long = await store.start_session(NOW), await store.start_session(NOW)
+    await store.add_turn(short, "user", "hi", at=NOW)
+    said = [await store.add_turn(long, "user", text, at=NOW) for text in ("work was long", "I cooked pasta")]
+    await store.add_turn(long, "assistant", "Sounds like a good evening.", at=NOW)  # the companion's lines do not count
+    assert await store.sessions_without_episode(min_said=2) == [long]
+    await store.add_memory(
+        Memory(id=0, kind="episode", text="Theo talked: work was long / I cooked pasta",
+               source_turn_ids=tuple(t.id for t in said), created_at=NOW)
+    )  # fmt: skip
+    assert await store.sessions_without_episode(min_said=2) == []
+    assert await store.sessions_without_episode(min_said=1) == [short]
+
+
+async def test_forget_takes_the_words_of_a_memory_its_turns_its_diary_entry_and_the_reflection(store: Store) -> None:
+    session = await store.start_session(NOW)
+    secret = await store.add_turn(session, "user", "my PIN is 4417", at=NOW)
+    kept = await store.add_turn(session, "user", "I like my bank though", at=NOW)
+    pin = await store.add_memory(
+        Memory(id=0, kind="fact", text="Theo's PIN is 4417.", source_turn_ids=(secret.id,), created_at=NOW),
+        ("m", np.ones(4, dtype=np.float32)),
+    )
+    await store.add_memory(
+        Memory(id=0, kind="episode", text="Theo talked about his PIN and his bank.",
+               source_turn_ids=(secret.id, kept.id), created_at=NOW)
+    )  # fmt: skip
+    await store.save_reflection(Reflection("Theo's PIN is 4417.", ("bank",), ("PIN?",), NOW, pin.id))
+    assert (await store.reflection()) == Reflection("Theo's PIN is 4417.", ("bank",), ("PIN?",), NOW, pin.id)
+    assert await store.forget_memory(pin.id)
+    assert not await store.forget_memory(pin.id)
+    assert await store.memory(pin.id) is None and await store.memories(include_past=True) == []
+    assert await store.reflection() is None
+    assert [(t.text, t.forgotten) for t in await store.turns()] == [("", True), ("I like my bank though", False)]
+    assert [t.id for t in await store.queued_turns()] == [kept.id]
+    assert await store.search_text("transcript", "PIN 4417") == []
+    assert (await store.vectors("memories", "m")).ids == []
+    assert await store.sessions_without_episode(min_said=1) == [session]  # to be written again without it
+
+    entry = await store.add_memory(
+        Memory(id=0, kind="episode", text="Theo talked about his bank.", source_turn_ids=(kept.id,), created_at=NOW)
+    )
+    assert await store.forget_memory(entry.id)
+    assert await store.memories() == [] and await store.search_text("memories", "bank") == []
+    assert await store.sessions_without_episode(min_said=1) == []  # an emptied entry is not written again
+    assert (await store.turns())[1].text == "I like my bank though"  # a diary entry's turns keep their words
+
+
+async def test_an_edited_memory_is_found_by_its_new_words_only(store: Store) -> None:
+    memory = await store.add_memory(
+        Memory(id=0, kind="fact", text="Theo lives in Lisbon.", source_turn_ids=(), created_at=NOW),
+        ("m", np.ones(3, dtype=np.float32)),
+    )
+    await store.edit_memory(memory.id, "Theo lives in Porto.", ("m", np.full(3, 2.0, dtype=np.float32)))
+    assert (await store.memory(memory.id) or pytest.fail("gone")).text == "Theo lives in Porto."
+    assert await store.search_text("memories", "Lisbon") == []
+    assert [i for i, _ in await store.search_text("memories", "Porto")] == [memory.id]
+    assert (await store.vectors("memories", "m")).matrix.tolist() == [[2.0, 2.0, 2.0]]
+
+
+async def test_word_search_ranks_the_better_match_first(store: Store) -> None:
+    texts = ["Anna is Theo's sister.", "Theo's sister Anna works nights; Anna is a nurse.", "Theo likes pancakes."]
+    ids = [
+        (await store.add_memory(Memory(id=0, kind="fact", text=t, source_turn_ids=(), created_at=NOW))).id
+        for t in texts
+    ]
+    hits = await store.search_text("memories", "is Anna a nurse?")
+    assert [i for i, _ in hits] == [ids[1], ids[0]]  # both words first, then one; never the unrelated one
+    assert hits[0][1] > hits[1][1] > 0  # higher is better
+    assert [i for i, _ in await store.search_text("memories", "sisters", limit=1)] == [ids[0]]  # stems match
 
 
 def test_a_damaged_file_is_refused_and_left_untouched(home: Path) -> None:
@@ -138,10 +285,8 @@ async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path)
     store.close()
 
 
-async def test_the_newest_memories_come_without_reading_them_all(home: Path) -> None:
-    store = SQLiteStore.open(home)
+async def test_the_newest_memories_come_without_reading_them_all(store: Store) -> None:
     for i in range(6):
         await store.add_memory(Memory(id=0, kind="fact", text=f"fact {i}", source_turn_ids=(), created_at=NOW))
     assert [m.text for m in await store.memories(last=2)] == ["fact 4", "fact 5"]
     assert len(await store.memories()) == 6
-    store.close()

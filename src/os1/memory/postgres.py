@@ -1,0 +1,604 @@
+"""Every user's data in one PostgreSQL database (pgvector for vectors, full-text search for words), for a server.
+
+Every row carries its ``user_id``, every query filters on it, and every reference between rows is a composite key
+that includes it (a turn's session, a vector's memory), so a ``PostgresStore`` reads and writes its own user's rows
+only: another user's ids are, to it, ids that do not exist. Where SQLiteStore differs: ids are unique across the
+database instead of counting from 1 per user, times come back in UTC (the same instants), word search ranks by
+``ts_rank_cd`` instead of BM25, and text holding a NUL character is refused (PostgreSQL text cannot hold one).
+
+A process keeps one connection pool per database: ``PostgresStore.open`` makes it on first use, after bringing the
+tables (in the ``os1`` schema) up to date with the migrations below, and ``close_pools()`` closes them, in the event
+loop that used them. A store's ``close()`` releases nothing: the pool is shared with the other users.
+
+Forgetting deletes the rows, then runs ``VACUUM (INDEX_CLEANUP ON)`` on the tables that hold words, so that no
+version of the rows is left, dead or alive, and no index entry points at one. What PostgreSQL may keep even so, and
+no command the store may run removes: the write-ahead log (until its segments are recycled, and any WAL archive,
+replica or backup), the bytes of freed space in a table page until new rows overwrite them (VACUUM does not zero
+them), the stemmed words as keys of the full-text indexes (GIN keeps a key whose rows are gone, with no link to
+them, until ``REINDEX``), and rows that a transaction older than the forgetting can still see (the next vacuum
+after it ends removes them). An administrator can run ``REINDEX INDEX CONCURRENTLY`` on ``os1.memories_words`` and
+``os1.turns_words``, and ``VACUUM FULL`` (it locks the tables), in a quiet hour.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from typing import Any
+
+try:
+    import psycopg
+    from pgvector.psycopg import register_vector_async
+    from psycopg.conninfo import conninfo_to_dict
+    from psycopg.rows import TupleRow
+    from psycopg.types.json import Json
+    from psycopg_pool import AsyncConnectionPool
+except ImportError as exc:
+    raise ImportError("the PostgreSQL store needs the 'postgres' extra: pip install 'os1[postgres]'") from exc
+
+import numpy as np
+
+from os1.errors import StoreCorrupt, StoreError
+from os1.memory.schema import tells_of
+from os1.memory.store import Corpus, Indexed, Memory, Persona, Profile, Reflection, Speaker, Turn, Unembedded, Vector
+from os1.memory.words import STOPWORDS
+
+Connection = psycopg.AsyncConnection[TupleRow]
+Pool = AsyncConnectionPool[Connection]
+
+MIGRATION_LOCK = 0x4F533121  # "OS1!": the advisory lock one process holds while it migrates
+CONNECT_SECONDS = 5  # an unreachable server is reported after this long, not after the pool's 30 s
+POOL_SIZE = 10
+
+# Per corpus: the table, its vector table and that table's key, which records count, and the SQL for when a record
+# was said and when what it tells happened.
+_CORPORA: dict[Corpus, tuple[str, str, str, str, str, str]] = {
+    "memories": ("os1.memories", "os1.memory_vectors", "memory_id", "r.text <> ''", "r.created_at",
+                 "coalesce(r.valid_from, r.created_at)"),
+    "transcript": ("os1.turns", "os1.turn_vectors", "turn_id", "r.speaker <> 'event' AND NOT r.forgotten", "r.at",
+                   "coalesce(r.tells_of, r.at)"),
+}  # fmt: skip
+_TURN_COLUMNS = "id, session_id, speaker, text, at, interrupted, model_id, external_id, forgotten"
+_MEMORY_COLUMNS = (
+    "id, kind, text, source_turn_ids, created_at, subject, predicate, object, valid_from, valid_to, importance, "
+    "extracted_by"
+)
+# The tables that hold words, vacuumed after forgetting: vectors too, as words can be guessed back from them.
+_WITH_WORDS = "os1.memories, os1.memory_vectors, os1.turns, os1.turn_vectors, os1.kv"
+
+_pools: dict[str, Pool] = {}
+
+
+async def m1_users_transcript_memories(db: Connection) -> None:
+    """The transcript, profile, persona, memories, the extraction queue and vectors, as SQLite's m1 to m5 left
+    them, with a user id in every key."""
+    await db.execute(
+        """
+        CREATE EXTENSION IF NOT EXISTS vector;
+        CREATE EXTENSION IF NOT EXISTS btree_gin;  -- a user's word search is one index scan: (user_id, words)
+        CREATE SCHEMA os1;
+        CREATE TABLE os1.schema_version (version integer NOT NULL);
+        CREATE TABLE os1.kv (user_id text, key text, value json NOT NULL, PRIMARY KEY (user_id, key));
+        CREATE TABLE os1.sessions (
+            user_id text, id bigint GENERATED ALWAYS AS IDENTITY, started_at timestamptz NOT NULL,
+            PRIMARY KEY (user_id, id)
+        );
+        CREATE TABLE os1.turns (
+            user_id text, id bigint GENERATED ALWAYS AS IDENTITY, session_id bigint NOT NULL,
+            speaker text NOT NULL CHECK (speaker <> ''), text text NOT NULL, at timestamptz NOT NULL,
+            interrupted boolean NOT NULL DEFAULT false, model_id text, external_id text,
+            forgotten boolean NOT NULL DEFAULT false,  -- the user had os1 forget its words
+            tells_of timestamptz,  -- the day its words name (dates.told_of), at noon
+            words tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
+            PRIMARY KEY (user_id, id), FOREIGN KEY (user_id, session_id) REFERENCES os1.sessions (user_id, id)
+        );
+        CREATE INDEX turns_by_session ON os1.turns (user_id, session_id);
+        CREATE INDEX turns_words ON os1.turns USING gin (user_id, words);
+        CREATE TABLE os1.memories (
+            user_id text, id bigint GENERATED ALWAYS AS IDENTITY, kind text NOT NULL, text text NOT NULL,
+            subject text, predicate text, object text, valid_from timestamptz, valid_to timestamptz,
+            importance double precision NOT NULL DEFAULT 0.5, source_turn_ids bigint[] NOT NULL DEFAULT '{}',
+            extracted_by text, created_at timestamptz NOT NULL,
+            words tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
+            PRIMARY KEY (user_id, id)
+        );
+        CREATE INDEX memories_by_key ON os1.memories (user_id, subject, predicate) WHERE valid_to IS NULL;
+        CREATE INDEX memories_words ON os1.memories USING gin (user_id, words);
+        -- turns waiting for extraction, queued in the transaction that stores the turn
+        CREATE TABLE os1.memory_queue (
+            user_id text, turn_id bigint, PRIMARY KEY (user_id, turn_id),
+            FOREIGN KEY (user_id, turn_id) REFERENCES os1.turns (user_id, id) ON DELETE CASCADE
+        );
+        CREATE TABLE os1.memory_vectors (
+            user_id text, memory_id bigint, model_id text NOT NULL, vector vector NOT NULL,
+            PRIMARY KEY (user_id, memory_id),
+            FOREIGN KEY (user_id, memory_id) REFERENCES os1.memories (user_id, id) ON DELETE CASCADE
+        );
+        CREATE TABLE os1.turn_vectors (
+            user_id text, turn_id bigint, model_id text NOT NULL, vector vector NOT NULL,
+            PRIMARY KEY (user_id, turn_id),
+            FOREIGN KEY (user_id, turn_id) REFERENCES os1.turns (user_id, id) ON DELETE CASCADE
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[Connection], Awaitable[None]]] = [m1_users_transcript_memories]
+
+
+class PostgresStore:
+    """One user's data in the shared database."""
+
+    def __init__(self, pool: Pool, user_id: str):
+        if not user_id:
+            raise ValueError(f"a PostgresStore needs a user id (not {user_id!r})")
+        self.user_id = user_id
+        self._pool = pool
+        self._where = pool.name  # where the pool is connected, for messages
+
+    @classmethod
+    async def open(cls, url: str, user_id: str) -> PostgresStore:
+        """``user_id``'s store in the database at ``url`` (a ``postgresql://`` URL or a libpq connection string),
+        on this process's pool for it."""
+        return cls(await connect(url), user_id)
+
+    def close(self) -> None:
+        """Nothing to release: the pool is the process's (``close_pools``)."""
+
+    async def profile(self) -> Profile | None:
+        data = await self._get("profile")
+        if data is None:
+            return None
+        return Profile(name=data["name"], answers=data["answers"], created_at=_time(data["created_at"]))
+
+    async def save_profile(self, profile: Profile) -> None:
+        await self._put("profile", {**asdict(profile), "created_at": profile.created_at.isoformat()})
+
+    async def persona(self) -> Persona | None:
+        data = await self._get("persona")
+        if data is None:
+            return None
+        data["traits"] = tuple(data["traits"])
+        data["created_at"] = _time(data["created_at"])
+        return Persona(**data)
+
+    async def save_persona(self, persona: Persona) -> None:
+        await self._put("persona", {**asdict(persona), "created_at": persona.created_at.isoformat()})
+
+    async def reflection(self) -> Reflection | None:
+        data = await self._get("reflection")
+        if data is None:
+            return None
+        return Reflection(
+            data["about"], tuple(data["open_threads"]), tuple(data["follow_ups"]), _time(data["written_at"]),
+            data["memories_seen"],
+        )  # fmt: skip
+
+    async def save_reflection(self, reflection: Reflection) -> None:
+        await self._put("reflection", {**asdict(reflection), "written_at": reflection.written_at.isoformat()})
+
+    async def sessions_without_episode(self, *, min_said: int) -> list[int]:
+        rows = await self._rows(
+            "SELECT s.id FROM os1.sessions s WHERE s.user_id = %(u)s AND (SELECT count(*) FROM os1.turns t "
+            "WHERE t.user_id = %(u)s AND t.session_id = s.id AND t.speaker NOT IN ('assistant', 'event') "
+            "AND NOT t.forgotten) >= %(min)s AND NOT EXISTS (SELECT 1 FROM os1.memories m JOIN os1.turns t "
+            "ON t.user_id = %(u)s AND t.id = m.source_turn_ids[1] WHERE m.user_id = %(u)s AND m.kind = 'episode' "
+            "AND t.session_id = s.id) ORDER BY s.id",
+            {"u": self.user_id, "min": min_said},
+        )
+        return [int(row[0]) for row in rows]
+
+    async def session_turns(self, session_id: int) -> list[Turn]:
+        return await self._turns("session_id = %s ORDER BY id", (session_id,))
+
+    async def start_session(self, started_at: datetime | None = None) -> int:
+        (row,) = await self._rows(
+            "INSERT INTO os1.sessions (user_id, started_at) VALUES (%s, %s) RETURNING id",
+            (self.user_id, started_at or _now()),
+        )
+        return int(row[0])
+
+    async def add_turn(
+        self,
+        session_id: int,
+        speaker: Speaker,
+        text: str,
+        *,
+        interrupted: bool = False,
+        model_id: str | None = None,
+        at: datetime | None = None,
+        external_id: str | None = None,
+        queue: bool = True,
+    ) -> Turn:
+        """Store a turn; what people say is also queued for memory extraction unless ``queue`` is False."""
+        at = at or _now()
+        told = None if speaker == "event" else _day(tells_of(text, at))
+        async with self._db() as db, db.transaction():
+            cursor = await db.execute(
+                "INSERT INTO os1.turns (user_id, session_id, speaker, text, at, interrupted, model_id, external_id, "
+                "tells_of) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                (self.user_id, session_id, speaker, text, at, interrupted, model_id, external_id, told),
+            )
+            (turn_id,) = await _one(cursor)
+            if queue and speaker not in ("assistant", "event"):  # what people said is what memory is made of
+                await db.execute(
+                    "INSERT INTO os1.memory_queue (user_id, turn_id) VALUES (%s, %s)", (self.user_id, turn_id)
+                )
+        return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id, external_id)
+
+    async def turns(self, *, after_id: int = 0) -> list[Turn]:
+        return await self._turns("id > %s ORDER BY id", (after_id,))
+
+    async def queued_turns(self, *, limit: int = 100) -> list[Turn]:
+        """Turns waiting for memory extraction, oldest first."""
+        return await self._turns(
+            "id IN (SELECT turn_id FROM os1.memory_queue WHERE user_id = %s) ORDER BY id LIMIT %s",
+            (self.user_id, limit),
+        )
+
+    async def dequeue_turns(self, turn_ids: Sequence[int]) -> None:
+        await self._rows(
+            "DELETE FROM os1.memory_queue WHERE user_id = %s AND turn_id = ANY(%s)", (self.user_id, list(turn_ids))
+        )
+
+    async def add_memory(self, memory: Memory, embedding: tuple[str, Vector] | None = None) -> Memory:
+        """Store a memory (its ``id`` is ignored) and, with ``embedding`` = (model id, vector), its vector."""
+        async with self._db() as db, db.transaction():
+            cursor = await db.execute(
+                "INSERT INTO os1.memories (user_id, kind, text, source_turn_ids, created_at, subject, predicate, "
+                "object, valid_from, valid_to, importance, extracted_by) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+                "RETURNING id",
+                (
+                    self.user_id, memory.kind, memory.text, list(memory.source_turn_ids), memory.created_at,
+                    memory.subject, memory.predicate, memory.object, memory.valid_from, memory.valid_to,
+                    memory.importance, memory.extracted_by,
+                ),
+            )  # fmt: skip
+            (memory_id,) = await _one(cursor)
+            stored = replace(memory, id=memory_id)
+            if embedding is not None:
+                await self._put_vectors(db, "memories", embedding[0], [(memory_id, embedding[1])])
+        return stored
+
+    async def close_memory(self, memory_id: int, valid_to: datetime) -> None:
+        """Mark a memory as no longer true from ``valid_to`` on; it stays, as the past."""
+        await self._rows(
+            "UPDATE os1.memories SET valid_to = %s WHERE user_id = %s AND id = %s", (valid_to, self.user_id, memory_id)
+        )
+
+    async def memory(self, memory_id: int) -> Memory | None:
+        found = await self.memories_by_id([memory_id])
+        return found[0] if found else None
+
+    async def memories_by_id(self, memory_ids: Sequence[int]) -> list[Memory]:
+        rows = await self._rows(
+            f"SELECT {_MEMORY_COLUMNS} FROM os1.memories WHERE user_id = %s AND id = ANY(%s) ORDER BY id",
+            (self.user_id, list(memory_ids)),
+        )
+        return [_memory(row) for row in rows]
+
+    async def memories(self, *, include_past: bool = False, last: int | None = None) -> list[Memory]:
+        """Memories in the order they were made; with ``last``, only the newest that many."""
+        past = "" if include_past else " AND valid_to IS NULL"
+        rows = await self._rows(
+            f"SELECT {_MEMORY_COLUMNS} FROM os1.memories WHERE user_id = %s AND text <> ''{past} "
+            "ORDER BY id DESC LIMIT %s",
+            (self.user_id, last),  # LIMIT NULL: all of them
+        )
+        return [_memory(row) for row in reversed(rows)]
+
+    async def current_with_key(self, subject: str, predicate: str) -> list[Memory]:
+        """The memories still true about ``subject`` and ``predicate`` (what a new fact may supersede)."""
+        rows = await self._rows(
+            f"SELECT {_MEMORY_COLUMNS} FROM os1.memories WHERE user_id = %s AND subject = %s AND predicate = %s "
+            "AND valid_to IS NULL ORDER BY id",
+            (self.user_id, subject, predicate),
+        )
+        return [_memory(row) for row in rows]
+
+    async def cut_turn(self, turn_id: int, text: str) -> None:
+        async with self._db() as db, db.transaction():
+            if not text.strip():
+                await db.execute("DELETE FROM os1.turns WHERE user_id = %s AND id = %s", (self.user_id, turn_id))
+                return
+            cursor = await db.execute(
+                "SELECT at FROM os1.turns WHERE user_id = %s AND id = %s", (self.user_id, turn_id)
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return
+            await db.execute(
+                "UPDATE os1.turns SET text = %s, interrupted = true, tells_of = %s WHERE user_id = %s AND id = %s",
+                (text, _day(tells_of(text, row[0])), self.user_id, turn_id),
+            )
+            await db.execute(  # made from the old words
+                "DELETE FROM os1.turn_vectors WHERE user_id = %s AND turn_id = %s", (self.user_id, turn_id)
+            )
+
+    async def turns_by_id(self, turn_ids: Sequence[int]) -> list[Turn]:
+        """The turns with these ids, in the order they were said (provenance of a memory)."""
+        return await self._turns("id = ANY(%s) ORDER BY id", (list(turn_ids),))
+
+    async def edit_memory(self, memory_id: int, text: str, embedding: tuple[str, Vector] | None = None) -> None:
+        """Correct a memory's words (the user knows best); its vector is replaced with the new text's, and the old
+        words are vacuumed away as in ``forget_memory``."""
+        async with self._db() as db:
+            async with db.transaction():
+                await db.execute(
+                    "UPDATE os1.memories SET text = %s WHERE user_id = %s AND id = %s", (text, self.user_id, memory_id)
+                )
+                if embedding is not None:
+                    await self._put_vectors(db, "memories", embedding[0], [(memory_id, embedding[1])])
+            await db.execute("VACUUM (INDEX_CLEANUP ON) os1.memories, os1.memory_vectors")
+
+    async def forget_memory(self, memory_id: int) -> bool:
+        """Delete a memory everywhere: its row, its vector and its words in the full-text index, then vacuum (see
+        the module's docstring for what PostgreSQL keeps). The turns it came from lose their words too (they would
+        bring it back through transcript search); the turns stay in place, marked as forgotten. Diary entries made
+        from those turns and the reflection are deleted, to be written again without them. A forgotten diary entry
+        loses its words but keeps its place, so that its conversation is not written up again."""
+        memory = await self.memory(memory_id)
+        if memory is None:
+            return False
+        mine = {"u": self.user_id, "id": memory_id}
+        async with self._db() as db:
+            async with db.transaction():
+                if memory.kind == "episode":  # the session's turns stay; the entry stays empty, so it is not redone
+                    await db.execute("UPDATE os1.memories SET text = '' WHERE user_id = %(u)s AND id = %(id)s", mine)
+                    await db.execute(
+                        "DELETE FROM os1.memory_vectors WHERE user_id = %(u)s AND memory_id = %(id)s", mine
+                    )
+                else:
+                    await db.execute("DELETE FROM os1.memories WHERE user_id = %(u)s AND id = %(id)s", mine)
+                turns = {"u": self.user_id, "ids": [] if memory.kind == "episode" else list(memory.source_turn_ids)}
+                await db.execute(
+                    "UPDATE os1.turns SET text = '', tells_of = NULL, forgotten = true "
+                    "WHERE user_id = %(u)s AND id = ANY(%(ids)s)",
+                    turns,
+                )
+                await db.execute("DELETE FROM os1.turn_vectors WHERE user_id = %(u)s AND turn_id = ANY(%(ids)s)", turns)
+                await db.execute("DELETE FROM os1.memory_queue WHERE user_id = %(u)s AND turn_id = ANY(%(ids)s)", turns)
+                # what was written from those turns goes too, and is written again without them
+                await db.execute(
+                    "DELETE FROM os1.memories WHERE user_id = %(u)s AND kind = 'episode' "
+                    "AND source_turn_ids && %(ids)s::bigint[]",
+                    turns,
+                )
+                await db.execute(  # it may hold the memory's words
+                    "DELETE FROM os1.kv WHERE user_id = %s AND key = 'reflection'", (self.user_id,)
+                )
+            await db.execute(f"VACUUM (INDEX_CLEANUP ON) {_WITH_WORDS}")
+        return True
+
+    async def search_text(self, corpus: Corpus, query: str, *, limit: int = 50) -> list[tuple[int, float]]:
+        """Ranked by ``ts_rank_cd`` (cover density over English stems) where SQLite has BM25: higher is better."""
+        words = _words(query)
+        if not words:
+            return []
+        match = " || ".join(["plainto_tsquery('english', %s)"] * len(words))  # any of the words; never syntax
+        table, counts = ("os1.memories", "") if corpus == "memories" else ("os1.turns", " AND speaker <> 'event'")
+        rows = await self._rows(
+            f"SELECT id, ts_rank_cd(words, q) AS score FROM {table}, (SELECT {match}) AS query (q) "
+            f"WHERE user_id = %s AND words @@ q{counts} ORDER BY score DESC, id LIMIT %s",
+            (*words, self.user_id, limit),
+        )
+        return [(int(record_id), float(score)) for record_id, score in rows]
+
+    async def unembedded(self, corpus: Corpus, model_id: str) -> list[Unembedded]:
+        table, vectors, key, counts, said, happened = _CORPORA[corpus]
+        rows = await self._rows(
+            f"SELECT r.id, r.text, extract(epoch FROM {said})::float8, extract(epoch FROM {happened})::float8 "
+            f"FROM {table} r WHERE r.user_id = %(u)s AND {counts} AND NOT EXISTS (SELECT 1 FROM {vectors} v "
+            f"WHERE v.user_id = %(u)s AND v.{key} = r.id AND v.model_id = %(model)s) ORDER BY r.id",
+            {"u": self.user_id, "model": model_id},
+        )
+        return [Unembedded(int(i), str(text), float(s), float(h)) for i, text, s, h in rows]
+
+    async def put_vectors(self, corpus: Corpus, model_id: str, vectors: Sequence[tuple[int, Vector]]) -> None:
+        async with self._db() as db, db.transaction():
+            await self._put_vectors(db, corpus, model_id, vectors)
+
+    async def vectors(self, corpus: Corpus, model_id: str) -> Indexed:
+        table, vectors, key, counts, said, happened = _CORPORA[corpus]
+        rows = await self._rows(
+            f"SELECT r.id, v.vector, extract(epoch FROM {said})::float8, extract(epoch FROM {happened})::float8 "
+            f"FROM {vectors} v JOIN {table} r ON r.user_id = v.user_id AND r.id = v.{key} "
+            f"WHERE v.user_id = %s AND v.model_id = %s AND {counts} ORDER BY r.id",
+            (self.user_id, model_id),
+            binary=True,
+        )
+        if not rows:
+            empty = np.zeros(0, dtype=np.float64)
+            return Indexed([], np.zeros((0, 0), dtype=np.float32), empty, empty)
+        return Indexed(
+            [int(r[0]) for r in rows],
+            np.stack([r[1].to_numpy() for r in rows]),
+            np.array([r[2] for r in rows], dtype=np.float64),
+            np.array([r[3] for r in rows], dtype=np.float64),
+        )
+
+    async def _put_vectors(
+        self, db: Connection, corpus: Corpus, model_id: str, vectors: Sequence[tuple[int, Vector]]
+    ) -> None:
+        _, table, key, *_ = _CORPORA[corpus]
+        async with db.cursor() as cursor:
+            await cursor.executemany(
+                f"INSERT INTO {table} (user_id, {key}, model_id, vector) VALUES (%s, %s, %s, %s) "
+                f"ON CONFLICT (user_id, {key}) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector",
+                [(self.user_id, i, model_id, np.asarray(v, dtype=np.float32).ravel()) for i, v in vectors],
+            )
+
+    async def _turns(self, where: str, params: tuple[Any, ...]) -> list[Turn]:
+        rows = await self._rows(
+            f"SELECT {_TURN_COLUMNS} FROM os1.turns WHERE user_id = %s AND {where}", (self.user_id, *params)
+        )
+        return [Turn(*row) for row in rows]
+
+    async def _get(self, key: str) -> Any:
+        rows = await self._rows("SELECT value FROM os1.kv WHERE user_id = %s AND key = %s", (self.user_id, key))
+        return rows[0][0] if rows else None
+
+    async def _put(self, key: str, value: Any) -> None:
+        await self._rows(
+            "INSERT INTO os1.kv (user_id, key, value) VALUES (%s, %s, %s) "
+            "ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value",
+            (self.user_id, key, Json(value)),
+        )
+
+    async def _rows(self, sql: str, params: Any, *, binary: bool = False) -> list[TupleRow]:
+        """Run one statement and return its rows (none for a statement that returns no rows); ``binary`` results
+        skip parsing text (vectors load six times faster)."""
+        async with self._db() as db:
+            cursor = await db.execute(sql, params, binary=binary)
+            return await cursor.fetchall() if cursor.description is not None else []
+
+    @asynccontextmanager
+    async def _db(self) -> AsyncIterator[Connection]:
+        async with _translated(self._where), self._pool.connection() as db:
+            yield db
+
+
+async def connect(url: str) -> Pool:
+    """This process's pool for the database at ``url``, opened on first use, after the schema is brought up to
+    date. Use it from one event loop (the server's); ``close_pools()`` closes it there."""
+    pool = _pools.get(url)
+    if pool is not None:
+        return pool
+    where = _where(url)
+    async with _translated(where):
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=CONNECT_SECONDS) as db:
+            await _migrate(db, where)
+        opened: Pool = AsyncConnectionPool(
+            url,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_SECONDS},
+            min_size=1,
+            max_size=POOL_SIZE,
+            open=False,
+            configure=_configure,
+            check=AsyncConnectionPool.check_connection,
+            timeout=2 * CONNECT_SECONDS,
+            name=where,
+        )
+        try:
+            await opened.open(wait=True, timeout=2 * CONNECT_SECONDS)
+        except BaseException:
+            await opened.close()  # its workers would go on trying to connect
+            raise
+    pool = _pools.setdefault(url, opened)  # another task may have opened one meanwhile
+    if pool is not opened:
+        await opened.close()
+    return pool
+
+
+async def close_pools() -> None:
+    """Close every pool this process opened (at shutdown, in the event loop that used them)."""
+    while _pools:
+        _, pool = _pools.popitem()
+        await pool.close()
+
+
+async def _migrate(db: Connection, where: str) -> None:
+    await db.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))  # one process migrates at a time
+    try:
+        cursor = await db.execute(
+            "SELECT to_regnamespace('os1') IS NOT NULL, to_regclass('os1.schema_version') IS NOT NULL"
+        )
+        has_schema, has_version = await _one(cursor)
+        if has_schema and not has_version:
+            raise StoreCorrupt(
+                f"{where} has a schema named os1 that is not os1's; it was left untouched. "
+                "Use another database, or move that schema away"
+            )
+        version = 0
+        if has_version:
+            (version,) = await _one(await db.execute("SELECT coalesce(max(version), 0) FROM os1.schema_version"))
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{where} was written by a newer os1 (schema {version}, this one knows {len(MIGRATIONS)}); "
+                "upgrade os1: nothing was changed"
+            )
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            try:
+                async with db.transaction():  # one transaction per migration
+                    await migration(db)
+                    await db.execute("DELETE FROM os1.schema_version")
+                    await db.execute("INSERT INTO os1.schema_version (version) VALUES (%s)", (number,))
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.FeatureNotSupported) as exc:
+                raise StoreError(
+                    f"cannot set up os1's tables in {where} ({_one_line(exc)}): os1 needs the pgvector and btree_gin "
+                    "extensions and a database user that may create a schema. As a superuser, install pgvector on "
+                    "the server and run CREATE EXTENSION vector; CREATE EXTENSION btree_gin; in that database"
+                ) from exc
+    finally:
+        await db.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+
+
+@asynccontextmanager
+async def _translated(where: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except psycopg.OperationalError as exc:  # includes the pool's timeouts
+        raise StoreError(
+            f"cannot reach {where} ({_one_line(exc)}): is PostgreSQL running, and are the URL and password right?"
+        ) from exc
+    except (psycopg.IntegrityError, psycopg.DataError) as exc:
+        raise StoreError(f"{where} refused a record ({_one_line(exc)}); nothing was written") from exc
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise StoreError(
+            f"cannot write {where} ({_one_line(exc)}): grant the database user access to the os1 schema"
+        ) from exc
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())  # libpq's messages run over several lines
+
+
+async def _configure(db: Connection) -> None:
+    await db.execute("SET TIME ZONE 'UTC'")  # times come back in UTC, as os1 writes them
+    await register_vector_async(db)
+
+
+def _where(url: str) -> str:
+    """The database, for messages: never its password."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise StoreError(f"{exc}: give the database as a URL like postgresql://os1@localhost/os1") from exc
+    host = params.get("host") or "localhost"
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"PostgreSQL database {params.get('dbname') or '(default)'!r} on {host}{port}"
+
+
+async def _one(cursor: psycopg.AsyncCursor[TupleRow]) -> TupleRow:
+    row = await cursor.fetchone()
+    assert row is not None  # the statement always returns a row
+    return row
+
+
+def _words(text: str) -> list[str]:
+    """The meaningful words of ``text``: what a word search looks for (user text is never query syntax)."""
+    return list(dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 and w not in STOPWORDS))
+
+
+def _memory(row: TupleRow) -> Memory:
+    mid, kind, text, sources, created, subject, predicate, obj, valid_from, valid_to, importance, by = row
+    return Memory(
+        id=mid, kind=kind, text=text, source_turn_ids=tuple(sources), created_at=created, subject=subject,
+        predicate=predicate, object=obj, valid_from=valid_from, valid_to=valid_to, importance=importance,
+        extracted_by=by,
+    )  # fmt: skip
+
+
+def _day(told: str | None) -> datetime | None:
+    return None if told is None else datetime.fromisoformat(told)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
