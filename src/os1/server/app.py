@@ -24,9 +24,21 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from os1.config import Settings
-from os1.errors import AccessError, InputError, LLMError, NotFound, OS1Error, SignInError, StoreError, TooMany
+from os1.errors import (
+    AccessError,
+    ConfigError,
+    InputError,
+    LLMError,
+    NotFound,
+    OS1Error,
+    SignInError,
+    StoreError,
+    TooMany,
+)
 from os1.llm import LLM, open_llm
 from os1.memory.embed import MiniLM
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Store
 from os1.server import api, auth, openai_compat, ws
 from os1.server.accounts import Accounts
 from os1.server.limits import Limits, Rule
@@ -65,7 +77,7 @@ def create_app(
         model = llm if llm is not None else open_llm(settings)
         model.warm_up()
         spaces = Spaces(
-            settings.home, model, embedder or MiniLM.from_settings(settings), context_tokens=settings.context,
+            _stores(settings), model, embedder or MiniLM.from_settings(settings), context_tokens=settings.context,
             reply_tokens=reply_tokens,
         )  # fmt: skip
         accounts = Accounts(settings.home / "accounts.db")
@@ -80,6 +92,10 @@ def create_app(
             with suppress(asyncio.CancelledError):
                 await tidy
             await spaces.aclose()
+            if settings.database_url:
+                from os1.memory.postgres import close_pools
+
+                await close_pools()
             if llm is None:
                 await model.aclose()
             accounts.close()
@@ -133,6 +149,22 @@ def create_app(
         return PlainTextResponse(generate_latest(registry).decode(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _stores(settings: Settings) -> Callable[[str], Awaitable[Store]]:
+    """Where users' data lives: PostgreSQL when ``database_url`` is set, else a SQLite file per user."""
+    url = settings.database_url
+    if url is None:
+        return lambda user_id: _ready(SQLiteStore.open(settings.home, user_id))
+    try:
+        from os1.memory.postgres import PostgresStore
+    except ImportError as exc:
+        raise ConfigError(f"database_url is set, but {exc}") from None
+    return lambda user_id: PostgresStore.open(url, user_id)
+
+
+async def _ready(store: Store) -> Store:
+    return store
 
 
 def _error_response(exc: OS1Error) -> JSONResponse:

@@ -1,10 +1,11 @@
 """Each user's own space on the server: their database, their memory and their companion, opened on first use
 and closed when idle, and the count of live conversations that the companion tells the truth about.
 
-A space holds only its user's data (``users/<id>/os1.db``, the same store the CLI uses), so nothing one user
-asks for can reach another's. The model and the embedding model are shared: one set of weights serves every
-user, and each prompt is built from one user's data alone. A user's replies are made one at a time (their
-transcript is one line of turns), whatever number of tabs or clients they have open.
+A space holds only its user's data (``users/<id>/os1.db``, the same store the CLI uses, or that user's rows of
+the server's PostgreSQL database), so nothing one user asks for can reach another's. The model and the
+embedding model are shared: one set of weights serves every user, and each prompt is built from one user's data
+alone. A user's replies are made one at a time (their transcript is one line of turns), whatever number of tabs
+or clients they have open.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from os1.companion.companion import Companion
 from os1.companion.onboarding import Interview
@@ -23,7 +23,7 @@ from os1.errors import InputError, OS1Error
 from os1.llm import LLM
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
-from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ IDLE_SECONDS = 900  # a space unused this long is closed (its memory work finish
 @dataclass
 class Space:
     user_id: str
-    store: SQLiteStore
+    store: Store
     recall: Recall
     companion: Companion | None  # None until the interview is done
     interview: Interview | None = None
@@ -48,7 +48,7 @@ class Space:
 class Spaces:
     def __init__(
         self,
-        home: Path,
+        stores: Callable[[str], Awaitable[Store]],
         llm: LLM,
         embedder: MiniLM,
         *,
@@ -56,7 +56,7 @@ class Spaces:
         reply_tokens: int = 400,
         clock: Callable[[], float] = time.monotonic,
     ):
-        self.home, self.llm, self.embedder = home, llm, embedder
+        self.stores, self.llm, self.embedder = stores, llm, embedder  # stores: a user's id -> their store
         self.context_tokens, self.reply_tokens = context_tokens, reply_tokens
         self.clock = clock
         self._open: dict[str, Space] = {}
@@ -68,7 +68,7 @@ class Spaces:
         async with lock:
             space = self._open.get(user_id)
             if space is None:
-                store = SQLiteStore.open(self.home, user_id)
+                store = await self.stores(user_id)
                 space = Space(user_id, store, Recall(store, self.embedder), None)
                 space.companion = await self._companion(space)
                 self._open[user_id] = space
