@@ -86,10 +86,17 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    home: Path, llm: LLM, embedder: MiniLM, *, voices: Voices | None = None, database_url: str | None = None
+    home: Path,
+    llm: LLM,
+    embedder: MiniLM,
+    *,
+    voices: Voices | None = None,
+    database_url: str | None = None,
+    redis_url: str | None = None,
 ) -> Iterator[Server]:
     port = free_port()
-    app = create_app(Settings(home=home, database_url=database_url), llm=llm, embedder=embedder, voices=voices)
+    settings = Settings(home=home, database_url=database_url, redis_url=redis_url)
+    app = create_app(settings, llm=llm, embedder=embedder, voices=voices)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, ws_max_size=MAX_FRAME_BYTES, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="os1-test-server")

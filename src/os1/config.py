@@ -10,6 +10,7 @@
 | threads      | OS1_THREADS        | CPU threads for the embedded model                                  |
 | context      | OS1_CONTEXT        | context window of the embedded model, in tokens                     |
 | database_url | OS1_DATABASE_URL   | ``os1 serve``: one PostgreSQL database (with pgvector) for every user |
+| redis_url    | OS1_REDIS_URL      | ``os1 serve --workers N``: what the workers share goes through Redis  |
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import platformdirs
 from os1.errors import ConfigError
 
 DEFAULT_MODEL = "qwen2.5-1.5b"
-_KEYS = ("model", "llm_url", "llm_model", "llm_api_key", "threads", "context", "database_url")
+_KEYS = ("model", "llm_url", "llm_model", "llm_api_key", "threads", "context", "database_url", "redis_url")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Settings:
     threads: int = 2
     context: int = 8192
     database_url: str | None = None  # the server's users in PostgreSQL instead of a SQLite file each
+    redis_url: str | None = None  # several server workers share their state through Redis
 
     @property
     def backend(self) -> str:
@@ -65,6 +67,7 @@ class Settings:
             threads=_positive_int("threads", values.get("threads", min(4, os.cpu_count() or 2))),
             context=_positive_int("context", values.get("context", 8192)),
             database_url=_optional(values.get("database_url")),
+            redis_url=_optional(values.get("redis_url")),
         )
 
 

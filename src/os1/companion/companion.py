@@ -77,6 +77,10 @@ class Companion:
         self.recall = recall
         self.observer = Observer(self.llm, recall, {"user": self.profile.name, "assistant": self.persona.name})
 
+    def reread(self) -> None:
+        """The transcript changed elsewhere (another worker of a server): read it again before the next reply."""
+        self._turns = None
+
     async def transcript(self) -> list[Turn]:
         if self._turns is None:
             self._turns = await self.store.turns()

@@ -11,6 +11,7 @@ says what kind it is, in the shape OpenAI's clients read: ``{"error": {"message"
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -41,6 +42,7 @@ from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Store
 from os1.server import api, auth, openai_compat, ws
 from os1.server.accounts import Accounts
+from os1.server.hub import Alone, ThroughRedis
 from os1.server.limits import Limits, Rule
 from os1.server.metrics import Metrics
 from os1.server.services import Services, services
@@ -76,10 +78,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = llm if llm is not None else open_llm(settings)
         model.warm_up()
+        hub = ThroughRedis(settings.redis_url) if settings.redis_url else Alone()
         spaces = Spaces(
             _stores(settings), model, embedder or MiniLM.from_settings(settings), context_tokens=settings.context,
-            reply_tokens=reply_tokens,
+            reply_tokens=reply_tokens, hub=hub,
         )  # fmt: skip
+        await hub.start(spaces.live_users, spaces.changed_elsewhere)
         accounts = Accounts(settings.home / "accounts.db")
         metrics = Metrics(spaces.live, lambda: spaces.open_count)
         speech = voices or Voices(settings)
@@ -92,6 +96,7 @@ def create_app(
             with suppress(asyncio.CancelledError):
                 await tidy
             await spaces.aclose()
+            await hub.close()
             if settings.database_url:
                 from os1.memory.postgres import close_pools
 
@@ -149,6 +154,11 @@ def create_app(
         return PlainTextResponse(generate_latest(registry).decode(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app as ``os1 serve --workers N`` starts it in each worker: settings from the environment."""
+    return create_app(Settings.load(), secure_cookies=os.environ.get("OS1_SECURE_COOKIES") == "1")
 
 
 def _stores(settings: Settings) -> Callable[[str], Awaitable[Store]]:

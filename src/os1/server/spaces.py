@@ -24,6 +24,7 @@ from os1.llm import LLM
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
 from os1.memory.store import Store
+from os1.server.hub import Alone, Hub
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Space:
     answers: dict[str, str] = field(default_factory=dict)
     turn: asyncio.Lock = field(default_factory=asyncio.Lock)  # one reply at a time
     connections: int = 0
+    listeners: list[Callable[[], None]] = field(default_factory=list)  # told when another worker changed it
     last_message: float = 0.0
     last_used: float = 0.0
 
@@ -55,10 +57,12 @@ class Spaces:
         context_tokens: int = 8192,
         reply_tokens: int = 400,
         clock: Callable[[], float] = time.monotonic,
+        hub: Hub | None = None,
     ):
         self.stores, self.llm, self.embedder = stores, llm, embedder  # stores: a user's id -> their store
         self.context_tokens, self.reply_tokens = context_tokens, reply_tokens
         self.clock = clock
+        self.hub: Hub = hub or Alone()
         self._open: dict[str, Space] = {}
         self._opening: dict[str, asyncio.Lock] = {}
 
@@ -95,23 +99,38 @@ class Spaces:
     async def _said(self, space: Space, say: Callable[[Companion], AsyncIterator[str]]) -> AsyncIterator[str]:
         if space.companion is None:
             raise InputError("your companion is not set up yet: answer its questions first (the onboarding)")
-        async with space.turn:
+        async with space.turn, self.hub.turn(space.user_id):
             space.last_message = space.last_used = self.clock()
-            async with aclosing(say(space.companion)) as deltas:  # type: ignore[type-var]
-                async for delta in deltas:
-                    yield delta
-            space.last_message = self.clock()
+            try:
+                async with aclosing(say(space.companion)) as deltas:  # type: ignore[type-var]
+                    async for delta in deltas:
+                        yield delta
+            finally:
+                space.last_message = self.clock()
+                await self.hub.changed(space.user_id)
+
+    def changed_elsewhere(self, user_id: str) -> None:
+        """Another worker changed this user's transcript: read it again, and tell their connections here."""
+        space = self._open.get(user_id)
+        if space is None:
+            return
+        if space.companion is not None:
+            space.companion.reread()
+        for listener in space.listeners:
+            listener()
+
+    def live_users(self) -> set[str]:
+        """Whose conversations are live in this worker right now (a connection open, or a recent message)."""
+        now = self.clock()
+        return {s.user_id for s in self._open.values() if s.connections or now - s.last_message < LIVE_SECONDS}
 
     def live(self) -> int:
-        """How many conversations are live on this server right now."""
-        now = self.clock()
-        return sum(1 for s in self._open.values() if s.connections or now - s.last_message < LIVE_SECONDS)
+        """How many conversations are live in this worker right now."""
+        return len(self.live_users())
 
     def others(self, user_id: str) -> int:
-        """How many live conversations are someone else's."""
-        space = self._open.get(user_id)
-        mine = space is not None and (space.connections or self.clock() - space.last_message < LIVE_SECONDS)
-        return self.live() - int(bool(mine))
+        """How many live conversations are someone else's, in this worker and the others."""
+        return len((self.live_users() | self.hub.live_elsewhere()) - {user_id})
 
     @property
     def open_count(self) -> int:
