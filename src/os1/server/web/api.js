@@ -1,0 +1,68 @@
+// The server's JSON API (src/os1/server/api.py and auth.py): one fetch wrapper that sends the session's
+// CSRF token with every request that changes something, and turns an error answer into an ApiError whose
+// message a person can read.
+
+let csrf = null;
+
+/** The session's CSRF token (from sign-in or GET /api/me); null when signed out. */
+export function setCsrf(token) {
+  csrf = token;
+}
+
+export class ApiError extends Error {
+  constructor(message, status, retryAfter = 0) {
+    super(message);
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** The server's words as a sentence: "wrong email or password" -> "Wrong email or password." */
+export function sentence(words) {
+  const text = String(words ?? "").trim();
+  if (!text) return "";
+  const capital = text[0].toUpperCase() + text.slice(1);
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError("OS1 can't be reached just now. Check your connection, then try again.", 0);
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (response.ok) return data;
+  const retryAfter = Number(response.headers.get("Retry-After")) || 0;
+  const message = sentence(data?.error?.message) || `Something went wrong (HTTP ${response.status}). Try again.`;
+  if (response.status === 401 && csrf) {
+    window.dispatchEvent(new CustomEvent("os1:signed-out", { detail: message }));
+  }
+  throw new ApiError(message, response.status, retryAfter);
+}
+
+export const get = (path) => request("GET", path);
+export const post = (path, body) => request("POST", path, body);
+export const patch = (path, body) => request("PATCH", path, body);
+export const put = (path, body) => request("PUT", path, body);
+export const remove = (path) => request("DELETE", path);
+
+/** A query string from the values that are set: query({q: "x", past: false}) -> "?q=x". */
+export function query(values) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== null && value !== false && value !== "") params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}

@@ -1,0 +1,190 @@
+"""The web app (src/os1/server/web) in a real browser, Debian's Chromium driven by Playwright, against the real
+server: signing up, the interview and the naming, a conversation, the memory page remembering what was said
+and forgetting it for good, the settings; signing in, and stopping a reply mid-sentence.
+
+With OS1_SCREENSHOTS=1 it also photographs each page into docs/screenshots/.
+"""
+
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from os1.companion.prompt import QUESTIONS
+from os1.llm import Message
+from os1.memory.embed import MiniLM
+from os1.memory.store import Persona, Profile
+from os1.testing import ScriptedLLM
+from tests.serving import serving, talk
+from tests.test_server_api import remembering
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
+ANSWERS = {"name": "Theo", "voice": "a woman"}
+SETTLED = (
+    "document.getAnimations().every(a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)"
+)
+REPLY = "I'm here, and I'm listening."  # what the scripted model says to anything
+
+
+@contextmanager
+def browsing() -> Iterator[Page]:
+    """A page in a fresh headless Chromium, failing the test if the page's own scripts report an error. (Open it
+    after anything that runs its own event loop: Playwright's sync API keeps one running while it is open.)"""
+    assert CHROMIUM.exists(), "the browser tests need Debian's chromium: apt-get install chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US", color_scheme="light")
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+
+        def complain(message: ConsoleMessage) -> None:
+            if message.type == "error" and not message.text.startswith("Failed to load resource"):  # (a 4xx)
+                problems.append(message.text)
+
+        page.on("console", complain)
+        try:
+            yield page
+            assert problems == [], "the page's scripts reported errors"
+        finally:
+            context.close()
+            browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    if os.environ.get("OS1_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.wait_for_function(SETTLED)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def shown_eventually(page: Page, text: str, seconds: float) -> None:
+    """Wait for text that appears after something in the background is done, reloading the page meanwhile."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            page.get_by_text(text).wait_for(timeout=1000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+            page.reload()
+
+
+def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM) -> None:
+    with serving(home, ScriptedLLM(*[remembering] * 200), embedder) as server, browsing() as page:
+        page.goto(server.url)
+        expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+        shot(page, "sign-in")
+        page.get_by_role("button", name="Create an account").click()
+        page.get_by_label("Email").fill("theo@example.org")
+        page.get_by_label("Password").fill("short")
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_role("alert")).to_have_text("The password is too short: use at least 8 characters.")
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Create account").click()
+
+        expect(page.get_by_text("I'd like to get to know you")).to_be_visible()  # the greeting
+        for index, (key, question) in enumerate(QUESTIONS.items()):
+            expect(page.get_by_text(f"Question {index + 1} of {len(QUESTIONS)}")).to_be_visible()
+            answer = page.get_by_label(question)
+            answer.fill(ANSWERS.get(key, "fine, thanks"))
+            if index == 1:
+                shot(page, "interview")
+            answer.press("Enter")
+        expect(page.get_by_text("Give me a moment")).to_be_visible()
+
+        chosen = page.get_by_role("heading", level=2)
+        expect(chosen).to_be_visible(timeout=180_000)  # the companion reads the whole names dataset
+        name = chosen.inner_text()
+        expect(page.get_by_text("given names in the dataset")).to_be_visible()
+        expect(page.get_by_text("It fits.")).to_be_visible()  # why it chose the name, in its own words
+        expect(page.get_by_role("banner").get_by_role("link", name=name)).to_be_visible()
+        shot(page, "naming")
+
+        page.get_by_role("button", name="Say hello").click()
+        log = page.get_by_role("log")
+        expect(log.get_by_text(REPLY)).to_have_count(1)  # the first hello
+        message = page.get_by_label(f"Message to {name}")
+        message.fill("I live in Porto.")
+        message.press("Enter")
+        expect(log.get_by_text("I live in Porto.")).to_be_visible()
+        expect(log.get_by_text(REPLY)).to_have_count(2)
+        expect(message).to_have_value("")
+        shot(page, "chat")
+
+        page.get_by_role("navigation").get_by_role("link", name="Memory").click()
+        expect(page.get_by_role("heading", name=f"What {name} remembers")).to_be_visible()
+        shown_eventually(page, "Theo lives in Porto.", seconds=20)  # remembered in the background, after the reply
+        expect(page.get_by_text("1 memory", exact=True)).to_be_visible()
+        page.get_by_role("button", name="Where this came from").click()
+        expect(page.get_by_role("blockquote")).to_have_text("I live in Porto.")
+        shot(page, "memory")
+
+        page.get_by_role("button", name="Edit “Theo lives in Porto.”").click()
+        page.get_by_role("textbox", name="Memory").fill("Theo lives in Lisbon.")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Theo lives in Lisbon.")).to_be_visible()
+
+        page.get_by_role("button", name="Forget “Theo lives in Lisbon.”").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("cannot be undone")
+        dialog.get_by_role("button", name="Forget").click()
+        expect(page.get_by_text("Theo lives in Lisbon.")).to_have_count(0)
+        page.reload()
+        expect(page.get_by_text("Nothing yet.")).to_be_visible()  # forgotten for good, not just hidden
+        expect(page.get_by_text("Theo lives in")).to_have_count(0)
+        page.get_by_role("navigation").get_by_role("link", name="Talk").click()
+        expect(log.get_by_text("This message was forgotten.")).to_be_visible()  # what it was learned from, too
+        expect(log.get_by_text("I live in Porto.")).to_have_count(0)
+
+        page.get_by_role("navigation").get_by_role("link", name="Settings").click()
+        expect(page.get_by_text("theo@example.org", exact=True).first).to_be_visible()
+        expect(page.get_by_role("heading", name="Accounts on this server")).to_be_visible()  # the first account
+        shot(page, "settings")
+        page.get_by_label("Name for a new key").fill("laptop")
+        page.get_by_role("button", name="Create key").click()
+        expect(page.get_by_text("it will not be shown again")).to_be_visible()
+        expect(page.get_by_label("New API key")).to_have_value(re.compile(r"^os1_"))
+        expect(page.get_by_text(f"{server.url}/v1")).to_be_visible()
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+        expect(page.get_by_text("You are signed out.")).to_be_visible()
+
+
+def test_signing_in_and_stopping_a_reply(home: Path, embedder: MiniLM, persona: Persona, profile: Profile) -> None:
+    def rambling(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        return talk(messages, schema) if schema else "and " * 300 + "that is all."
+
+    with serving(home, ScriptedLLM(*[rambling] * 50, delay=0.05), embedder) as server:
+        _, said = server.sign_up("theo@example.org")
+        server.meet(said["user"]["id"], persona, profile)
+        with browsing() as page:
+            page.goto(server.url)
+            page.get_by_label("Email").fill("theo@example.org")
+            page.get_by_label("Password").fill("not my password")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
+            page.get_by_label("Password").fill("correct horse battery")
+            page.get_by_role("button", name="Sign in").click()
+
+            log = page.get_by_role("log")
+            expect(log.get_by_text("and and and")).to_be_visible()  # the greeting, still being written
+            page.get_by_role("button", name="Stop").click()
+            expect(log.get_by_text("— cut off")).to_be_visible()
+            expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+            expect(log).not_to_contain_text("that is all.")
+
+            page.reload()  # the transcript keeps what was said, as said
+            expect(log.get_by_text("— cut off")).to_be_visible()
+            expect(log.get_by_text("Samantha", exact=True)).to_have_count(1)  # one reply, not two
