@@ -163,3 +163,13 @@ def test_no_one_reaches_another_users_things(
         for path in [*paths, "/api/onboarding"]:
             assert nobody.get(path).status_code == 401, path
         assert nobody.delete(f"/api/memories/{memory_id}").status_code == 401
+
+
+def test_the_page_is_told_when_something_was_remembered(server: Server, persona: Persona, profile: Profile) -> None:
+    theo = memory_user(server, "theo@example.org", persona, profile)
+    with opened(server, {"Cookie": f"os1_session={theo.cookies['os1_session']}"}) as socket:
+        received(socket)
+        socket.send(json.dumps({"type": "say", "id": "m1", "text": "I live in Porto."}))
+        while (message := received(socket))["type"] != "remembered":
+            assert message["type"] in ("delta", "done")
+        assert message == {"type": "remembered", "count": 1}

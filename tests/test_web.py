@@ -120,11 +120,12 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         expect(log.get_by_text("I live in Porto.")).to_be_visible()
         expect(log.get_by_text(REPLY)).to_have_count(2)
         expect(message).to_have_value("")
+        expect(log.get_by_text(f"{name} will remember that.")).to_be_visible(timeout=20_000)  # told when it is kept
         shot(page, "chat")
 
-        page.get_by_role("navigation").get_by_role("link", name="Memory").click()
+        log.get_by_role("link", name="See what").click()
         expect(page.get_by_role("heading", name=f"What {name} remembers")).to_be_visible()
-        shown_eventually(page, "Theo lives in Porto.", seconds=20)  # remembered in the background, after the reply
+        shown_eventually(page, "Theo lives in Porto.", seconds=20)
         expect(page.get_by_text("1 memory", exact=True)).to_be_visible()
         page.get_by_role("button", name="Where this came from").click()
         expect(page.get_by_role("blockquote")).to_have_text("I live in Porto.")

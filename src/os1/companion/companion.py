@@ -47,6 +47,7 @@ class Companion:
     ):
         self.llm = llm
         self.company = company  # how many other conversations it is in right now (a server's count)
+        self.remembered: Callable[[int], None] = lambda count: None  # told when memory work kept something
         self.recall = recall
         self.observer = observer
         self.store = store
@@ -161,6 +162,8 @@ class Companion:
         only once the user has been quiet a while, so they are not started and cancelled on every turn. The
         prefix keeps the reflection it started with, so one written now changes nothing until next time."""
         stored = await observer.drain()
+        if stored:
+            self.remembered(stored)
         await asyncio.sleep(IDLE_BEFORE_DIARY_SECONDS)
         return stored + await observer.settle(live_session=self._session)
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from typing import Any
 
 from os1.companion.companion import Companion
 from os1.companion.onboarding import Interview
@@ -42,9 +43,14 @@ class Space:
     answers: dict[str, str] = field(default_factory=dict)
     turn: asyncio.Lock = field(default_factory=asyncio.Lock)  # one reply at a time
     connections: int = 0
-    listeners: list[Callable[[], None]] = field(default_factory=list)  # told when another worker changed it
+    listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)  # its connections' outboxes
     last_message: float = 0.0
     last_used: float = 0.0
+
+    def tell(self, message: dict[str, Any]) -> None:
+        """Send ``message`` to every connection the user has open here."""
+        for listener in self.listeners:
+            listener(message)
 
 
 class Spaces:
@@ -116,8 +122,7 @@ class Spaces:
             return
         if space.companion is not None:
             space.companion.reread()
-        for listener in space.listeners:
-            listener()
+        space.tell({"type": "changed"})
 
     def live_users(self) -> set[str]:
         """Whose conversations are live in this worker right now (a connection open, or a recent message)."""
@@ -167,4 +172,5 @@ class Spaces:
             return None
         companion.remember_with(space.recall)
         companion.company = lambda: self.others(space.user_id)
+        companion.remembered = lambda count: space.tell({"type": "remembered", "count": count})
         return companion

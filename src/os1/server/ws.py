@@ -88,7 +88,7 @@ class Connection:
     async def open(self) -> None:
         space = await self.found.spaces.open(self.who.user.id)
         space.connections += 1
-        space.listeners.append(self._changed)
+        space.listeners.append(self.outbox.put_nowait)
         self.found.metrics.connections.inc()
         companion = space.companion
         self.outbox.put_nowait({
@@ -104,11 +104,8 @@ class Connection:
         await asyncio.gather(*tasks, return_exceptions=True)
         space = await self.found.spaces.open(self.who.user.id)
         space.connections -= 1
-        space.listeners.remove(self._changed)
+        space.listeners.remove(self.outbox.put_nowait)
         self.found.metrics.connections.dec()
-
-    def _changed(self) -> None:
-        self.outbox.put_nowait({"type": "changed"})
 
     async def handle(self, message: dict[str, Any] | bytes) -> None:
         if isinstance(message, bytes):

@@ -1,6 +1,7 @@
 // The conversation over the WebSocket at /ws (docs/websocket.md): it reconnects with backoff when the
 // connection drops, keeps it alive with pings, and tells its owner what happens through callbacks:
-//   ready(message) delta(message) done(message) error(message) dropped() signedOut(reason) status(state)
+//   ready(message) delta(message) done(message) error(message) remembered(message) dropped() signedOut(reason)
+//   status(state)
 // where state is {phase: "connecting" | "open" | "waiting" | "closed", reason, seconds}.
 
 const RETRY_FIRST_MS = 1000;
@@ -90,7 +91,7 @@ export class Conversation {
       this.#pinger = setInterval(() => this.#ping(), PING_EVERY_MS);
       this.#handlers.status({ phase: "open" });
       this.#handlers.ready(message);
-    } else if (message.type === "delta" || message.type === "done" || message.type === "error") {
+    } else if (["delta", "done", "error", "remembered"].includes(message.type)) {
       this.#handlers[message.type](message);
     }
   }

@@ -174,6 +174,9 @@ export function chatView(root, app) {
       else if (code === "unavailable") note(`${name} can't answer just now. ${why} Say it again in a moment.`);
       else note(why);
     },
+    remembered() {
+      append(h("li", { class: "note" }, `${name} will remember that. `, h("a", { href: "#/memory", text: "See what" })));
+    },
     dropped() {
       let unanswered = false;
       for (const [id, { item }] of replies) {
