@@ -2,7 +2,9 @@
 // connection drops, keeps it alive with pings, and tells its owner what happens through callbacks:
 //   ready(message) delta(message) done(message) error(message) remembered(message) dropped() signedOut(reason)
 //   status(state)
-// where state is {phase: "connecting" | "open" | "waiting" | "closed", reason, seconds}.
+// where state is {phase: "connecting" | "open" | "waiting" | "closed", reason, seconds}; and for voice, callbacks
+// named after the server's messages, "audio.format" "audio.flush" "audio.end" "voice.hearing" "voice.user"
+// "voice.reply" (each given the message), and sound(bytes) for a binary frame of the companion's voice.
 
 const RETRY_FIRST_MS = 1000;
 const RETRY_MOST_MS = 30000;
@@ -10,6 +12,9 @@ const PING_EVERY_MS = 25000;
 const SILENT_MOST_MS = 70000; // no word from the server for this long: the connection is dead
 const SIGNED_OUT = 4401;
 const REFUSED = new Set([4403, 4426]); // trying again would be refused again
+const TEXT = ["delta", "done", "error", "remembered"];
+const VOICE = ["audio.format", "audio.flush", "audio.end", "voice.hearing", "voice.user", "voice.reply"];
+const ROUTED = new Set([...TEXT, ...VOICE]); // the messages handed to the callback of the same name
 
 export class Conversation {
   #socket = null;
@@ -31,6 +36,7 @@ export class Conversation {
     const url = new URL("/ws", window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(url);
+    socket.binaryType = "arraybuffer";
     this.#socket = socket;
     this.#handlers.status({ phase: "connecting" });
     socket.addEventListener("message", (event) => this.#receive(event.data));
@@ -45,16 +51,23 @@ export class Conversation {
 
   /** Say something; returns the reply's id, or null when the conversation is not open. */
   say(text) {
-    return this.#send("say", { text });
+    return this.#ask("say", { text });
   }
 
   /** Ask for a greeting (the companion decides whether one is due). */
   greet() {
-    return this.#send("greet", {});
+    return this.#ask("greet", {});
   }
 
   cancel(id) {
-    if (this.isOpen) this.#socket.send(JSON.stringify({ type: "cancel", id }));
+    this.send({ type: "cancel", id });
+  }
+
+  /** Send a message (an object, as JSON) or sound (an ArrayBuffer, as a binary frame); false when not open. */
+  send(message) {
+    if (!this.isOpen) return false;
+    this.#socket.send(message instanceof ArrayBuffer ? message : JSON.stringify(message));
+    return true;
   }
 
   /** Try again now instead of waiting out the backoff. */
@@ -69,16 +82,18 @@ export class Conversation {
     this.#socket?.close(1000, "bye");
   }
 
-  #send(type, fields) {
-    if (!this.isOpen) return null;
+  #ask(type, fields) {
     this.#sent += 1;
     const id = `${type}-${Date.now().toString(36)}-${this.#sent}`;
-    this.#socket.send(JSON.stringify({ type, id, ...fields }));
-    return id;
+    return this.send({ type, id, ...fields }) ? id : null;
   }
 
   #receive(data) {
     this.#heard = Date.now();
+    if (data instanceof ArrayBuffer) {
+      this.#handlers.sound(data);
+      return;
+    }
     let message;
     try {
       message = JSON.parse(data);
@@ -91,7 +106,7 @@ export class Conversation {
       this.#pinger = setInterval(() => this.#ping(), PING_EVERY_MS);
       this.#handlers.status({ phase: "open" });
       this.#handlers.ready(message);
-    } else if (["delta", "done", "error", "remembered"].includes(message.type)) {
+    } else if (ROUTED.has(message.type)) {
       this.#handlers[message.type](message);
     }
   }

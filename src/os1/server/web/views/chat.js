@@ -1,13 +1,16 @@
 // Talking with the companion: the conversation so far (older parts loaded on request), replies streamed in
-// as they are written, a stop button while one is, and the connection's state when it is not open.
+// as they are written, a stop button while one is, and the connection's state when it is not open. The
+// microphone button talks out loud instead (voice.js): what is heard and said is written in the same log.
 
 import { get, query, sentence } from "../api.js";
 import { growing, h, submitOnEnter } from "../dom.js";
 import { dayKey, dayName, moment } from "../format.js";
 import { Conversation } from "../socket.js";
+import { Voice } from "../voice.js";
 
 const PAGE = 50;
 const NEAR_BOTTOM_PX = 120;
+const HEADPHONES = "os1.headphones-suggested";
 
 export function chatView(root, app) {
   const name = app.state.companion.name;
@@ -29,6 +32,12 @@ export function chatView(root, app) {
     autocomplete: "off",
   });
   const stop = h("button", { type: "button", class: "quiet stop", hidden: true, text: "Stop" });
+  const mic = h(
+    "button",
+    { type: "button", class: "quiet mic", "aria-pressed": "false", "aria-label": "Talk out loud", disabled: true },
+    h("span", { class: "mic-icon", "aria-hidden": "true" }),
+  );
+  const listening = h("p", { class: "listening", role: "status" });
   const send = h("button", { type: "submit", class: "primary send", text: "Send", disabled: true });
   const composer = h(
     "form",
@@ -36,9 +45,10 @@ export function chatView(root, app) {
     h("label", { for: "message", class: "visually-hidden", text: `Message to ${name}` }),
     message,
     stop,
+    mic,
     send,
   );
-  root.append(h("section", { class: "chat" }, scroller, h("div", { class: "dock" }, status, composer)));
+  root.append(h("section", { class: "chat" }, scroller, h("div", { class: "dock" }, status, listening, composer)));
   const fit = growing(message);
   submitOnEnter(message);
 
@@ -46,6 +56,8 @@ export function chatView(root, app) {
   let oldest = null; // the id of the oldest turn shown
   let lastDay = null; // the day of the newest turn shown
   let wasOpen = false; // the conversation was open once: say so while it reconnects
+  let hearing = null; // {item, words}: the user's words while they speak, until they are their turn
+  let spoken = null; // {item, words, flushed}: the reply being spoken, and whether the user spoke over it
   let left = false;
 
   // -- the conversation so far -------------------------------------------------------------------------
@@ -166,6 +178,11 @@ export function chatView(root, app) {
       finish(id);
     },
     error({ id, code, message: said, retry_after: retryAfter }) {
+      if (id === null && voice.mic !== "off") {
+        voice.ended(); // the answer to "audio.start": no voice session
+        note(`${sentence(said)} You can still type to ${name}.`);
+        return;
+      }
       const found = replies.get(id);
       if (found) found.item.remove();
       finish(id);
@@ -177,7 +194,56 @@ export function chatView(root, app) {
     remembered() {
       append(h("li", { class: "note" }, `${name} will remember that. `, h("a", { href: "#/memory", text: "See what" })));
     },
+    "audio.format"(format) {
+      voice.format(format);
+    },
+    sound(data) {
+      voice.play(data);
+      if (spoken) spoken.flushed = false; // (it goes on: what was said over it was only an "mm-hm")
+      unheard();
+    },
+    "audio.flush"() {
+      voice.flush();
+      if (spoken) spoken.flushed = true;
+    },
+    "audio.end"() {
+      voice.ended();
+      unheard();
+      spoken = null;
+    },
+    "voice.hearing"({ text }) {
+      if (!text.trim()) {
+        unheard();
+        return;
+      }
+      if (!hearing) {
+        hearing = turnItem("user", "");
+        hearing.item.classList.add("hearing");
+        hearing.item.setAttribute("aria-hidden", "true"); // read out once, as the turn it becomes
+      }
+      hearing.words.textContent = text;
+      if (log.lastElementChild !== hearing.item) append(hearing.item);
+    },
+    "voice.user"({ text }) {
+      if (spoken?.flushed) spoken.item.append(cutOff());
+      spoken = null;
+      unheard();
+      append(turnItem("user", text).item);
+    },
+    "voice.reply"({ text }) {
+      if (!spoken) {
+        spoken = { ...turnItem("assistant", ""), flushed: false };
+        append(spoken.item);
+      }
+      const stick = nearBottom();
+      spoken.words.append(spoken.words.textContent ? ` ${text}` : text);
+      if (stick) toBottom();
+    },
     dropped() {
+      if (voice.mic !== "off") note("The connection dropped, so the microphone is off.");
+      voice.dropped();
+      unheard();
+      spoken = null;
       let unanswered = false;
       for (const [id, { item }] of replies) {
         unanswered ||= item.classList.contains("pending");
@@ -192,6 +258,7 @@ export function chatView(root, app) {
     },
     status({ phase, reason, seconds }) {
       send.disabled = phase !== "open";
+      mic.disabled = phase !== "open" || voice.mic === "stopping";
       status.replaceChildren();
       status.dataset.phase = phase;
       const why = reason ? ` ${sentence(reason)}` : "";
@@ -223,6 +290,42 @@ export function chatView(root, app) {
     for (const id of replies.keys()) conversation.cancel(id);
   });
 
+  // -- talking out loud ---------------------------------------------------------------------------------
+
+  const voice = new Voice(conversation, () => {
+    mic.setAttribute("aria-pressed", String(voice.mic === "starting" || voice.mic === "on"));
+    mic.disabled = !conversation.isOpen || voice.mic === "stopping";
+    const speaking = voice.speaking && voice.mic !== "off";
+    listening.dataset.state = speaking ? "speaking" : voice.mic;
+    listening.textContent = {
+      off: "",
+      starting: "Getting the microphone ready…",
+      on: speaking ? `${name} is speaking. Just talk to interrupt.` : "Listening. Talk whenever you like.",
+      stopping: speaking ? `Microphone off. ${name} is finishing.` : "Microphone off.",
+    }[voice.mic];
+    if (voice.mic === "on") suggestHeadphones();
+  });
+  mic.addEventListener("click", () => {
+    if (voice.mic === "off") voice.start().catch((error) => note(error.message));
+    else voice.stop();
+  });
+
+  /** The words heard were not a turn after all (a cough, an "mm-hm"), or the session is over. */
+  function unheard() {
+    hearing?.item.remove();
+    hearing = null;
+  }
+
+  function suggestHeadphones() {
+    try {
+      if (localStorage.getItem(HEADPHONES)) return;
+      localStorage.setItem(HEADPHONES, "yes");
+    } catch {
+      return; // the browser keeps nothing for this site: better no tip than the same one every time
+    }
+    note(`Tip: wear headphones, so that your microphone doesn't pick up ${name}'s voice.`);
+  }
+
   function nearBottom() {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
   }
@@ -239,6 +342,7 @@ export function chatView(root, app) {
   return () => {
     left = true;
     window.removeEventListener("online", online);
+    voice.close();
     conversation.close();
   };
 }
