@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import tempfile
 import uuid
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from psycopg.conninfo import make_conninfo
 
 from os1 import models
 from os1.config import Settings
+from os1.llm import Message
 from os1.memory.embed import ASSETS, MiniLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
@@ -154,3 +156,14 @@ def new_database(postgres: str) -> str:
     with psycopg.connect(postgres, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     return make_conninfo(postgres, dbname=name)
+
+
+def homes_remembered(messages: Sequence[Message]) -> str:
+    """A scripted model's extraction: "I live in X" in the turns becomes "Theo lives in X." (JSON, os1's format)."""
+    items = []
+    for line in messages[-1]["content"].splitlines():
+        if "I live in " in line:
+            city = line.split("I live in ", 1)[1].strip(". ")
+            number = int(line[1 : line.index("]")])
+            items.append([number, f"Theo lives in {city}.", "Theo", "lives in", city, "", 4])
+    return json.dumps({"memories": items})

@@ -1,7 +1,6 @@
 """The companion with memory: it writes memories in the background and brings them back when they matter."""
 
 import asyncio
-import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Memory, Persona, Profile
 from os1.testing import ScriptedLLM
+from tests.conftest import homes_remembered
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
@@ -25,13 +25,7 @@ def chat_or_extract(messages: Sequence[Message], schema: dict[str, Any] | None) 
     """Chat gets a short reply; extraction keeps 'I live in X' as a fact."""
     if schema is None:
         return "Mm, tell me more."
-    items = []
-    for line in messages[-1]["content"].splitlines():
-        if "I live in " in line:
-            city = line.split("I live in ", 1)[1].strip(". ")
-            number = int(line[1 : line.index("]")])
-            items.append([number, f"Theo lives in {city}.", "Theo", "lives in", city, "", 4])
-    return json.dumps({"memories": items})
+    return homes_remembered(messages)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from os1.memory.embed import MiniLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
+from tests.conftest import homes_remembered
 from tests.serving import Server, serving, talk
 from tests.test_server_conversation import opened, received
 
@@ -30,13 +31,7 @@ def remembering(messages: Sequence[Message], schema: dict[str, Any] | None) -> s
         return json.dumps({**json.loads(talk(messages, schema)), "user_name": messages[-1]["content"].split('"')[3]})
     if "memories" not in asked:
         return talk(messages, schema)
-    items = []
-    for line in messages[-1]["content"].splitlines():
-        if "I live in " in line:
-            city = line.split("I live in ", 1)[1].strip(". ")
-            number = int(line[1 : line.index("]")])
-            items.append([number, f"Theo lives in {city}.", "Theo", "lives in", city, "", 4])
-    return json.dumps({"memories": items})
+    return homes_remembered(messages)
 
 
 @pytest.fixture

@@ -35,12 +35,13 @@ REPLY = "I'm here, and I'm listening."  # what the scripted model says to anythi
 
 
 @contextmanager
-def browsing() -> Iterator[Page]:
-    """A page in a fresh headless Chromium, failing the test if the page's own scripts report an error. (Open it
-    after anything that runs its own event loop: Playwright's sync API keeps one running while it is open.)"""
+def browsing(*flags: str) -> Iterator[Page]:
+    """A page in a fresh headless Chromium (with ``flags`` added to its command line), failing the test if the
+    page's own scripts report an error. (Open it after anything that runs its own event loop: Playwright's sync
+    API keeps one running while it is open.)"""
     assert CHROMIUM.exists(), "the browser tests need Debian's chromium: apt-get install chromium"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*FLAGS, *flags])
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US", color_scheme="light")
         context.set_default_timeout(15_000)
         page = context.new_page()

@@ -5,14 +5,13 @@ the transcript keeps the spoken turns. A microphone the browser refuses gets a k
 
 import re
 import wave
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from os1 import models
 from os1.config import Settings
@@ -24,7 +23,9 @@ from os1.testing import ScriptedLLM
 from os1.voice.stt import Whisper
 from os1.voice.tts import Espeak
 from tests.serving import Server, serving, talk
-from tests.test_web import CHROMIUM, FLAGS
+from tests.test_web import browsing
+
+MICROPHONE = "--use-fake-device-for-media-stream"
 
 GREETING = "Good to see you again, Theo."
 HEARD = "I hear you loud and clear."
@@ -67,34 +68,6 @@ def microphone(speech: Path, folder: Path) -> Path:
     return path
 
 
-@contextmanager
-def browsing(*flags: str) -> Iterator[Page]:
-    """A page in a fresh headless Chromium with a fake microphone, failing the test if the page's own scripts
-    report an error."""
-    assert CHROMIUM.exists(), "the browser tests need Debian's chromium: apt-get install chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=[*FLAGS, "--use-fake-device-for-media-stream", *flags]
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda error: problems.append(str(error)))
-
-        def complain(message: ConsoleMessage) -> None:
-            if message.type == "error" and not message.text.startswith("Failed to load resource"):  # (a 4xx)
-                problems.append(message.text)
-
-        page.on("console", complain)
-        try:
-            yield page
-            assert problems == [], "the page's scripts reported errors"
-        finally:
-            context.close()
-            browser.close()
-
-
 def signed_in(page: Page, server: Server) -> None:
     page.goto(server.url)
     page.get_by_label("Email").fill("theo@example.org")
@@ -122,7 +95,7 @@ def test_talking_out_loud(
     with serving(home, companion(), embedder, voices=voices) as server:
         _, said = server.sign_up("theo@example.org")
         server.meet(said["user"]["id"], persona, profile)
-        with browsing("--use-fake-ui-for-media-stream", f"--use-file-for-fake-audio-capture={wav}") as page:
+        with browsing(MICROPHONE, "--use-fake-ui-for-media-stream", f"--use-file-for-fake-audio-capture={wav}") as page:
             page.context.grant_permissions(["microphone"])
             signed_in(page, server)
             log = page.get_by_role("log")
@@ -163,7 +136,7 @@ def test_a_refused_microphone_gets_a_kind_word(
     with serving(home, companion(), embedder) as server:
         _, said = server.sign_up("theo@example.org")
         server.meet(said["user"]["id"], persona, profile)
-        with browsing() as page:  # no permission given, and no fake prompt to accept it
+        with browsing(MICROPHONE) as page:  # no permission given, and no fake prompt to accept it
             signed_in(page, server)
             mic = page.get_by_role("button", name="Talk out loud")
             mic.click()
