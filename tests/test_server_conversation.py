@@ -183,3 +183,13 @@ def test_asked_about_others_it_tells_the_servers_real_count(
             metrics = operator.get("/metrics").text
         assert "os1_conversations_live 3.0" in metrics and "os1_websockets_open 2.0" in metrics
         assert "theo@example.org" not in metrics
+
+
+def test_a_damaged_database_closes_the_conversation_with_the_reason(
+    server: Server, persona: Persona, profile: Profile
+) -> None:
+    user_id, headers = signed_up(server, "theo@example.org", persona, profile)
+    (server.home / "users" / user_id / "os1.db").write_bytes(b"this is not a database" * 100)
+    with opened(server, headers) as socket:
+        code, reason = closed_with(socket)
+    assert code == 1011 and reason.startswith("your conversation cannot be opened now")

@@ -60,14 +60,17 @@ async def conversation(socket: WebSocket) -> None:
         return
     connection = Connection(found, who)
     writer = asyncio.create_task(_write(socket, connection.outbox))
-    await connection.open()
     try:
+        await connection.open()
         while True:
             await connection.handle(_parsed(await socket.receive()))
     except Closing as closing:
         connection.outbox.put_nowait(closing)
     except WebSocketDisconnect:
         pass
+    except OS1Error as exc:  # the user's data cannot be opened: a damaged file, a database that is down
+        found.metrics.errors.labels(type(exc).__name__).inc()
+        connection.outbox.put_nowait(Closing(SERVER_ERROR, f"your conversation cannot be opened now: {exc}"))
     finally:
         await connection.close()
         connection.outbox.put_nowait(Closing(GOING_AWAY, "bye"))
@@ -84,9 +87,11 @@ class Connection:
         self.outbox: asyncio.Queue[Out | Closing] = asyncio.Queue()
         self.replies: dict[str, asyncio.Task[None]] = {}
         self.voice: tuple[Line, list[asyncio.Task[None]]] | None = None
+        self.opened = False  # counted among the user's connections
 
     async def open(self) -> None:
         space = await self.found.spaces.open(self.who.user.id)
+        self.opened = True
         space.connections += 1
         space.listeners.append(self.outbox.put_nowait)
         self.found.metrics.connections.inc()
@@ -102,6 +107,8 @@ class Connection:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if not self.opened:
+            return
         space = await self.found.spaces.open(self.who.user.id)
         space.connections -= 1
         space.listeners.remove(self.outbox.put_nowait)
