@@ -83,11 +83,15 @@ def test_two_workers_share_counts_turns_and_news(
         store.close()
         assert speakers == ["user", "assistant"] * 4  # one reply at a time, across the workers
 
-        time.sleep(REPORT_SECONDS * 1.5)  # each worker has reported its count
-        on_first.send(json.dumps({"type": "say", "id": "q", "text": "Are you talking to anyone else right now?"}))
-        while received(on_first)["type"] != "done":
-            pass
-        note = first_llm.requests[-1].messages[-2]["content"]
+        for attempt in range(5):  # each worker reports whose conversations are live every REPORT_SECONDS
+            time.sleep(REPORT_SECONDS * 1.5)
+            question = {"type": "say", "id": f"q{attempt}", "text": "Are you talking to anyone else right now?"}
+            on_first.send(json.dumps(question))
+            while received(on_first)["type"] != "done":
+                pass
+            note = first_llm.requests[-1].messages[-2]["content"]
+            if "1 other conversation" in note:
+                break
         assert "1 other conversation" in note  # Ada, on the other worker
 
 
