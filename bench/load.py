@@ -68,12 +68,12 @@ from websockets.exceptions import ConnectionClosed
 from os1 import models
 from os1.config import Settings
 from os1.memory.embed import ASSETS, MiniLM
-from os1.memory.sqlite import SQLiteStore, user_db_path
+from os1.memory.sqlite import OPEN_FILES, SQLiteStore, user_db_path
 from os1.server.accounts import Accounts
 from os1.testing import UPSTREAM_REPLY
 
 PING_SECONDS = 25  # the web app's (server/web/socket.js)
-FDS_PER_SESSION = 4  # at the server: the WebSocket, and the user's SQLite file, its -wal and its -shm
+FDS_PER_STORE = 3  # at the server: a user's SQLite file, its -wal and its -shm, for at most OPEN_FILES users
 GREETING = re.compile(r"^\[(Sam \d+) has just finished setting you up")
 console = Console()
 
@@ -398,6 +398,7 @@ async def one_run(count: int, args: argparse.Namespace, work: Path) -> dict[str,
         server = start([python, "-m", "os1", "serve", "--port", str(server_port)], env, home / "server.log")
         await wait_until_up(f"http://127.0.0.1:{server_port}/healthz", server, home / "server.log")
         result = await converse(count, users, server, simulator, server_port, args, home)
+        result["pace"] = {"interval_seconds": args.interval, "lines_per_second": round(count / args.interval, 1)}
         async with httpx.AsyncClient(timeout=60) as client:
             records = (await client.get(f"{upstream}/upstream/requests")).json()["requests"]
         result["baseline"] = added_by(direct, direct_errors, {r["last"]: r for r in records})
@@ -579,7 +580,7 @@ PARTS = [  # py-spy names a frame "function (path:line)"
     ("recall: vectors, words, fusion", ("(os1/memory/recall.py", "(os1/memory/vectors.py", "(os1/memory/dates.py")),
     ("JSON", ("(json/",)),
     ("WebSocket protocol (websockets, deflate)", ("(websockets/", "websockets_sansio_impl")),
-    ("upstream HTTP client (httpx, httpcore)", ("(httpx/", "(httpcore/", "(h11/", "(anyio/")),
+    ("upstream HTTP client (aiohttp)", ("(aiohttp/", "(yarl/", "(multidict/")),
     ("uvicorn, starlette, fastapi", ("(uvicorn/", "(starlette/", "(fastapi/")),
     ("prometheus metrics", ("(prometheus_client/",)),
     ("logging", ("(logging/",)),
@@ -651,6 +652,10 @@ def table(results: list[dict[str, Any]]) -> Table:
             found = found[key]
         return f"{_ms(found['p50'])} / {_ms(found['p99'])}"
 
+    row(
+        "pace: a line every ~s (lines/s)",
+        lambda r: f"{r['pace']['interval_seconds']:g} ({r['pace']['lines_per_second']:g})" if "pace" in r else "",
+    )
     row("connected", lambda r: f"{r['connected']:,} ({100 * r['connected'] / r['sessions']:.1f} %)")
     row("open through the window", lambda r: f"{r['open_at_window_end']:,}")
     row("lines answered", lambda r: f"{r['replies']['say']['answered']:,} / {r['replies']['say']['asked']:,}")
@@ -685,11 +690,12 @@ def _describe(exc: BaseException) -> str:
 def raise_fd_limit(largest: int) -> dict[str, int]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server and the simulator inherit it
-    need = FDS_PER_SESSION * largest + 1000
+    need = largest + FDS_PER_STORE * min(largest, OPEN_FILES) + 1000  # sockets, stores, replies under way
     if hard < need:
         console.print(
             f"[yellow]open files: the limit here is {hard:,} a process; a server holding {largest:,} sessions needs "
-            f"~{need:,} ({FDS_PER_SESSION} a session), the clients ~{largest + 1000:,}[/]"
+            f"~{need:,} (a socket each, and {FDS_PER_STORE} for each of at most {OPEN_FILES:,} open stores), the "
+            f"clients ~{largest + 1000:,}[/]"
         )
     return {"soft_before": soft, "limit": hard, "server_needs": need, "clients_need": largest + 1000}
 
@@ -698,8 +704,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="100,1000,10000", help="the values of N, comma-separated")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of conversation once all are open")
-    parser.add_argument("--interval", type=float, default=30.0, help="seconds between a session's lines, about")
-    parser.add_argument("--connect-rate", type=float, default=500.0, help="new sessions a second")
+    parser.add_argument("--interval", default="30", help="seconds between a session's lines, about: one for every "
+                        "N, or one per N, comma-separated")  # fmt: skip
+    parser.add_argument("--connect-rate", type=float, default=200.0, help="new sessions a second")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds between the last greeting and the window")
     parser.add_argument("--first-token", type=float, default=0.3, help="the upstream's seconds to its first token")
     parser.add_argument("--tokens-per-second", type=float, default=30.0, help="the upstream's pace after that")
@@ -712,6 +719,10 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/load.json")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sessions.split(",")]
+    intervals = [float(seconds) for seconds in args.interval.split(",")]
+    if len(intervals) not in (1, len(sizes)):
+        parser.error("--interval takes one value, or one for each value of --sessions")
+    paces = dict(zip(sizes, intervals * len(sizes) if len(intervals) == 1 else intervals, strict=True))
     limits = raise_fd_limit(max(sizes))
     try:
         import uvloop
@@ -727,7 +738,8 @@ def main() -> None:
     console.print(f"MiniLM, alone, ms a call: {embedding}")
     for count in sizes:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
-            measured = runner.run(one_run(count, args, Path(args.work)))
+            measured = runner.run(one_run(count, argparse.Namespace(**vars(args) | {"interval": paces[count]}),
+                                          Path(args.work)))  # fmt: skip
         results.append(measured | {"measured_at": datetime.now(UTC).isoformat(), "load_average": os.getloadavg()})
         kept = [r for r in earlier if r["sessions"] not in {n["sessions"] for n in results}]
         document = {

@@ -23,7 +23,7 @@ from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 from os1.server.app import create_app
 from os1.server.voice import Voices
-from os1.server.ws import MAX_FRAME_BYTES
+from os1.server.ws import SOCKET_OPTIONS
 
 
 def talk(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
@@ -97,10 +97,11 @@ def serving(
     port = free_port()
     settings = Settings(home=home, database_url=database_url, redis_url=redis_url)
     app = create_app(settings, llm=llm, embedder=embedder, voices=voices)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, ws_max_size=MAX_FRAME_BYTES, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, **SOCKET_OPTIONS, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="os1-test-server")
     thread.start()
+    running: Server | None = None
     try:
         for _ in range(200):
             if server.started:
@@ -109,8 +110,8 @@ def serving(
         assert server.started, "the test server did not start"
         running = Server(f"http://127.0.0.1:{port}", home)
         yield running
-        for client in running.clients:
-            client.close()
     finally:
+        for client in running.clients if running is not None else []:
+            client.close()
         server.should_exit = True
         thread.join(30)

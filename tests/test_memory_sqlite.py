@@ -1,4 +1,5 @@
 import json
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 
 from os1.errors import StoreCorrupt, StoreError
 from os1.memory.schema import MIGRATIONS
-from os1.memory.sqlite import APPLICATION_ID, SQLiteStore, user_db_path
+from os1.memory.sqlite import APPLICATION_ID, OPEN_FILES, SQLiteStore, user_db_path
 from os1.memory.store import Memory, Persona, Profile, Reflection, Store
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
@@ -290,3 +291,19 @@ async def test_the_newest_memories_come_without_reading_them_all(store: Store) -
         await store.add_memory(Memory(id=0, kind="fact", text=f"fact {i}", source_turn_ids=(), created_at=NOW))
     assert [m.text for m in await store.memories(last=2)] == ["fact 4", "fact 5"]
     assert len(await store.memories()) == 6
+
+
+async def test_only_so_many_stores_keep_their_files_open(tmp_path: Path) -> None:
+    stores = [SQLiteStore.open(tmp_path, f"user{i}") for i in range(OPEN_FILES + 1)]
+    first = stores[0]
+    try:
+        await first.add_turn(await first.start_session(), "user", "I am the first.")
+        assert [store._connection is not None for store in stores[:3]] == [True, False, True]  # the least recent rests
+        assert first._connection is not None and stores[1]._connection is None
+        assert len(os.listdir("/proc/self/fd")) < 3 * len(stores)
+        await stores[1].add_turn(await stores[1].start_session(), "user", "I am the second.")
+        assert [t.text for t in await stores[1].turns()] == ["I am the second."]  # it opened again when used
+        assert stores[2]._connection is None
+    finally:
+        for store in stores:
+            store.close()

@@ -125,6 +125,8 @@ def test_the_memory_page_operations(server: Server, persona: Persona, profile: P
     assert theo.delete(f"/api/memories/{memory_id}").status_code == 204
     assert theo.get("/api/memories").json() == {"memories": []}
     assert theo.get(f"/api/memories/{memory_id}").status_code == 404
+    too_big = theo.patch(f"/api/memories/{2**77}", json={"text": "x"})  # no row id is that large
+    assert too_big.status_code == 422 and "less than or equal to" in too_big.text
 
 
 def test_no_one_reaches_another_users_things(

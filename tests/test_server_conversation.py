@@ -63,6 +63,8 @@ def test_a_conversation_over_the_websocket(server: Server, persona: Persona, pro
     with opened(server, headers) as socket:
         ready = received(socket)
         assert ready["type"] == "ready" and ready["version"] == 1 and ready["companion"] == {"name": "Samantha"}
+        assert socket.response is not None  # the client offered compression; frames this small go without it
+        assert "Sec-WebSocket-Extensions" not in socket.response.headers
         socket.send(json.dumps({"type": "hello", "version": 1}))
         socket.send(json.dumps({"type": "say", "id": "m1", "text": "I had a long day."}))
         deltas = []
@@ -147,7 +149,7 @@ def test_the_openai_package_talks_with_the_users_companion(
     assert [m.id for m in api.models.list()] == ["os1"]
     answer = api.chat.completions.create(model="os1", messages=[{"role": "user", "content": "Hello there."}])
     assert answer.choices[0].message.content == REPLY
-    prompt = llm.requests[-1].messages
+    prompt = llm.prompts[0]
     assert "Samantha" in prompt[0]["content"] and prompt[-1] == {"role": "user", "content": "Hello there."}
     stream = api.chat.completions.create(
         model="os1", stream=True,
@@ -156,8 +158,9 @@ def test_the_openai_package_talks_with_the_users_companion(
     )  # fmt: skip
     chunks = [c.choices[0].delta.content or "" for c in stream]
     assert "".join(chunks) == REPLY
-    assert llm.requests[-1].messages[-1] == {"role": "user", "content": "How are you?"}  # only the new words
-    assert not any("pirate" in m["content"] for m in llm.requests[-1].messages)  # its own persona, not the client's
+    prompt = llm.prompts[-1]
+    assert prompt[-1] == {"role": "user", "content": "How are you?"}  # only the new words
+    assert not any("pirate" in m["content"] for m in prompt)  # its own persona, not the client's
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{server.url}/v1", api_key="os1_wrong").models.list()
     with pytest.raises(openai.BadRequestError, match="last message must be the user's"):
@@ -177,7 +180,7 @@ def test_asked_about_others_it_tells_the_servers_real_count(
             socket.send(json.dumps({"type": "say", "id": "q", "text": "Are you talking to anyone else right now?"}))
             while received(socket)["type"] != "done":
                 pass
-        note = llm.requests[-1].messages[-2]["content"]
+        note = llm.prompts[-1][-2]["content"]
         assert "2 other conversations" in note and "user0" not in note  # the number, never who
         with server.client() as operator:
             metrics = operator.get("/metrics").text

@@ -70,7 +70,7 @@ def test_two_workers_share_counts_turns_and_news(
         on_second.send(json.dumps({"type": "say", "id": "b", "text": "Where do I live?"}))
         while received(on_second)["type"] != "done":
             pass
-        history = [m["content"] for m in second_llm.requests[-1].messages]
+        history = [m["content"] for m in second_llm.prompts[-1]]
         assert "I live in Porto." in history  # the other worker read the transcript again
 
         both = [threading.Thread(target=say_and_wait, args=(s, i)) for i, s in enumerate([on_first, on_second])]
@@ -89,7 +89,7 @@ def test_two_workers_share_counts_turns_and_news(
             on_first.send(json.dumps(question))
             while received(on_first)["type"] != "done":
                 pass
-            note = first_llm.requests[-1].messages[-2]["content"]
+            note = first_llm.prompts[-1][-2]["content"]
             if "1 other conversation" in note:
                 break
         assert "1 other conversation" in note  # Ada, on the other worker

@@ -16,7 +16,7 @@
           └── TooMany          a rate limit was reached: try again after ``retry_after`` seconds
 
 Backends translate their vendor's exceptions into these at their edge (``raise LLMUnavailable(...) from exc``),
-so nothing above a backend catches an httpx or llama.cpp exception.
+so nothing above a backend catches an aiohttp or llama.cpp exception.
 """
 
 

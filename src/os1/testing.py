@@ -46,6 +46,11 @@ class ScriptedLLM:
     def enqueue(self, *replies: Reply) -> None:
         self.replies.extend(replies)
 
+    @property
+    def prompts(self) -> list[list[Message]]:
+        """The messages of each request for words (memory's JSON requests, which may come between, left out)."""
+        return [request.messages for request in self.requests if request.schema is None]
+
     async def stream(
         self,
         messages: Sequence[Message],

@@ -13,7 +13,7 @@ from os1.cli.console import ensure_model, err
 from os1.config import Settings
 from os1.errors import ConfigError
 from os1.server.app import create_app
-from os1.server.ws import MAX_FRAME_BYTES
+from os1.server.ws import SOCKET_OPTIONS
 
 
 @click.command()
@@ -31,8 +31,8 @@ def serve(host: str, port: int, secure_cookies: bool, workers: int) -> None:
         raise ConfigError("several workers share live counts, locks and news through Redis: set OS1_REDIS_URL "
                           "(e.g. redis://127.0.0.1:6379/0), or run one worker")  # fmt: skip
     ensure_model(settings)
-    options: dict[str, Any] = {"host": host, "port": port, "ws_max_size": MAX_FRAME_BYTES, "log_level": "warning",
-                               "proxy_headers": True}  # fmt: skip
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "proxy_headers": True}
+    options |= SOCKET_OPTIONS
     err.print(f"os1 is serving on http://{host}:{port} (the first account made is the administrator). Ctrl-C stops it.")
     if workers == 1:
         uvicorn.run(create_app(settings, secure_cookies=secure_cookies), **options)

@@ -130,12 +130,16 @@ class Companion:
     async def settle(self) -> None:
         """Finish the memory work queued so far, write this conversation's diary entry and, when enough is new,
         the reflection (before leaving)."""
-        if self._background is not None:  # its unfinished work stays queued and is done here
-            self._background.cancel()
-            await asyncio.gather(self._background, return_exceptions=True)
+        await self.pause()  # its unfinished work stays queued and is done here
         if self.observer is not None:
             await self.observer.settle()
             self.reflection = await self.store.reflection()
+
+    async def pause(self) -> None:
+        """Stop the memory work under way and wait until it has: what it had not done stays queued."""
+        if self._background is not None:
+            self._background.cancel()
+            await asyncio.gather(self._background, return_exceptions=True)
 
     def listening(self) -> None:
         """The user has started to speak: memory work in the background stops (what it had not finished stays

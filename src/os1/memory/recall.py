@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from os1.memory.dates import Window, about_before, about_now, window
-from os1.memory.embed import Embedder
-from os1.memory.store import Corpus, Memory, Store, Turn
+from os1.memory.embed import Embedder, Embeddings
+from os1.memory.store import Corpus, Memory, Store, Turn, Vector
 from os1.memory.vectors import VectorIndex
 
 RRF_K = 60
@@ -81,14 +81,14 @@ class Hit:
 class Recall:
     def __init__(self, store: Store, embedder: Embedder, *, clock: Callable[[], datetime] | None = None):
         self.store = store
-        self.embedder = embedder
+        self.embeddings = Embeddings.of(embedder)  # shared with every Recall of the same embedder
         self.clock = clock or (lambda: datetime.now(UTC))
         self._indexes: dict[Corpus, VectorIndex] = {}
 
     async def remember(self, memory: Memory) -> Memory:
         """Embed and store a memory; it is searchable at once."""
-        (vector,) = await asyncio.to_thread(self.embedder.embed, [memory.text])
-        stored = await self.store.add_memory(memory, (self.embedder.model_id, vector))
+        (vector,) = await self.embeddings.texts([memory.text])
+        stored = await self.store.add_memory(memory, (self.model, vector))
         if (index := self._indexes.get("memories")) is not None:
             said = stored.created_at.timestamp()
             index.add([stored.id], vector[None, :], [said], [(stored.valid_from or stored.created_at).timestamp()])
@@ -96,8 +96,8 @@ class Recall:
 
     async def edit(self, memory_id: int, text: str) -> None:
         """Replace a memory's words and its vector (the old words leave the file, as with forget)."""
-        (vector,) = await asyncio.to_thread(self.embedder.embed, [text])
-        await self.store.edit_memory(memory_id, text, (self.embedder.model_id, vector))
+        (vector,) = await self.embeddings.texts([text], waiting=True)
+        await self.store.edit_memory(memory_id, text, (self.model, vector))
         if (index := self._indexes.get("memories")) is not None:
             index.replace(memory_id, vector)
 
@@ -113,7 +113,7 @@ class Recall:
         missing = [(corpus, record) for corpus in CORPORA for record in await self.store.unembedded(corpus, self.model)]
         for start in range(0, len(missing), batch):
             chunk = missing[start : start + batch]
-            vectors = await asyncio.to_thread(self.embedder.embed, [record.text for _, record in chunk])
+            vectors = await self.embeddings.texts([record.text for _, record in chunk])
             for corpus in CORPORA:
                 rows = [(record, v) for (c, record), v in zip(chunk, vectors, strict=True) if c == corpus]
                 if not rows:
@@ -132,7 +132,7 @@ class Recall:
 
     @property
     def model(self) -> str:
-        return self.embedder.model_id
+        return self.embeddings.model_id
 
     async def search(
         self, query: str, *, limit: int = 10, transcript: bool = True, skip_turns: Collection[int] = ()
@@ -163,12 +163,11 @@ class Recall:
         indexes = {corpus: await self._index(corpus) for corpus in corpora}
         insides = {corpus: None if when is None else index.inside(when) for corpus, index in indexes.items()}
 
-        def by_meaning() -> dict[Corpus, list[tuple[int, float]]]:
-            (vector,) = self.embedder.embed([query])
+        def by_meaning(vector: Vector) -> dict[Corpus, list[tuple[int, float]]]:
             return {corpus: index.nearest(vector, CANDIDATES, insides[corpus]) for corpus, index in indexes.items()}
 
         # Meaning (embedding, then a matrix product per corpus) runs on another core while SQLite finds the words.
-        meaning = asyncio.get_running_loop().run_in_executor(None, by_meaning)  # starts now, not at the await
+        meaning = asyncio.ensure_future(self.embeddings.query(query, by_meaning))  # starts now, not at the await
         wanted = CANDIDATES if when is None else CANDIDATES * 10
         words = {
             corpus: [i for i, _ in await self.store.search_text(corpus, query, limit=wanted)] for corpus in corpora

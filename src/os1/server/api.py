@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import aclosing
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,8 @@ from os1.server.auth import Found, Signed, user_record
 from os1.server.spaces import Space
 
 MAX_QUERY_CHARS = 500
+
+MemoryId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a row id: SQLite's and PostgreSQL's are 64-bit
 
 router = APIRouter(prefix="/api")
 
@@ -111,7 +113,7 @@ async def memories(
 
 
 @router.get("/memories/{memory_id}")
-async def memory(memory_id: int, who: Signed, found: Found) -> dict[str, Any]:
+async def memory(memory_id: MemoryId, who: Signed, found: Found) -> dict[str, Any]:
     """A memory and the turns it was made from."""
     space = await found.spaces.open(who.user.id)
     found_memory = await _memory(space, memory_id)
@@ -120,7 +122,7 @@ async def memory(memory_id: int, who: Signed, found: Found) -> dict[str, Any]:
 
 
 @router.patch("/memories/{memory_id}")
-async def edit_memory(memory_id: int, body: Edit, who: Signed, found: Found) -> dict[str, Any]:
+async def edit_memory(memory_id: MemoryId, body: Edit, who: Signed, found: Found) -> dict[str, Any]:
     space = await found.spaces.open(who.user.id)
     await _memory(space, memory_id)
     async with space.turn:
@@ -129,7 +131,7 @@ async def edit_memory(memory_id: int, body: Edit, who: Signed, found: Found) -> 
 
 
 @router.delete("/memories/{memory_id}", status_code=204)
-async def forget_memory(memory_id: int, who: Signed, found: Found) -> None:
+async def forget_memory(memory_id: MemoryId, who: Signed, found: Found) -> None:
     """Forget a memory for good: its words, its vector and its search entry."""
     space = await found.spaces.open(who.user.id)
     await _memory(space, memory_id)

@@ -33,6 +33,9 @@ from os1.voice.pipeline import VoiceConversation
 VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024  # a text message is at most 8,000 characters: a frame this big is not a message
 MESSAGES = Rule("messages per user", per_minute=30, burst=10)
+# uvicorn's WebSocket options: no per-message compression (a conversation's frames are small, and compression keeps
+# a zlib stream each way for every connection open, which is memory and CPU at thousands of connections)
+SOCKET_OPTIONS: dict[str, Any] = {"ws_max_size": MAX_FRAME_BYTES, "ws_per_message_deflate": False}
 
 # close codes (docs/websocket.md)
 GOING_AWAY, INVALID_DATA, TOO_BIG, SERVER_ERROR = 1001, 1007, 1009, 1011
@@ -253,15 +256,33 @@ def _error(reply_id: str | None, code: str, message: str, **more: Any) -> dict[s
 
 
 async def _write(socket: WebSocket, outbox: asyncio.Queue[Out | Closing]) -> None:
+    """Send the outbox in order. What queued up while a frame was being sent goes next, a reply's deltas that
+    wait together as one frame: when the server is busy it sends fewer, larger frames, and never waits to."""
     while True:
-        item = await outbox.get()
-        try:
-            if isinstance(item, Closing):
-                await socket.close(item.code, item.reason)
-                return
-            if isinstance(item, bytes):
-                await socket.send_bytes(item)
-            else:
-                await socket.send_text(json.dumps(item, ensure_ascii=False))
-        except (WebSocketDisconnect, RuntimeError):
-            return  # the client left; the reader sees it too
+        waiting = [await outbox.get()]
+        while not outbox.empty():
+            waiting.append(outbox.get_nowait())
+        for item in _joined(waiting):
+            try:
+                if isinstance(item, Closing):
+                    await socket.close(item.code, item.reason)
+                    return
+                if isinstance(item, bytes):
+                    await socket.send_bytes(item)
+                else:
+                    await socket.send_text(json.dumps(item, ensure_ascii=False))
+            except (WebSocketDisconnect, RuntimeError):
+                return  # the client left; the reader sees it too
+
+
+def _joined(items: list[Out | Closing]) -> list[Out | Closing]:
+    """``items`` with each run of deltas of the same reply made one delta."""
+    joined: list[Out | Closing] = []
+    for item in items:
+        last = joined[-1] if joined else None
+        if (isinstance(item, dict) and isinstance(last, dict) and item["type"] == last["type"] == "delta"
+                and item["id"] == last["id"]):  # fmt: skip
+            joined[-1] = {**last, "text": last["text"] + item["text"]}
+        else:
+            joined.append(item)
+    return joined
