@@ -68,13 +68,16 @@ from websockets.exceptions import ConnectionClosed
 from os1 import models
 from os1.config import Settings
 from os1.memory.embed import ASSETS, MiniLM
+from os1.memory.observe import Observer
+from os1.memory.recall import Recall
 from os1.memory.sqlite import OPEN_FILES, SQLiteStore, user_db_path
 from os1.server.accounts import Accounts
-from os1.testing import UPSTREAM_REPLY
+from os1.testing import UPSTREAM_REPLY, ScriptedLLM, plainest
 
 PING_SECONDS = 25  # the web app's (server/web/socket.js)
 FDS_PER_STORE = 3  # at the server: a user's SQLite file, its -wal and its -shm, for at most OPEN_FILES users
-GREETING = re.compile(r"^\[(Sam \d+) has just finished setting you up")
+GREETING = re.compile(r"^\[(Sam \d+) (?:has just finished setting you up|is back)")
+HISTORY = Path(__file__).parent / "data" / "memory-sessions.json"
 console = Console()
 
 
@@ -123,14 +126,31 @@ def installed_models() -> Path:
     return models.models_dir(settings)
 
 
-async def make_users(home: Path, count: int) -> list[tuple[str, str]]:
-    """``count`` accounts, each with an API key and a met companion: (their profile's name, their key)."""
-    (home / "models").symlink_to(installed_models())  # the installed models, not a second copy
-    template = home / "template"
+async def make_template(template: Path) -> None:
+    """One user's store as after ten months: a met companion, and the 26 conversations of bench/data (498
+    turns) said at their dates, embedded, with the memory work on them done (extraction, the diary, the
+    reflection), by os1's own code, with the simulator's plainest answers (so nothing is extracted: the memories
+    corpus stays empty, the transcript is what recall searches)."""
     store = SQLiteStore.open(template, "met")
     await store.save_persona(PERSONA)
     await store.save_profile(PROFILE)
+    for conversation in json.loads(HISTORY.read_text())["sessions"]:
+        at = datetime.fromisoformat(conversation["started_at"]).astimezone()
+        session = await store.start_session(at)
+        for turn in conversation["turns"]:
+            await store.add_turn(session, turn["speaker"], turn["text"], at=at)
+    recall = Recall(store, MiniLM.from_settings(Settings.load()))
+    plain = ScriptedLLM(*[lambda _, schema: json.dumps(plainest(schema)) if schema else "Mm."] * 1000)
+    await Observer(plain, recall, {"user": PROFILE.name, "assistant": PERSONA.name}).settle()
     store.close()
+
+
+async def make_users(home: Path, count: int) -> list[tuple[str, str]]:
+    """``count`` accounts, each with an API key and a companion they have talked with for ten months (their own
+    copy of the template): (their profile's name, their key)."""
+    (home / "models").symlink_to(installed_models())  # the installed models, not a second copy
+    template = home / "template"
+    await make_template(template)
     accounts = Accounts(home / "accounts.db")
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # real argon2id, lowest cost
     users = []

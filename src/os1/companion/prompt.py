@@ -90,8 +90,9 @@ def prefix_messages(system: str, user: str) -> list[Message]:
 
 def history_messages(turns: Sequence[Turn], budget_tokens: int) -> list[Message]:
     """The transcript as chat messages, exactly as said, trimmed from the front in blocks to fit."""
-    start = 0
-    while start < len(turns) and _tokens(turns[start:]) > budget_tokens:
+    start, left = 0, _tokens(turns)
+    while start < len(turns) and left > budget_tokens:  # one pass: months of turns are counted once, not per block
+        left -= _tokens(turns[start : start + DROP_BLOCK])
         start += DROP_BLOCK
     messages: list[Message] = []
     for turn in turns[start:]:
