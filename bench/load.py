@@ -726,7 +726,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of conversation once all are open")
     parser.add_argument("--interval", default="30", help="seconds between a session's lines, about: one for every "
                         "N, or one per N, comma-separated")  # fmt: skip
-    parser.add_argument("--connect-rate", type=float, default=200.0, help="new sessions a second")
+    parser.add_argument("--connect-rate", type=float, default=100.0, help="new sessions a second")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds between the last greeting and the window")
     parser.add_argument("--first-token", type=float, default=0.3, help="the upstream's seconds to its first token")
     parser.add_argument("--tokens-per-second", type=float, default=30.0, help="the upstream's pace after that")

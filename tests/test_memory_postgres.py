@@ -56,6 +56,7 @@ def reopen(database: str) -> on_sqlite.Reopen:
 # given this module's ``store`` and ``reopen``.
 test_profile_persona_and_transcript_survive_a_restart = on_sqlite.test_profile_persona_and_transcript_survive_a_restart
 test_text_is_kept_exactly = on_sqlite.test_text_is_kept_exactly
+test_an_erased_store_holds_nothing = on_sqlite.test_an_erased_store_holds_nothing
 test_what_people_say_waits_for_extraction_across_a_restart = (
     on_sqlite.test_what_people_say_waits_for_extraction_across_a_restart
 )
@@ -135,6 +136,8 @@ async def test_two_users_never_see_each_other(database: str, embedder: MiniLM) -
     assert await theo.memories() == [theirs_memory]
     assert await theo.turns() == [theirs_turn] == await theo.queued_turns()
     assert np.any((await theo.vectors("memories", embedder.model_id)).matrix)
+    await anna.erase()  # Anna leaves: Theo's rows stay
+    assert await theo.memories() == [theirs_memory] and await theo.turns() == [theirs_turn]
 
 
 async def test_a_new_store_object_finds_what_an_earlier_one_stored(database: str, embedder: MiniLM) -> None:

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable, Iterator
@@ -60,6 +61,30 @@ async def test_profile_persona_and_transcript_survive_a_restart(
     assert turns[1].model_id == "m"
     assert [t.text for t in await reopened.turns(after_id=turns[0].id)] == ["Tell me everything."]
     reopened.close()
+
+
+async def test_an_erased_store_holds_nothing(store: Store, reopen: Reopen, persona: Persona, profile: Profile) -> None:
+    await store.save_persona(persona)
+    await store.save_profile(profile)
+    turn = await store.add_turn(await store.start_session(), "user", "My sister is called Ana.")
+    await store.add_memory(Memory(0, "fact", "Theo's sister is Ana.", (turn.id,), NOW), ("m", np.ones(4, "f4")))
+
+    await store.erase()
+
+    again = await reopen(store)
+    assert await again.persona() is None and await again.profile() is None
+    assert await again.turns() == [] and await again.queued_turns() == []
+    assert await again.memories(include_past=True) == [] and await again.search_text("transcript", "Ana") == []
+    assert (await again.vectors("memories", "m")).ids == []
+    again.close()
+
+
+def test_erasing_a_users_file_takes_its_folder(home: Path) -> None:
+    store = SQLiteStore.open(home, "leaving")
+    path = user_db_path(home, "leaving")
+    assert path.exists()
+    asyncio.run(store.erase())
+    assert not path.parent.exists() and (home / "users").exists()
 
 
 async def test_text_is_kept_exactly(store: Store) -> None:

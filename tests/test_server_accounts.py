@@ -1,12 +1,17 @@
 """Accounts on the real server: sign-up, sign-in, sign-out, sessions and their cookies, CSRF, API keys, the
 administrator's powers (and their limit), rate limits."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from os1.memory.embed import MiniLM
+from os1.memory.sqlite import user_db_path
+from os1.memory.store import Persona, Profile
 from os1.server.accounts import Accounts
 from os1.testing import ScriptedLLM
 from tests.serving import Server, serving, talk
@@ -108,7 +113,60 @@ def test_the_administrator_manages_accounts_and_nothing_more(server: Server) -> 
     own = admin.put(f"/api/admin/users/{users[0]['id']}/disabled", json={"disabled": True})
     assert own.status_code == 403
     paths = admin.get("/api/openapi.json").json()["paths"]
-    assert [p for p in paths if "{user_id}" in p] == ["/api/admin/users/{user_id}/disabled"]  # no way into data
+    assert [p for p in paths if "{user_id}" in p] == [  # no way into anyone's data
+        "/api/admin/users/{user_id}/disabled",
+        "/api/admin/users/{user_id}/password",
+    ]
+    reset = admin.put(f"/api/admin/users/{bob_id}/password", json={"password": "a new start"})
+    assert reset.status_code == 200 and set(reset.json()["user"]) == {"id", "email", "created_at", "admin", "disabled"}
+    assert bob.post("/api/login", json={"email": "bob@example.org", "password": "a new start"}).status_code == 200
+    assert admin.put("/api/admin/users/nobody/password", json={"password": "a new start"}).status_code == 404
+
+
+def test_a_new_password_ends_every_other_session(server: Server) -> None:
+    here, _ = server.sign_up("ada@example.org")
+    with server.client() as there:
+        assert there.post("/api/login", json={"email": "ada@example.org", "password": "correct horse battery"})
+        wrong = here.post("/api/password", json={"current": "not it", "new": "a longer secret"})
+        assert wrong.status_code == 401 and wrong.json()["error"]["message"] == "the password is wrong"
+        short = here.post("/api/password", json={"current": "correct horse battery", "new": "short"})
+        assert short.status_code == 400
+        changed = here.post("/api/password", json={"current": "correct horse battery", "new": "a longer secret"})
+        assert changed.status_code == 204
+        assert there.get("/api/keys").status_code == 401 and here.get("/api/keys").status_code == 200
+        old = there.post("/api/login", json={"email": "ada@example.org", "password": "correct horse battery"})
+        assert old.status_code == 401
+        assert there.post("/api/login", json={"email": "ada@example.org", "password": "a longer secret"}).is_success
+
+
+def test_deleting_an_account_deletes_everything_its_companion_holds(
+    server: Server, persona: Persona, profile: Profile
+) -> None:
+    server.sign_up("ada@example.org")  # the administrator, who stays
+    bob, said = server.sign_up("bob@example.org")
+    bob_id = said["user"]["id"]
+    server.meet(bob_id, persona, profile)
+    cookie = {"Cookie": f"os1_session={bob.cookies['os1_session']}"}
+    with connect(server.ws_url, additional_headers=cookie, open_timeout=10) as socket:
+        assert json.loads(socket.recv(timeout=10))["type"] == "ready"
+        socket.send(json.dumps({"type": "say", "id": "m1", "text": "My sister is called Ana."}))
+        while json.loads(socket.recv(timeout=30))["type"] != "done":
+            pass
+        wrong = bob.request("DELETE", "/api/me", json={"password": "not it"})
+        assert wrong.status_code == 401 and user_db_path(server.home, bob_id).exists()
+        assert bob.request("DELETE", "/api/me", json={"password": "correct horse battery"}).status_code == 204
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                socket.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+        assert closed.value.rcvd.reason == "this account was deleted"
+    assert not user_db_path(server.home, bob_id).parent.exists()  # their file, -wal and -shm, and folder
+    assert bob.get("/api/me").status_code == 401
+    with server.client() as anyone:
+        login = anyone.post("/api/login", json={"email": "bob@example.org", "password": "correct horse battery"})
+        assert login.status_code == 401
+    again, said_again = server.sign_up("bob@example.org")  # the address is free; nothing of before is there
+    assert said_again["user"]["id"] != bob_id and again.get("/api/onboarding").json()["done"] is False
 
 
 def test_guessing_passwords_is_slowed_down(server: Server) -> None:

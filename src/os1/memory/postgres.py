@@ -148,6 +148,12 @@ class PostgresStore:
     def close(self) -> None:
         """Nothing to release: the pool is the process's (``close_pools``)."""
 
+    async def erase(self) -> None:
+        """Delete every row of this user's, in one transaction."""
+        async with self._db() as db, db.transaction():
+            for table in ("memory_vectors", "turn_vectors", "memory_queue", "memories", "turns", "sessions", "kv"):
+                await db.execute(f"DELETE FROM os1.{table} WHERE user_id = %s", (self.user_id,))
+
     async def profile(self) -> Profile | None:
         data = await self._get("profile")
         if data is None:

@@ -10,6 +10,7 @@ recently rests (its connection closes) and opens again on its next use, which co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import OrderedDict
@@ -79,6 +80,14 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.rest()
+
+    async def erase(self) -> None:
+        """Delete the file, its -wal and -shm, and its folder if nothing else is in it."""
+        self.rest()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: what else is there is not the store's
+            self.path.parent.rmdir()
 
     def rest(self) -> None:
         """Close the connection (and the files); the store opens them again when it is next used."""

@@ -4,7 +4,7 @@ A user's own data (their companion, memory, transcript) lives apart, in ``users/
 only what lets them in. Passwords are hashed with argon2id (argon2-cffi's defaults, rehashed when those
 change). Session tokens and API keys are random and shown once: only their SHA-256 is stored, so a copy of
 this file lets nobody in. A session lasts ``SESSION_DAYS`` from its last use. Disabling an account ends its
-sessions; its keys stop working while it is disabled.
+sessions; its keys stop working while it is disabled. A new password ends every other session.
 """
 
 from __future__ import annotations
@@ -121,6 +121,42 @@ class Accounts:
         except apsw.ConstraintError as exc:  # signed up twice at once
             raise InputError(f"there is already an account for {email}: sign in instead") from exc
         return user
+
+    async def change_password(self, user: User, current: str, new: str, *, keep: str | None = None) -> None:
+        """Change ``user``'s password, given the current one; every session but ``keep`` (a token) ends."""
+        await self._verify(user.id, current)
+        await self._set_password(user.id, new, keep=keep)
+
+    async def reset_password(self, user_id: str, new: str) -> User:
+        """Give an account a new password (the administrator, for a user who lost theirs); its sessions end."""
+        user = self.user(user_id)
+        if user is None:
+            raise NotFound(f"there is no user {user_id!r}")
+        await self._set_password(user_id, new)
+        return user
+
+    async def delete_user(self, user: User, password: str) -> None:
+        """Delete ``user``'s account, its sessions and keys, given its password (their data is the caller's)."""
+        await self._verify(user.id, password)
+        self._db.execute("DELETE FROM users WHERE id = ?", (user.id,))  # sessions and keys go with it
+
+    async def _verify(self, user_id: str, password: str) -> None:
+        row = self._db.execute("SELECT password_hash FROM users WHERE id = ?", (user_id,)).fetchone()
+        try:
+            await asyncio.to_thread(self._hasher.verify, str(row[0]) if row else self._dummy, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            raise SignInError("the password is wrong") from None
+        if row is None:
+            raise NotFound(f"there is no user {user_id!r}")
+
+    async def _set_password(self, user_id: str, password: str, *, keep: str | None = None) -> None:
+        _check_password(password)
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        with self._db:
+            self._db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            self._db.execute(
+                "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", (user_id, keep and _hash(keep))
+            )
 
     async def sign_in(self, email: str, password: str) -> User:
         """The user with this email and password; ``SignInError`` otherwise (the same for a wrong email and a

@@ -6,8 +6,9 @@ with an API key (``Authorization: Bearer os1_...``) needs none: browsers never s
 The cookie is HttpOnly and SameSite=Lax, and Secure when the server is reached over HTTPS.
 
 The first account made on a server is its administrator. An administrator can list, create, disable and
-enable accounts, and nothing more: no route gives anyone a user's companion, memory or transcript but that
-user's own session or key.
+enable accounts, and give one a new password, and nothing more: no route gives anyone a user's companion,
+memory or transcript but that user's own session or key. A user can change their password and delete their
+account, which deletes everything their companion holds.
 """
 
 from __future__ import annotations
@@ -92,6 +93,15 @@ class Disabled(BaseModel):
     disabled: bool
 
 
+class NewPassword(BaseModel):
+    current: str = Field(max_length=1024)
+    new: str = Field(max_length=1024)
+
+
+class Password(BaseModel):
+    password: str = Field(max_length=1024)
+
+
 @router.post("/signup", status_code=201)
 async def sign_up(body: Credentials, request: Request, response: Response, found: Found) -> dict[str, Any]:
     """Make an account and sign in to it. The first account on a server is its administrator."""
@@ -112,6 +122,23 @@ async def log_in(body: Credentials, request: Request, response: Response, found:
 async def log_out(who: Signed, response: Response, found: Found) -> None:
     if who.token is not None:
         found.accounts.end_session(who.token)
+    response.delete_cookie(COOKIE, path="/")
+
+
+@router.post("/password", status_code=204)
+async def change_password(body: NewPassword, who: Signed, request: Request, found: Found) -> None:
+    """Change your password; every other session of yours ends (this one goes on)."""
+    found.limits.take(SIGN_IN, _address(request))
+    await found.accounts.change_password(who.user, body.current, body.new, keep=who.token)
+
+
+@router.delete("/me", status_code=204)
+async def delete_account(body: Password, who: Signed, request: Request, response: Response, found: Found) -> None:
+    """Delete your account and everything your companion holds: its memory, your conversations, its persona.
+    There is no undo; export first (GET /api/export) to keep a copy."""
+    found.limits.take(SIGN_IN, _address(request))
+    await found.accounts.delete_user(who.user, body.password)
+    await found.spaces.erase(who.user.id)
     response.delete_cookie(COOKIE, path="/")
 
 
@@ -148,6 +175,13 @@ async def disable_user(user_id: str, body: Disabled, who: Admin, found: Found) -
     if user_id == who.user.id and body.disabled:
         raise AccessError("an administrator cannot disable their own account")
     return {"user": user_record(found.accounts.set_disabled(user_id, body.disabled))}
+
+
+@router.put("/admin/users/{user_id}/password")
+async def reset_password(user_id: str, body: Password, _: Admin, found: Found) -> dict[str, Any]:
+    """Give an account a new password (for someone who lost theirs): its sessions end. Nothing of theirs is
+    shown."""
+    return {"user": user_record(await found.accounts.reset_password(user_id, body.password))}
 
 
 def user_record(user: User) -> dict[str, Any]:

@@ -115,6 +115,21 @@ class Spaces:
                 space.last_message = self.clock()
                 await self.hub.changed(space.user_id)
 
+    async def erase(self, user_id: str) -> None:
+        """Delete everything the user's companion holds: their space closes (its memory work stops, their
+        connections are told, and close) and their store deletes their data."""
+        async with self._opening.setdefault(user_id, asyncio.Lock()):
+            space = self._open.get(user_id)
+            if space is not None:
+                space.tell({"type": "bye", "reason": "this account was deleted"})
+                async with space.turn:
+                    if space.companion is not None:
+                        await space.companion.pause()
+                    self._open.pop(user_id, None)
+            store = space.store if space is not None else await self.stores(user_id)
+            await store.erase()
+        self._opening.pop(user_id, None)
+
     def changed_elsewhere(self, user_id: str) -> None:
         """Another worker changed this user's transcript: read it again, and tell their connections here."""
         space = self._open.get(user_id)

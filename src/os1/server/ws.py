@@ -26,6 +26,7 @@ from os1.errors import AccessError, AudioError, InputError, OS1Error, TooMany
 from os1.server.auth import Caller, identify
 from os1.server.limits import Rule
 from os1.server.services import Services, services
+from os1.server.spaces import Space
 from os1.server.voice import Line, RemoteSpeaker
 from os1.voice.audio import RATE
 from os1.voice.pipeline import VoiceConversation
@@ -90,13 +91,12 @@ class Connection:
         self.outbox: asyncio.Queue[Out | Closing] = asyncio.Queue()
         self.replies: dict[str, asyncio.Task[None]] = {}
         self.voice: tuple[Line, list[asyncio.Task[None]]] | None = None
-        self.opened = False  # counted among the user's connections
+        self.space: Space | None = None  # once open, counted among the user's connections
 
     async def open(self) -> None:
-        space = await self.found.spaces.open(self.who.user.id)
-        self.opened = True
+        self.space = space = await self.found.spaces.open(self.who.user.id)
         space.connections += 1
-        space.listeners.append(self.outbox.put_nowait)
+        space.listeners.append(self._told)
         self.found.metrics.connections.inc()
         companion = space.companion
         self.outbox.put_nowait({
@@ -110,12 +110,15 @@ class Connection:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if not self.opened:
+        if self.space is None:
             return
-        space = await self.found.spaces.open(self.who.user.id)
-        space.connections -= 1
-        space.listeners.remove(self.outbox.put_nowait)
+        self.space.connections -= 1
+        self.space.listeners.remove(self._told)
         self.found.metrics.connections.dec()
+
+    def _told(self, message: dict[str, Any]) -> None:
+        """What the user's space tells each of their connections; "bye" (the account was deleted) closes them."""
+        self.outbox.put_nowait(Closing(UNAUTHENTICATED, message["reason"]) if message["type"] == "bye" else message)
 
     async def handle(self, message: dict[str, Any] | bytes) -> None:
         if isinstance(message, bytes):

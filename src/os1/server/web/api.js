@@ -55,7 +55,7 @@ export const get = (path) => request("GET", path);
 export const post = (path, body) => request("POST", path, body);
 export const patch = (path, body) => request("PATCH", path, body);
 export const put = (path, body) => request("PUT", path, body);
-export const remove = (path) => request("DELETE", path);
+export const remove = (path, body) => request("DELETE", path, body);
 
 /** A query string from the values that are set: query({q: "x", past: false}) -> "?q=x". */
 export function query(values) {

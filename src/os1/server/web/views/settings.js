@@ -1,5 +1,5 @@
-// The account (and signing out), the companion as it chose itself, API keys for other programs, and for an
-// administrator the server's accounts.
+// The account (signing out, the password, leaving for good), the companion as it chose itself, API keys for
+// other programs, and for an administrator the server's accounts.
 
 import { get, post, put, remove } from "../api.js";
 import { busy, h } from "../dom.js";
@@ -15,8 +15,10 @@ export function settingsView(root, app) {
     account(app, user),
     about(companion),
     keys(companion.name),
+    password(),
   );
   if (user.admin) page.append(accounts(user));
+  page.append(leave(app, companion.name));
   root.append(page);
 }
 
@@ -55,6 +57,88 @@ function account(app, user) {
     ),
     error,
     h("div", { class: "actions" }, signOut),
+  );
+}
+
+function secretField(id, label, autocomplete) {
+  const input = h("input", { id, type: "password", required: true, maxlength: 1024, autocomplete });
+  return [input, h("div", { class: "field" }, h("label", { for: id, text: label }), input)];
+}
+
+function password() {
+  const [current, currentField] = secretField("current-password", "Current password", "current-password");
+  const [fresh, freshField] = secretField("fresh-password", "New password", "new-password");
+  fresh.minLength = 8;
+  const change = h("button", { type: "submit", class: "primary", text: "Change password" });
+  const said = h("p", { class: "form-error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    currentField,
+    freshField,
+    h("div", { class: "actions" }, change),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    said.textContent = "";
+    said.classList.remove("done");
+    if (!current.value || fresh.value.length < 8) {
+      said.textContent = "Enter your current password, and a new one of at least 8 characters.";
+      return;
+    }
+    await busy(change, "Changing…", async () => {
+      try {
+        await post("/api/password", { current: current.value, new: fresh.value });
+        form.reset();
+        said.classList.add("done");
+        said.textContent = "Your password is changed. Anywhere else you were signed in, you are signed out.";
+      } catch (failure) {
+        said.textContent = failure.message;
+      }
+    });
+  });
+  return panel("Password", form, said);
+}
+
+function leave(app, name) {
+  const [secret, secretRow] = secretField("leave-password", "Your password, to confirm", "current-password");
+  const erase = h("button", { type: "submit", class: "danger", text: "Delete my account" });
+  const error = h("p", { class: "form-error", role: "alert" });
+  const form = h("form", { class: "stack", novalidate: true }, secretRow, h("div", { class: "actions" }, erase));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    if (!secret.value) {
+      error.textContent = "Enter your password to confirm.";
+      return;
+    }
+    const sure = await confirmAction({
+      title: "Delete your account?",
+      body: `Everything ${name} holds goes with it, and cannot be brought back.`,
+      confirm: "Delete everything",
+    });
+    if (!sure) return;
+    await busy(erase, "Deleting…", async () => {
+      try {
+        await remove("/api/me", { password: secret.value });
+        app.signedOut("Your account is deleted, and everything in it.");
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+    });
+  });
+  return panel(
+    "Delete your account",
+    h(
+      "p",
+      { class: "lede" },
+      `This deletes your account and everything ${name} holds: your conversations, its memories of you, its ` +
+        "diary and the name it chose. There is no undo. To keep a copy, ",
+      h("a", { href: "/api/export", download: "", text: "export your memory" }),
+      " first.",
+    ),
+    form,
+    error,
   );
 }
 
@@ -240,7 +324,27 @@ function accounts(me) {
       toggle.setAttribute("aria-label", `${toggle.textContent} ${user.email}`);
       li.classList.toggle("past", user.disabled);
     };
-    if (user.id !== me.id) li.append(toggle);
+    const renew = h("button", { type: "button", class: "link", text: "New password" });
+    renew.setAttribute("aria-label", `Give ${user.email} a new password`);
+    const given = h("p", { class: "secret meta", hidden: true, role: "status" });
+    li.firstChild.append(given);
+    if (user.id !== me.id) li.append(h("div", { class: "row-actions" }, renew, toggle));
+    renew.addEventListener("click", async () => {
+      const sure = await confirmAction({
+        title: `A new password for ${user.email}?`,
+        body: "Their old password stops working and they are signed out everywhere. You will see the new one once, to give them privately.",
+        confirm: "Make a new password",
+      });
+      if (!sure) return;
+      const fresh = newPassword();
+      try {
+        await put(`/api/admin/users/${encodeURIComponent(user.id)}/password`, { password: fresh });
+        given.replaceChildren("New password: ", h("code", { text: fresh }), " (shown once)");
+        given.hidden = false;
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+    });
     toggle.addEventListener("click", async () => {
       try {
         const answer = await put(`/api/admin/users/${encodeURIComponent(user.id)}/disabled`, {
@@ -288,10 +392,16 @@ function accounts(me) {
     "Accounts on this server",
     h("p", {
       class: "lede",
-      text: "As the administrator you can add, disable and enable accounts. You never see anyone's conversations or memories.",
+      text: "As the administrator you can add, disable and enable accounts, and give someone a new password. You never see anyone's conversations or memories.",
     }),
     list,
     error,
     form,
   );
+}
+
+/** A random password of 16 letters and digits (for someone who lost theirs). */
+function newPassword() {
+  const letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // no look-alikes: l, 1, O, 0
+  return Array.from(crypto.getRandomValues(new Uint32Array(16)), (n) => letters[n % letters.length]).join("");
 }
