@@ -159,7 +159,7 @@ class Companion:
     def _side_notes(self, text: str) -> tuple[str | None, ...]:
         """Notes on what the companion cannot do, and on whom else it is talking with, when ``text`` asks."""
         user = self.profile.name
-        return note_for(text, user), note_on_company(text, user, self.company())
+        return note_for(text, user), note_on_company(text, user, self.company)
 
     async def _remember(self, observer: Observer) -> int:
         """After a reply: extract at once; the diary of past conversations and the reflection (long model calls)

@@ -6,6 +6,7 @@ note just before the question (as ``abilities`` does): the number only, never wh
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 ABOUT_OTHERS = re.compile(
     r"\b(are|were|do|have|will|can) you\b(?:\s+\w+){0,2}?\s+(talk|speak|chat)\w*\b[^.?!]{0,30}"
@@ -17,11 +18,12 @@ ABOUT_OTHERS = re.compile(
 )
 
 
-def note_on_company(text: str, user: str, others: int) -> str | None:
-    """The note to add before ``text`` when it asks whether the companion is talking with others; ``others``
-    is how many other conversations it is in right now."""
+def note_on_company(text: str, user: str, count: Callable[[], int]) -> str | None:
+    """The note to add before ``text`` when it asks whether the companion is talking with others; ``count``
+    says how many other conversations it is in right now (asked only then: on a server it counts them all)."""
     if not ABOUT_OTHERS.search(text):
         return None
+    others = count()
     if others == 0:
         return f"{user} asks whether you are talking with anyone else. Right now you are not: only with {user}."
     return (

@@ -53,6 +53,9 @@ _CORPORA: dict[Corpus, tuple[str, str, str, str, str, str, str]] = {
     "transcript": ("turns", "turns_fts", "turn_vectors", "turn_id", "speaker <> 'event' AND NOT forgotten", "at",
                    "coalesce(tells_of, at)"),
 }  # fmt: skip
+# An ISO 8601 time as seconds since 1970 (to the millisecond), computed by SQLite: loading a store's vectors reads
+# two per record
+_SECONDS = "unixepoch({}, 'subsec')"
 _TURN_COLUMNS = "id, session_id, speaker, text, at, interrupted, model_id, external_id, forgotten"
 _MEMORY_COLUMNS = (
     "id, kind, text, source_turn_ids, created_at, subject, predicate, object, valid_from, valid_to, importance, "
@@ -72,6 +75,7 @@ class SQLiteStore:
         _check_header(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection: apsw.Connection | None = None
+        self._checked = False  # the schema was checked and brought up to date by this object once
         self._connect()
 
     @classmethod
@@ -109,7 +113,9 @@ class SQLiteStore:
             SQLiteStore._awake[self] = None
             try:
                 connection.set_busy_timeout(5000)
-                self._migrate()
+                if not self._checked:
+                    self._migrate()
+                    self._checked = True
                 # One statement at a time: apsw runs a multi-statement string lazily, and stops at the first row.
                 for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON"):
                     connection.execute(f"PRAGMA {pragma}").fetchall()  # secure_delete: forgotten text is zeroed
@@ -358,11 +364,12 @@ class SQLiteStore:
         table, _, vectors, key, counts, said, happened = _CORPORA[corpus]
         with _translated(self.path):
             rows: list[Any] = self._db.execute(
-                f"SELECT id, text, {said}, {happened} FROM {table} r WHERE {counts} AND NOT EXISTS "
+                f"SELECT id, text, {_SECONDS.format(said)}, {_SECONDS.format(happened)} FROM {table} r "
+                f"WHERE {counts} AND NOT EXISTS "
                 f"(SELECT 1 FROM {vectors} v WHERE v.{key} = r.id AND v.model_id = ?) ORDER BY id",
                 (model_id,),
             ).fetchall()
-        return [Unembedded(int(i), str(text), _time(s).timestamp(), _time(h).timestamp()) for i, text, s, h in rows]
+        return [Unembedded(int(i), str(text), float(s), float(h)) for i, text, s, h in rows]
 
     async def put_vectors(self, corpus: Corpus, model_id: str, vectors: Sequence[tuple[int, Vector]]) -> None:
         _, _, table, key, *_ = _CORPORA[corpus]
@@ -376,8 +383,8 @@ class SQLiteStore:
         table, _, vectors, key, counts, said, happened = _CORPORA[corpus]
         with _translated(self.path):
             rows: list[Any] = self._db.execute(
-                f"SELECT r.id, v.vector, r.{said}, {happened} FROM {vectors} v JOIN {table} r ON r.id = v.{key} "
-                f"WHERE v.model_id = ? AND {counts} ORDER BY r.id",
+                f"SELECT r.id, v.vector, {_SECONDS.format(f'r.{said}')}, {_SECONDS.format(happened)} "
+                f"FROM {vectors} v JOIN {table} r ON r.id = v.{key} WHERE v.model_id = ? AND {counts} ORDER BY r.id",
                 (model_id,),
             ).fetchall()
         if not rows:
@@ -386,8 +393,8 @@ class SQLiteStore:
         return Indexed(
             [int(r[0]) for r in rows],
             np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]),
-            np.array([_time(r[2]).timestamp() for r in rows]),
-            np.array([_time(r[3]).timestamp() for r in rows]),
+            np.array([r[2] for r in rows], dtype=np.float64),
+            np.array([r[3] for r in rows], dtype=np.float64),
         )
 
     def _turns(self, where: str, params: tuple[Any, ...]) -> list[Turn]:
