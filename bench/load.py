@@ -214,16 +214,36 @@ def stop(process: subprocess.Popen[bytes], seconds: float = 60) -> float:
 # --- what the processes use -------------------------------------------------------------------------------------------
 
 
+def family(pid: int) -> list[int]:
+    """``pid`` and its children (a server with several workers is a supervisor and a process per worker)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry))
+    return [pid, *children]
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, all threads
+    """CPU seconds of ``pid`` and its children, every thread."""
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def status_kib(pid: int, key: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
+    """A /proc status figure (VmRSS, VmHWM) of ``pid`` and its children, added up."""
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith(key + ":"):
+                    total += int(line.split()[1])
+    return total
 
 
 def machine_busy_seconds() -> float:
@@ -234,7 +254,8 @@ def machine_busy_seconds() -> float:
 
 
 def open_fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    """The most descriptors one process of the server holds (the limit is a process's)."""
+    return max(len(os.listdir(f"/proc/{member}/fd")) for member in family(pid))
 
 
 # --- clients ----------------------------------------------------------------------------------------------------------
@@ -407,6 +428,7 @@ async def one_run(count: int, args: argparse.Namespace, work: Path) -> dict[str,
         dict(os.environ), home / "upstream.log",
     )  # fmt: skip
     server: subprocess.Popen[bytes] | None = None
+    redis: subprocess.Popen[bytes] | None = None
     try:
         await wait_until_up(f"{upstream}/v1/models", simulator, home / "upstream.log")
         rate = count / args.interval
@@ -415,10 +437,17 @@ async def one_run(count: int, args: argparse.Namespace, work: Path) -> dict[str,
         env = dict(os.environ, OS1_HOME=str(home), OS1_LLM_URL=f"{upstream}/v1")
         if args.server_path:
             env["PYTHONPATH"] = os.pathsep.join([args.server_path, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-        server = start([python, "-m", "os1", "serve", "--port", str(server_port)], env, home / "server.log")
+        if args.workers > 1:  # the workers share live users, per-user locks and news through a Redis of their own
+            redis_port = free_port()
+            redis = start(["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"],
+                          dict(os.environ), home / "redis.log")  # fmt: skip
+            env["OS1_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        command = [python, "-m", "os1", "serve", "--port", str(server_port), "--workers", str(args.workers)]
+        server = start(command, env, home / "server.log")
         await wait_until_up(f"http://127.0.0.1:{server_port}/healthz", server, home / "server.log")
         result = await converse(count, users, server, simulator, server_port, args, home)
         result["pace"] = {"interval_seconds": args.interval, "lines_per_second": round(count / args.interval, 1)}
+        result["workers"] = args.workers
         async with httpx.AsyncClient(timeout=60) as client:
             records = (await client.get(f"{upstream}/upstream/requests")).json()["requests"]
         result["baseline"] = added_by(direct, direct_errors, {r["last"]: r for r in records})
@@ -426,6 +455,8 @@ async def one_run(count: int, args: argparse.Namespace, work: Path) -> dict[str,
     finally:
         stopped = stop(server) if server is not None else None
         stop(simulator, 10)
+        if redis is not None:
+            stop(redis, 10)
     result["server_stop_seconds"] = round(stopped, 1) if stopped is not None else None  # killed at 60
     result |= analyse(result.pop("_run"), records)
     log = (home / "server.log").read_text(errors="replace")
@@ -612,7 +643,7 @@ PARTS = [  # py-spy names a frame "function (path:line)"
 def profile_server(pid: int, home: Path) -> subprocess.Popen[bytes]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     command = [spy, "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--nonblocking",
-               "--output", str(home / "profile.txt")]  # fmt: skip
+               "--subprocesses", "--output", str(home / "profile.txt")]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -676,6 +707,7 @@ def table(results: list[dict[str, Any]]) -> Table:
         "pace: a line every ~s (lines/s)",
         lambda r: f"{r['pace']['interval_seconds']:g} ({r['pace']['lines_per_second']:g})" if "pace" in r else "",
     )
+    row("server workers", lambda r: str(r.get("workers", 1)))
     row("connected", lambda r: f"{r['connected']:,} ({100 * r['connected'] / r['sessions']:.1f} %)")
     row("open through the window", lambda r: f"{r['open_at_window_end']:,}")
     row("lines answered", lambda r: f"{r['replies']['say']['answered']:,} / {r['replies']['say']['asked']:,}")
@@ -732,6 +764,7 @@ def main() -> None:
     parser.add_argument("--tokens-per-second", type=float, default=30.0, help="the upstream's pace after that")
     parser.add_argument("--baseline-seconds", type=float, default=20.0, help="length of the upstream-alone run")
     parser.add_argument("--reply-timeout", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (more than one: with a Redis)")
     parser.add_argument("--profile", action="store_true", help="sample the server with py-spy (connects and window)")
     parser.add_argument("--server-path", help="put this source tree first on the server's PYTHONPATH (to try a change)")
     parser.add_argument("--work", default=tempfile.gettempdir(), help="where the temporary homes are made")
