@@ -94,24 +94,30 @@ def serving(
     database_url: str | None = None,
     redis_url: str | None = None,
 ) -> Iterator[Server]:
-    port = free_port()
     settings = Settings(home=home, database_url=database_url, redis_url=redis_url)
     app = create_app(settings, llm=llm, embedder=embedder, voices=voices)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, **SOCKET_OPTIONS, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="os1-test-server")
+    with in_thread(app, **SOCKET_OPTIONS) as url:
+        running = Server(url, home)
+        try:
+            yield running
+        finally:
+            for client in running.clients:
+                client.close()
+
+
+@contextmanager
+def in_thread(app: Any, **options: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free port, in a thread of this process, until the block ends: its URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", **options))
+    thread = threading.Thread(target=server.run, name="test-server")
     thread.start()
-    running: Server | None = None
     try:
         for _ in range(200):
             if server.started:
                 break
             threading.Event().wait(0.05)
         assert server.started, "the test server did not start"
-        running = Server(f"http://127.0.0.1:{port}", home)
-        yield running
+        yield f"http://127.0.0.1:{server.config.port}"
     finally:
-        for client in running.clients if running is not None else []:
-            client.close()
         server.should_exit = True
         thread.join(30)
