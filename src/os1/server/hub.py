@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 REPORT_SECONDS = 2.0
 STALE_SECONDS = 10.0
+CLOSE_SECONDS = 5.0
 LOCK_SECONDS = 600  # a reply holding a user's lock longer than this has died with its worker
 CHANNEL = "os1:changed"
 LIVE = "os1:live"
@@ -110,7 +111,10 @@ class ThroughRedis:
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:  # a task that swallows its cancellation must not keep the worker from stopping
+            _, stuck = await asyncio.wait(self._tasks, timeout=CLOSE_SECONDS)
+            if stuck:
+                log.warning("%d Redis task(s) did not stop within %g s; leaving them", len(stuck), CLOSE_SECONDS)
         with contextlib.suppress(Exception):
             await self._redis.hdel(LIVE, self.worker)
         await self._redis.aclose()
@@ -125,6 +129,8 @@ class ThroughRedis:
                 self._elsewhere = {user for users, at in others if now - at < STALE_SECONDS for user in users}
             except Exception as exc:  # Redis gone for a moment: the count is stale, the next round tries again
                 log.warning("could not share the live count through Redis: %s", exc)
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise asyncio.CancelledError  # a cancellation redis-py swallowed: the worker is stopping
             await asyncio.sleep(REPORT_SECONDS)
 
     async def _listen(self, changed: Callable[[str], None]) -> None:
