@@ -128,7 +128,7 @@ def test_a_new_password_ends_every_other_session(server: Server) -> None:
     with server.client() as there:
         assert there.post("/api/login", json={"email": "ada@example.org", "password": "correct horse battery"})
         wrong = here.post("/api/password", json={"current": "not it", "new": "a longer secret"})
-        assert wrong.status_code == 401 and wrong.json()["error"]["message"] == "the password is wrong"
+        assert wrong.status_code == 403 and wrong.json()["error"]["message"] == "the password is wrong"
         short = here.post("/api/password", json={"current": "correct horse battery", "new": "short"})
         assert short.status_code == 400
         changed = here.post("/api/password", json={"current": "correct horse battery", "new": "a longer secret"})
@@ -153,7 +153,7 @@ def test_deleting_an_account_deletes_everything_its_companion_holds(
         while json.loads(socket.recv(timeout=30))["type"] != "done":
             pass
         wrong = bob.request("DELETE", "/api/me", json={"password": "not it"})
-        assert wrong.status_code == 401 and user_db_path(server.home, bob_id).exists()
+        assert wrong.status_code == 403 and user_db_path(server.home, bob_id).exists()
         assert bob.request("DELETE", "/api/me", json={"password": "correct horse battery"}).status_code == 204
         with pytest.raises(ConnectionClosed) as closed:
             while True:

@@ -19,6 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from os1.companion.prompt import QUESTIONS
 from os1.llm import Message
 from os1.memory.embed import MiniLM
+from os1.memory.sqlite import user_db_path
 from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
 from tests.serving import serving, talk
@@ -190,3 +191,32 @@ def test_signing_in_and_stopping_a_reply(home: Path, embedder: MiniLM, persona: 
             page.reload()  # the transcript keeps what was said, as said
             expect(log.get_by_text("— cut off")).to_be_visible()
             expect(log.get_by_text("Samantha", exact=True)).to_have_count(1)  # one reply, not two
+
+
+def test_a_new_password_and_leaving_for_good(home: Path, embedder: MiniLM, persona: Persona, profile: Profile) -> None:
+    with serving(home, ScriptedLLM(*[talk] * 50), embedder) as server:
+        server.sign_up("ada@example.org")  # the administrator, who stays
+        _, said = server.sign_up("theo@example.org")
+        server.meet(said["user"]["id"], persona, profile)
+        with browsing() as page:
+            page.goto(server.url)
+            page.get_by_label("Email").fill("theo@example.org")
+            page.get_by_label("Password").fill("correct horse battery")
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("navigation").get_by_role("link", name="Settings").click()
+
+            page.get_by_label("Current password").fill("correct horse battery")
+            page.get_by_label("New password").fill("a longer secret")
+            page.get_by_role("button", name="Change password").click()
+            expect(page.get_by_text("Your password is changed.")).to_be_visible()
+
+            page.get_by_label("Your password, to confirm").fill("correct horse battery")  # the old one
+            page.get_by_role("button", name="Delete my account").click()
+            page.get_by_role("dialog").get_by_role("button", name="Delete everything").click()
+            expect(page.get_by_text("The password is wrong.")).to_be_visible()  # and still signed in
+            page.get_by_label("Your password, to confirm").fill("a longer secret")
+            page.get_by_role("button", name="Delete my account").click()
+            page.get_by_role("dialog").get_by_role("button", name="Delete everything").click()
+            expect(page.get_by_text("Your account is deleted, and everything in it.")).to_be_visible()
+            expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    assert not user_db_path(home, said["user"]["id"]).parent.exists()

@@ -23,7 +23,7 @@ import apsw
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from os1.errors import InputError, NotFound, SignInError, StoreError
+from os1.errors import AccessError, InputError, NotFound, SignInError, StoreError
 
 SESSION_DAYS = 30
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
@@ -145,7 +145,7 @@ class Accounts:
         try:
             await asyncio.to_thread(self._hasher.verify, str(row[0]) if row else self._dummy, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
-            raise SignInError("the password is wrong") from None
+            raise AccessError("the password is wrong") from None  # signed in, but not allowed: not a 401
         if row is None:
             raise NotFound(f"there is no user {user_id!r}")
 
