@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
 from os1.memory.embed import MiniLM
@@ -99,3 +100,21 @@ def say_and_wait(socket: ClientConnection, number: int) -> None:
     socket.send(json.dumps({"type": "say", "id": f"at-once-{number}", "text": f"Two things at once, {number}."}))
     while received(socket)["type"] != "done":
         pass
+
+
+def test_an_account_deleted_through_one_worker_is_closed_in_the_other(
+    home: Path, embedder: MiniLM, redis_url: str, persona: Persona, profile: Profile
+) -> None:
+    with ExitStack() as stack:
+        first = stack.enter_context(serving(home, ScriptedLLM(*[talk] * 10), embedder, redis_url=redis_url))
+        second = stack.enter_context(serving(home, ScriptedLLM(*[talk] * 10), embedder, redis_url=redis_url))
+        client, said = first.sign_up("theo@example.org")
+        first.meet(said["user"]["id"], persona, profile)
+        on_second = stack.enter_context(opened(second, {"Cookie": f"os1_session={client.cookies['os1_session']}"}))
+        assert received(on_second)["type"] == "ready"
+        assert client.request("DELETE", "/api/me", json={"password": "correct horse battery"}).status_code == 204
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                received(on_second)
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "this account was deleted")

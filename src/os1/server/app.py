@@ -83,7 +83,7 @@ def create_app(
             _stores(settings), model, embedder or MiniLM.from_settings(settings), context_tokens=settings.context,
             reply_tokens=reply_tokens, hub=hub,
         )  # fmt: skip
-        await hub.start(spaces.live_users, spaces.changed_elsewhere)
+        await hub.start(spaces.live_users, spaces.changed_elsewhere, spaces.erased_elsewhere)
         accounts = Accounts(settings.home / "accounts.db")
         metrics = Metrics(spaces.live, lambda: spaces.open_count)
         speech = voices or Voices(settings)

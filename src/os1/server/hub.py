@@ -7,7 +7,8 @@ Redis (``redis_url``): ``ThroughRedis``. Each worker writes the ids of the users
 ``STALE_SECONDS`` no longer counts; a user live in two workers is one conversation); a
 user's replies are made under a Redis lock named for them; a worker that changed a user's transcript publishes
 the user's id, and every other worker that holds that user's space reads the transcript again and tells the
-user's open connections.
+user's open connections; a worker that deleted an account says so, and the others drop that user's space and
+close their connections.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ LIVE = "os1:live"
 
 
 class Hub(Protocol):
-    async def start(self, live: Callable[[], set[str]], changed: Callable[[str], None]) -> None:
+    async def start(
+        self, live: Callable[[], set[str]], changed: Callable[[str], None], erased: Callable[[str], None]
+    ) -> None:
         """Begin sharing: ``live()`` is whose conversations are live in this worker; ``changed(user_id)`` is
-        called when another worker changed that user's transcript."""
+        called when another worker changed that user's transcript, ``erased(user_id)`` when it deleted the
+        account."""
         ...
 
     def live_elsewhere(self) -> set[str]:
@@ -51,13 +55,19 @@ class Hub(Protocol):
         """Tell the other workers that the user's transcript changed."""
         ...
 
+    async def erased(self, user_id: str) -> None:
+        """Tell the other workers that the user's account and data were deleted."""
+        ...
+
     async def close(self) -> None: ...
 
 
 class Alone:
     """One worker: nothing to share (a user's replies are already one at a time within it)."""
 
-    async def start(self, live: Callable[[], set[str]], changed: Callable[[str], None]) -> None:
+    async def start(
+        self, live: Callable[[], set[str]], changed: Callable[[str], None], erased: Callable[[str], None]
+    ) -> None:
         pass
 
     def live_elsewhere(self) -> set[str]:
@@ -68,6 +78,9 @@ class Alone:
         yield
 
     async def changed(self, user_id: str) -> None:
+        pass
+
+    async def erased(self, user_id: str) -> None:
         pass
 
     async def close(self) -> None:
@@ -87,14 +100,16 @@ class ThroughRedis:
         self._elsewhere: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self, live: Callable[[], set[str]], changed: Callable[[str], None]) -> None:
+    async def start(
+        self, live: Callable[[], set[str]], changed: Callable[[str], None], erased: Callable[[str], None]
+    ) -> None:
         try:
             await self._redis.ping()
         except Exception as exc:  # redis' connection errors, whatever their class
             raise StoreError(f"Redis at {self.url} does not answer ({exc}): start it, or unset redis_url") from exc
         self._tasks = [
             asyncio.create_task(self._report(live)),
-            asyncio.create_task(self._listen(changed)),
+            asyncio.create_task(self._listen(changed, erased)),
         ]
 
     def live_elsewhere(self) -> set[str]:
@@ -107,6 +122,9 @@ class ThroughRedis:
 
     async def changed(self, user_id: str) -> None:
         await self._redis.publish(CHANNEL, json.dumps({"user": user_id, "worker": self.worker}))
+
+    async def erased(self, user_id: str) -> None:
+        await self._redis.publish(CHANNEL, json.dumps({"user": user_id, "worker": self.worker, "erased": True}))
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -133,7 +151,7 @@ class ThroughRedis:
                 raise asyncio.CancelledError  # a cancellation redis-py swallowed: the worker is stopping
             await asyncio.sleep(REPORT_SECONDS)
 
-    async def _listen(self, changed: Callable[[str], None]) -> None:
+    async def _listen(self, changed: Callable[[str], None], erased: Callable[[str], None]) -> None:
         async with self._redis.pubsub() as channel:
             await channel.subscribe(CHANNEL)
             async for message in channel.listen():
@@ -141,4 +159,4 @@ class ThroughRedis:
                     continue
                 news = json.loads(message["data"])
                 if news.get("worker") != self.worker:
-                    changed(str(news["user"]))
+                    (erased if news.get("erased") else changed)(str(news["user"]))

@@ -71,6 +71,7 @@ class Spaces:
         self.hub: Hub = hub or Alone()
         self._open: dict[str, Space] = {}
         self._opening: dict[str, asyncio.Lock] = {}
+        self._dropping: set[asyncio.Task[None]] = set()  # spaces of accounts deleted through another worker
 
     async def open(self, user_id: str) -> Space:
         """The user's space, opened if it is not yet."""
@@ -129,6 +130,26 @@ class Spaces:
             store = space.store if space is not None else await self.stores(user_id)
             await store.erase()
         self._opening.pop(user_id, None)
+        await self.hub.erased(user_id)
+
+    def erased_elsewhere(self, user_id: str) -> None:
+        """Another worker deleted this user's account: drop their space here (without writing to it again) and
+        close their connections."""
+        space = self._open.pop(user_id, None)
+        if space is None:
+            return
+        space.tell({"type": "bye", "reason": "this account was deleted"})
+        if space.companion is None:
+            space.store.close()
+            return
+        pausing = asyncio.get_running_loop().create_task(space.companion.pause())  # its memory work stops first
+        self._dropping.add(pausing)
+
+        def paused(task: asyncio.Task[None]) -> None:
+            self._dropping.discard(task)
+            space.store.close()
+
+        pausing.add_done_callback(paused)
 
     def changed_elsewhere(self, user_id: str) -> None:
         """Another worker changed this user's transcript: read it again, and tell their connections here."""
