@@ -62,6 +62,14 @@ def browsing(*flags: str) -> Iterator[Page]:
             browser.close()
 
 
+def signing_in(page: Page, url: str, email: str, password: str) -> None:
+    """Open the web app at ``url`` and sign in (or try to) with ``email`` and ``password``."""
+    page.goto(url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def shot(page: Page, name: str) -> None:
     if os.environ.get("OS1_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -173,10 +181,7 @@ def test_signing_in_and_stopping_a_reply(home: Path, embedder: MiniLM, persona: 
         _, said = server.sign_up("theo@example.org")
         server.meet(said["user"]["id"], persona, profile)
         with browsing() as page:
-            page.goto(server.url)
-            page.get_by_label("Email").fill("theo@example.org")
-            page.get_by_label("Password").fill("not my password")
-            page.get_by_role("button", name="Sign in").click()
+            signing_in(page, server.url, "theo@example.org", "not my password")
             expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
             page.get_by_label("Password").fill("correct horse battery")
             page.get_by_role("button", name="Sign in").click()
@@ -199,10 +204,7 @@ def test_a_new_password_and_leaving_for_good(home: Path, embedder: MiniLM, perso
         _, said = server.sign_up("theo@example.org")
         server.meet(said["user"]["id"], persona, profile)
         with browsing() as page:
-            page.goto(server.url)
-            page.get_by_label("Email").fill("theo@example.org")
-            page.get_by_label("Password").fill("correct horse battery")
-            page.get_by_role("button", name="Sign in").click()
+            signing_in(page, server.url, "theo@example.org", "correct horse battery")
             page.get_by_role("navigation").get_by_role("link", name="Settings").click()
 
             page.get_by_label("Current password").fill("correct horse battery")
