@@ -11,7 +11,8 @@ from psycopg.conninfo import make_conninfo
 
 from os1.errors import StoreCorrupt, StoreError
 from os1.memory.embed import MiniLM
-from os1.memory.postgres import PostgresStore, close_pools, connect
+from os1.memory.postgres import PostgresStore
+from os1.memory.postgres_database import close_pools, connect
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, Store
 from tests import test_memory_recall as on_recall

@@ -98,7 +98,7 @@ def create_app(
             await spaces.aclose()
             await hub.close()
             if settings.database_url:
-                from os1.memory.postgres import close_pools
+                from os1.memory.postgres_database import close_pools
 
                 await close_pools()
             if llm is None:
