@@ -8,7 +8,7 @@ import pytest
 
 from os1.companion.names import read_dataset
 from os1.companion.onboarding import Interview
-from os1.errors import InputError
+from os1.errors import InputError, LLMBadResponse
 from os1.llm import Message
 from os1.memory.sqlite import SQLiteStore
 from os1.testing import ScriptedLLM
@@ -86,6 +86,20 @@ async def test_a_neutral_voice_narrows_to_names_used_for_everyone(home: Path, da
     naming = await Interview(llm, store, rng=random.Random(1)).finish({"name": "Sam", "voice": "neither"})
     by_name = {n.name: n for n in dataset[1]}
     assert 0.25 <= by_name[naming.persona.name].female_share <= 0.75
+    store.close()
+
+
+async def test_a_choice_that_cannot_be_used_is_asked_for_once_more(home: Path) -> None:
+    cut_short = '{"name": "Jessa", "why": "lolie_1234567890'  # a small model that ran out of words
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM(reading, cut_short, choose_last)
+    naming = await Interview(llm, store, rng=random.Random(3)).finish(ANSWERS)
+    assert naming.persona.name == llm.requests[-1].schema["properties"]["name"]["enum"][-1]  # type: ignore[index]
+    assert llm.requests[-1].max_tokens >= 280  # room for the longest "why" the schema allows
+
+    llm = ScriptedLLM(reading, cut_short, '{"name": "Nobody On The List", "why": "Because."}')
+    with pytest.raises(LLMBadResponse, match="not on the list"):
+        await Interview(llm, store, rng=random.Random(3)).finish(ANSWERS)
     store.close()
 
 

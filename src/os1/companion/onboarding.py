@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
 from os1.companion.prompt import QUESTIONS
@@ -136,19 +137,7 @@ class Interview:
         prompt = _NAME.format(
             traits=", ".join(traits), user=user_name, answers=transcript, names=", ".join(short.names)
         )
-        choice = await complete_json(
-            self.llm,
-            [{"role": "user", "content": prompt}],
-            {
-                "type": "object",
-                "properties": {"name": {"enum": list(short.names)}, "why": {"type": "string", "maxLength": 280}},
-                "required": ["name", "why"],
-            },
-            max_tokens=120,
-            temperature=0.7,
-        )
-        if choice.get("name") not in short.names:
-            raise LLMBadResponse(f"{self.llm.model_id} chose {choice.get('name')!r}, which was not on the list")
+        choice = await self._choose(prompt, short.names)
         now = self.clock()
         persona = Persona(
             name=choice["name"],
@@ -162,6 +151,28 @@ class Interview:
         await self.store.save_profile(profile)
         await self.store.save_persona(persona)
         return Naming(persona, profile, short)
+
+    async def _choose(self, prompt: str, names: Sequence[str]) -> dict[str, Any]:
+        """The model's choice of a name on the list, and why. Asked twice if the first answer cannot be used: the
+        naming happens once, and a small model sometimes loses its way in the middle of a sentence."""
+        schema = {
+            "type": "object",
+            "properties": {"name": {"enum": list(names)}, "why": {"type": "string", "maxLength": 280}},
+            "required": ["name", "why"],
+        }
+        failure = LLMBadResponse(f"{self.llm.model_id} did not choose a name")
+        for _ in range(2):
+            try:  # room for the longest "why" the schema allows, whatever its tokens (digits are one token each)
+                choice = await complete_json(
+                    self.llm, [{"role": "user", "content": prompt}], schema, max_tokens=340, temperature=0.7
+                )
+            except LLMBadResponse as exc:
+                failure = exc
+                continue
+            if isinstance(choice, dict) and choice.get("name") in names:
+                return choice
+            failure = LLMBadResponse(f"{self.llm.model_id} chose a name that was not on the list: {choice!r:.200}")
+        raise failure
 
 
 def _asked(question: str, answer: str) -> str:
