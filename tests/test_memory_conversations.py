@@ -40,7 +40,7 @@ CHATGPT = [
 
 
 def read(path: Path) -> list[Session]:
-    return parse(load(path), path)
+    return parse(load(path), str(path))
 
 
 def write(tmp_path: Path, data: object) -> Path:

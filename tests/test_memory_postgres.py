@@ -58,6 +58,7 @@ def reopen(database: str) -> on_sqlite.Reopen:
 test_profile_persona_and_transcript_survive_a_restart = on_sqlite.test_profile_persona_and_transcript_survive_a_restart
 test_text_is_kept_exactly = on_sqlite.test_text_is_kept_exactly
 test_an_erased_store_holds_nothing = on_sqlite.test_an_erased_store_holds_nothing
+test_the_transcript_is_in_the_order_it_was_said = on_sqlite.test_the_transcript_is_in_the_order_it_was_said
 test_what_people_say_waits_for_extraction_across_a_restart = (
     on_sqlite.test_what_people_say_waits_for_extraction_across_a_restart
 )

@@ -59,8 +59,19 @@ async def test_profile_persona_and_transcript_survive_a_restart(
         ("assistant", "Tell me everything.", True),
     ]
     assert turns[1].model_id == "m"
-    assert [t.text for t in await reopened.turns(after_id=turns[0].id)] == ["Tell me everything."]
     reopened.close()
+
+
+async def test_the_transcript_is_in_the_order_it_was_said(store: Store) -> None:
+    today = await store.start_session(NOW)
+    await store.add_turn(today, "user", "today", at=NOW)
+    last_year = await store.start_session(datetime(2025, 11, 23, 9, 0, tzinfo=UTC))  # imported after today's
+    lisbon = datetime.fromisoformat("2025-11-23T10:00:00+01:00")  # 09:00 UTC: the same moment, told otherwise
+    await store.add_turn(last_year, "user", "a year ago, later", at=datetime(2025, 11, 23, 9, 0, 30, tzinfo=UTC))
+    await store.add_turn(last_year, "user", "a year ago", at=lisbon)
+    await store.add_turn(last_year, "user", "a year ago, same moment", at=lisbon)
+    assert [t.text for t in await store.turns()] == ["a year ago", "a year ago, same moment", "a year ago, later",
+                                                     "today"]  # fmt: skip
 
 
 async def test_an_erased_store_holds_nothing(store: Store, reopen: Reopen, persona: Persona, profile: Profile) -> None:
@@ -103,8 +114,9 @@ async def test_what_people_say_waits_for_extraction_across_a_restart(store: Stor
     reopened = await reopen(store)
     assert [t.id for t in await reopened.queued_turns()] == [said.id, later.id]
     assert [t.id for t in await reopened.queued_turns(limit=1)] == [said.id]
+    assert await reopened.queued_count() == 2
     await reopened.dequeue_turns([said.id])
-    assert await reopened.queued_turns() == [later]
+    assert await reopened.queued_turns() == [later] and await reopened.queued_count() == 1
     reopened.close()
 
 

@@ -15,12 +15,17 @@ from os1.llm import Message
 from os1.memory.embed import MiniLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
+from os1.server.api import MAX_IMPORT_BYTES
 from os1.testing import ScriptedLLM
 from tests.conftest import homes_remembered
 from tests.serving import Server, serving, talk
 from tests.test_server_conversation import opened, received
 
 ANSWERS = {"name": "Theo", "voice": "a woman"}
+LAST_YEAR = {  # a conversation to import, in os1's format
+    "sessions": [{"id": "june", "started_at": "2025-06-01T20:00:00+01:00", "turns": [
+        {"speaker": "user", "text": "I live in Porto."}, {"speaker": "assistant", "text": "Porto! The river."}]}]
+}  # fmt: skip
 
 
 def remembering(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
@@ -170,3 +175,49 @@ def test_the_page_is_told_when_something_was_remembered(server: Server, persona:
         while (message := received(socket))["type"] != "remembered":
             assert message["type"] in ("delta", "done")
         assert message == {"type": "remembered", "count": 1}
+
+
+def waited(client: Any) -> int:
+    """How many turns still wait for memory work once it has had a few seconds."""
+    for _ in range(100):
+        waiting: int = client.get("/api/import").json()["waiting"]
+        if waiting == 0:
+            break
+        time.sleep(0.1)
+    return waiting
+
+
+def test_bringing_in_old_conversations(server: Server, persona: Persona, profile: Profile) -> None:
+    theo = memory_user(server, "theo@example.org", persona, profile)
+    chat(server, theo, "Tell me about the sea.")
+    brought = theo.post("/api/import", json=LAST_YEAR)
+    assert brought.status_code == 200, brought.text
+    assert brought.json() == {"conversations": 1, "turns": 2, "memories": 0, "waiting": 1}
+    assert waited(theo) == 0  # read for memories in the background
+    assert [m["text"] for m in theo.get("/api/memories").json()["memories"]] == ["Theo lives in Porto."]
+    said = [t["text"] for t in theo.get("/api/transcript").json()["turns"]]
+    assert said == ["I live in Porto.", "Porto! The river.", "Tell me about the sea.", "I'm here, and I'm listening."]
+    anna = memory_user(server, "anna@example.org", persona, profile)
+    restored = anna.post("/api/import", json=theo.get("/api/export").json()).json()  # an export comes back whole
+    assert restored == {"conversations": 2, "turns": 4, "memories": 1, "waiting": 0}
+    assert anna.get("/api/memories").json()["memories"][0]["text"] == "Theo lives in Porto."
+
+
+def test_an_import_that_cannot_be_used_changes_nothing(server: Server, persona: Persona, profile: Profile) -> None:
+    newcomer, _ = server.sign_up("new@example.org")
+    early = newcomer.post("/api/import", json={"sessions": []})
+    assert early.status_code == 400 and "meet your companion first" in early.json()["error"]["message"]
+    theo = memory_user(server, "theo@example.org", persona, profile)
+    cut = theo.post("/api/import", content=b'{"sessions": [', headers={"Content-Type": "application/json"})
+    assert cut.status_code == 400 and "line 1, column 15" in cut.json()["error"]["message"]
+    latin = theo.post("/api/import", content='{"sessions": ["Açores"]}'.encode("latin-1"))
+    assert latin.status_code == 400 and "not UTF-8" in latin.json()["error"]["message"]
+    neither = theo.post("/api/import", json={"hello": "there"})
+    assert neither.status_code == 400 and "docs/import-format.md" in neither.json()["error"]["message"]
+    undated = theo.post("/api/import", json={"sessions": [{"turns": [{"speaker": "user", "text": "hi"}]}]})
+    assert undated.status_code == 400 and "started_at" in undated.json()["error"]["message"]
+    huge = theo.post("/api/import", content=b" " * (MAX_IMPORT_BYTES + 1))
+    assert huge.status_code == 413 and "64 MB" in huge.json()["error"]["message"]
+    forged = theo.post("/api/import", json={"sessions": []}, headers={"X-CSRF-Token": ""})
+    assert forged.status_code == 403
+    assert theo.get("/api/transcript").json()["turns"] == [] and waited(theo) == 0

@@ -1,10 +1,12 @@
 """The web app (src/os1/server/web) in a real browser, Debian's Chromium driven by Playwright, against the real
 server: signing up, the interview and the naming, a conversation, the memory page remembering what was said
-and forgetting it for good, the settings; signing in, and stopping a reply mid-sentence.
+and forgetting it for good, the settings; signing in, stopping a reply mid-sentence, a new password and
+deleting the account, and bringing in old conversations.
 
 With OS1_SCREENSHOTS=1 it also photographs each page into docs/screenshots/.
 """
 
+import json
 import os
 import re
 import time
@@ -23,7 +25,7 @@ from os1.memory.sqlite import user_db_path
 from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
 from tests.serving import serving, talk
-from tests.test_server_api import remembering
+from tests.test_server_api import LAST_YEAR, remembering
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -222,3 +224,28 @@ def test_a_new_password_and_leaving_for_good(home: Path, embedder: MiniLM, perso
             expect(page.get_by_text("Your account is deleted, and everything in it.")).to_be_visible()
             expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
     assert not user_db_path(home, said["user"]["id"]).parent.exists()
+
+
+def test_bringing_in_old_conversations(home: Path, embedder: MiniLM, persona: Persona, profile: Profile) -> None:
+    with serving(home, ScriptedLLM(*[remembering] * 50), embedder) as server:
+        _, said = server.sign_up("theo@example.org")
+        server.meet(said["user"]["id"], persona, profile)
+        old = home / "conversations.json"
+        old.write_text(json.dumps(LAST_YEAR))
+        broken = home / "broken.json"
+        broken.write_text('{"sessions": [')
+        with browsing() as page:
+            signing_in(page, server.url, "theo@example.org", "correct horse battery")
+            page.get_by_role("navigation").get_by_role("link", name="Memory").click()
+            expect(page.get_by_text("Nothing yet.")).to_be_visible()
+            with page.expect_file_chooser() as chooser:
+                page.get_by_role("button", name="Bring in old conversations").click()
+            chooser.value.set_files(broken)
+            expect(page.get_by_text("broken.json: The file is not valid JSON (line 1, column 15")).to_be_visible()
+            with page.expect_file_chooser() as chooser:
+                page.get_by_role("button", name="Bring in old conversations").click()
+            chooser.value.set_files(old)
+            expect(page.get_by_text(f"Brought in 1 conversation. {persona.name} has read them all.")).to_be_visible()
+            expect(page.get_by_text("Theo lives in Porto.")).to_be_visible()
+            page.get_by_role("navigation").get_by_role("link", name="Talk").click()
+            expect(page.get_by_role("log").get_by_text("Porto! The river.")).to_be_visible()

@@ -3,7 +3,8 @@
     OS1Error                  base: its message says what happened and what to do next
      ├── ConfigError          a setting is missing or has a bad value
      ├── InputError           a message, file or request cannot be used as it is; nothing was stored
-     │    └── NotFound        what was asked for does not exist (or is someone else's: the same answer)
+     │    ├── NotFound        what was asked for does not exist (or is someone else's: the same answer)
+     │    └── TooLarge        a file or request is larger than os1 takes
      ├── ModelError           packaged weights are missing, incomplete or do not match their hash
      ├── LLMError             the language model could not answer
      │    ├── LLMUnavailable  the backend is not there: server down, model not loadable
@@ -34,6 +35,10 @@ class InputError(OS1Error):
 
 class NotFound(InputError):
     """What was asked for does not exist, or is not the asker's (the answer is the same, so ids reveal nothing)."""
+
+
+class TooLarge(InputError):
+    """A file or request is larger than os1 takes; nothing of it was stored."""
 
 
 class ModelError(OS1Error):

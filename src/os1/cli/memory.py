@@ -220,7 +220,7 @@ def import_(file: Path, batch: int, model: str | None, diary: bool) -> None:
         turns, memories = _with_recall(bring_back)
         out.print(f"Restored {turns:,} turns and {memories:,} memories from {file.name}.")
         return
-    sessions = conversations.parse(data, file)
+    sessions = conversations.parse(data, str(file))
     settings = Settings.load()
     if model:
         settings = replace(settings, model=model)
@@ -246,10 +246,7 @@ async def _import(
 ) -> tuple[int, float, int]:
     profile, persona = await store.profile(), await store.persona()
     names = {"user": profile.name if profile else "User", "assistant": persona.name if persona else "Assistant"}
-    for session in sessions:
-        session_id = await store.start_session(session.started_at)
-        for turn in session.turns:
-            await store.add_turn(session_id, turn.speaker, turn.text, at=turn.at, external_id=turn.id)
+    await conversations.keep(store, sessions)
     queued = len(await store.queued_turns(limit=1_000_000))
     llm = open_llm(settings)
     observer = Observer(llm, Recall(store, MiniLM.from_settings(settings)), names, batch=batch)

@@ -82,6 +82,13 @@ class Companion:
         """The transcript changed elsewhere (another worker of a server): read it again before the next reply."""
         self._turns = None
 
+    async def imported(self) -> None:
+        """Conversations were imported into the store: read the transcript again, and start reading them for
+        memories now, in the background, as after a reply."""
+        await self.pause()
+        self._turns = None
+        self._remember_later()
+
     async def transcript(self) -> list[Turn]:
         if self._turns is None:
             self._turns = await self.store.turns()
@@ -152,6 +159,9 @@ class Companion:
         notes = [note for note in (await self._memory_note(text), *self._side_notes(text)) if note]
         async for delta in self._turn("user", text, notes=notes):
             yield delta
+        self._remember_later()
+
+    def _remember_later(self) -> None:
         if self.observer is not None:
             self._background = asyncio.create_task(self._remember(self.observer))
             self._background.add_done_callback(_report_failure)

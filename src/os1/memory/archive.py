@@ -64,7 +64,7 @@ async def restore(recall: Recall, data: dict[str, Any]) -> tuple[int, int]:
         raise InputError(f"this export is version {data.get('version')!r}; this os1 reads version {VERSION}")
     store = recall.store
     internal: dict[str, int] = {}
-    for session in parse({"sessions": data.get("sessions", [])}, None):
+    for session in parse({"sessions": data.get("sessions", [])}, "the export"):
         session_id = await store.start_session(session.started_at)
         for turn in session.turns:
             stored = await store.add_turn(

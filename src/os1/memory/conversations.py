@@ -6,13 +6,16 @@ its text, when it was said, and its id in the file, which os1 keeps as the turn'
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from os1.errors import InputError
+from os1.memory.store import Store
 
 
 @dataclass(frozen=True)
@@ -32,26 +35,46 @@ class Session:
 
 def load(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"no file at {path}") from None
+    return read(raw, str(path))
+
+
+def read(raw: bytes, name: str) -> Any:
+    """The JSON in ``raw`` (the file ``name``), or an error that says where it stops being UTF-8 JSON."""
+    try:
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported") from exc
+        raise InputError(f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported") from exc
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing was imported"
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing was imported"
         ) from exc
 
 
-def parse(data: Any, path: Path | None) -> list[Session]:
+def parse(data: Any, name: str) -> list[Session]:
     if isinstance(data, dict) and isinstance(data.get("sessions"), list):
         return [_os1_session(s, i) for i, s in enumerate(data["sessions"], 1)]
     if isinstance(data, list) and all(isinstance(c, dict) and "mapping" in c for c in data):
         return [session for session in map(_chatgpt_conversation, data) if session.turns]
     raise InputError(
-        f'{path} is neither os1\'s import format ({{"sessions": [...]}}) nor a ChatGPT export '
+        f'{name} is neither os1\'s import format ({{"sessions": [...]}}) nor a ChatGPT export '
         "(conversations.json): see docs/import-format.md"
     )
+
+
+async def keep(store: Store, sessions: Sequence[Session]) -> int:
+    """Store the sessions' turns, what people said queued for memory extraction; returns how many turns. Other
+    work gets the event loop between conversations, so a big import does not hold up a server's other users."""
+    count = 0
+    for session in sessions:
+        session_id = await store.start_session(session.started_at)
+        for turn in session.turns:
+            await store.add_turn(session_id, turn.speaker, turn.text, at=turn.at, external_id=turn.id)
+        count += len(session.turns)
+        await asyncio.sleep(0)
+    return count
 
 
 def _os1_session(raw: Any, number: int) -> Session:

@@ -159,8 +159,8 @@ class PostgresStore:
                 )
         return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id, external_id)
 
-    async def turns(self, *, after_id: int = 0) -> list[Turn]:
-        return await self._turns("id > %s ORDER BY id", (after_id,))
+    async def turns(self) -> list[Turn]:
+        return await self._turns("true ORDER BY at, id", ())
 
     async def queued_turns(self, *, limit: int = 100) -> list[Turn]:
         """Turns waiting for memory extraction, oldest first."""
@@ -168,6 +168,10 @@ class PostgresStore:
             "id IN (SELECT turn_id FROM os1.memory_queue WHERE user_id = %s) ORDER BY id LIMIT %s",
             (self.user_id, limit),
         )
+
+    async def queued_count(self) -> int:
+        rows = await self._rows("SELECT count(*) FROM os1.memory_queue WHERE user_id = %s", (self.user_id,))
+        return int(rows[0][0])
 
     async def dequeue_turns(self, turn_ids: Sequence[int]) -> None:
         await self._rows(

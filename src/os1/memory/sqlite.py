@@ -203,12 +203,17 @@ class SQLiteStore:
                 self._db.execute("INSERT INTO memory_queue (turn_id) VALUES (?)", (turn_id,))
         return Turn(turn_id, session_id, speaker, text, at, interrupted, model_id, external_id)
 
-    async def turns(self, *, after_id: int = 0) -> list[Turn]:
-        return self._turns("id > ? ORDER BY id", (after_id,))
+    async def turns(self) -> list[Turn]:
+        return self._turns("1 ORDER BY unixepoch(at, 'subsec'), id", ())
 
     async def queued_turns(self, *, limit: int = 100) -> list[Turn]:
         """Turns waiting for memory extraction, oldest first."""
         return self._turns("id IN (SELECT turn_id FROM memory_queue) ORDER BY id LIMIT ?", (limit,))
+
+    async def queued_count(self) -> int:
+        with _translated(self.path):
+            (count,) = self._db.execute("SELECT count(*) FROM memory_queue")
+        return int(count[0])
 
     async def dequeue_turns(self, turn_ids: Sequence[int]) -> None:
         with _translated(self.path), self._db:

@@ -1,6 +1,6 @@
 """The signed-in user's own things, for the web app and for programs: who they are, meeting their companion
-(the interview and the naming), their transcript, and their memory (see, search, edit, forget, export: the
-same operations as ``os1 memory``). Every route works on the caller's own space only; an id that is not
+(the interview and the naming), their transcript, and their memory (see, search, edit, forget, import, export:
+the same operations as ``os1 memory``). Every route works on the caller's own space only; an id that is not
 theirs is "not found", exactly as an id that does not exist.
 """
 
@@ -9,19 +9,21 @@ from __future__ import annotations
 from contextlib import aclosing
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from os1.companion.companion import Companion
 from os1.companion.onboarding import GREETING, MAX_ANSWER_CHARS, Interview, check_answer
-from os1.errors import InputError, NotFound
-from os1.memory import archive
+from os1.errors import InputError, NotFound, TooLarge
+from os1.memory import archive, conversations
 from os1.memory.store import Memory, Turn
 from os1.server.auth import Found, Signed, user_record
 from os1.server.spaces import Space
 
 MAX_QUERY_CHARS = 500
+MAX_IMPORT_BYTES = 64 * 2**20  # a ChatGPT export of several years' daily use
+ANY_JSON = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
 
 MemoryId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a row id: SQLite's and PostgreSQL's are 64-bit
 
@@ -89,9 +91,15 @@ async def answer(body: Answer, who: Signed, found: Found) -> dict[str, Any]:
 async def transcript(
     who: Signed, found: Found, before: int | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:
-    """The conversation, newest last: ``limit`` turns said before the turn ``before`` (default: the latest)."""
+    """The conversation in the order it was said, newest last: ``limit`` turns said before the turn ``before``
+    (default: the latest)."""
     space = await found.spaces.open(who.user.id)
-    turns = [t for t in await space.store.turns() if t.speaker != "event" and (before is None or t.id < before)]
+    turns = [t for t in await space.store.turns() if t.speaker != "event"]
+    if before is not None:
+        end = next((i for i, t in enumerate(turns) if t.id == before), None)
+        if end is None:
+            raise NotFound(f"you have no turn {before}")
+        turns = turns[:end]
     return {"turns": [_turn_record(t) for t in turns[-limit:]], "more": len(turns) > limit}
 
 
@@ -147,6 +155,35 @@ async def export(who: Signed, found: Found) -> JSONResponse:
     return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="os1-export.json"'})
 
 
+@router.post("/import", openapi_extra=ANY_JSON)
+async def import_conversations(request: Request, who: Signed, found: Found) -> dict[str, Any]:
+    """Bring in old conversations, the file as the request's body: os1's import format, a ChatGPT export
+    (conversations.json), or a file from ``/api/export``, which comes back exactly, memories and all
+    (docs/import-format.md). The turns are kept at once; memories are made from them in the background, and
+    ``waiting`` says how many turns are still to be read (``GET /api/import`` tells it again later)."""
+    space = await found.spaces.open(who.user.id)
+    if space.companion is None:
+        raise InputError("meet your companion first (answer its questions), then bring in your old conversations")
+    data = conversations.read(await _body(request), "the file")
+    async with space.turn:
+        if archive.is_export(data):
+            turns, memories = await archive.restore(space.recall, data)
+            count = len(data.get("sessions", []))
+        else:
+            sessions = conversations.parse(data, "the file")
+            turns, memories, count = await conversations.keep(space.store, sessions), 0, len(sessions)
+    await found.spaces.imported(space)
+    waiting = await space.store.queued_count()
+    return {"conversations": count, "turns": turns, "memories": memories, "waiting": waiting}
+
+
+@router.get("/import")
+async def import_progress(who: Signed, found: Found) -> dict[str, int]:
+    """How many turns still wait to be read for memories (those of an import, and of the conversation)."""
+    space = await found.spaces.open(who.user.id)
+    return {"waiting": await space.store.queued_count()}
+
+
 def companion_record(companion: Companion) -> dict[str, Any]:
     p = companion.persona
     return {
@@ -174,6 +211,21 @@ async def _memory(space: Space, memory_id: int) -> Memory:
     if found_memory is None:
         raise NotFound(f"you have no memory {memory_id}")
     return found_memory
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, refused as soon as it is larger than an import may be."""
+    too_large = TooLarge(f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB: import it in parts")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        raise too_large
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > MAX_IMPORT_BYTES:
+            raise too_large
+        parts.append(part)
+    return b"".join(parts)
 
 
 def _turn_record(turn: Turn) -> dict[str, Any]:

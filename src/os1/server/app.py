@@ -34,6 +34,7 @@ from os1.errors import (
     OS1Error,
     SignInError,
     StoreError,
+    TooLarge,
     TooMany,
 )
 from os1.llm import LLM, open_llm
@@ -58,6 +59,7 @@ STATUS: list[tuple[type[OS1Error], int, str]] = [  # the first that matches
     (SignInError, 401, "authentication_error"),
     (AccessError, 403, "permission_error"),
     (NotFound, 404, "not_found_error"),
+    (TooLarge, 413, "request_too_large"),
     (InputError, 400, "invalid_request_error"),
     (LLMError, 503, "model_unavailable"),
     (StoreError, 503, "storage_unavailable"),

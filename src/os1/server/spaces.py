@@ -116,6 +116,14 @@ class Spaces:
                 space.last_message = self.clock()
                 await self.hub.changed(space.user_id)
 
+    async def imported(self, space: Space) -> None:
+        """Conversations were brought into the user's store: their companion reads them (its transcript, and
+        memories from them in the background), and their connections, here and in other workers, are told."""
+        if space.companion is not None:
+            await space.companion.imported()
+        await self.hub.changed(space.user_id)
+        space.tell({"type": "changed"})
+
     async def erase(self, user_id: str) -> None:
         """Delete everything the user's companion holds: their space closes (its memory work stops, their
         connections are told, and close) and their store deletes their data."""

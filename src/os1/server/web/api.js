@@ -25,6 +25,7 @@ export function sentence(words) {
   return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
 }
 
+// A body is sent as JSON; a File (an import) is sent as it is.
 async function request(method, path, body) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -34,7 +35,7 @@ async function request(method, path, body) {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || body instanceof Blob ? body : JSON.stringify(body),
       credentials: "same-origin",
     });
   } catch {

@@ -1,12 +1,14 @@
 // What the companion remembers: every memory, searchable, each with where it came from; the person can
-// correct one, forget one for good, or download everything.
+// correct one, forget one for good, download everything, or bring in old conversations (os1's format, a
+// ChatGPT export, or a download from here), which the companion then reads for memories in the background.
 
-import { get, patch, query, remove } from "../api.js";
+import { get, patch, post, query, remove } from "../api.js";
 import { busy, h, submitOnEnter } from "../dom.js";
 import { date, moment, plural } from "../format.js";
 import { confirmAction } from "../dialog.js";
 
 const SEARCH_PAUSE_MS = 300;
+const READING_POLL_MS = 3000;
 const KINDS = {
   fact: "Fact",
   preference: "Preference",
@@ -28,6 +30,9 @@ export function memoryView(root, app) {
   const past = h("input", { id: "memory-past", type: "checkbox" });
   const summary = h("p", { class: "summary", role: "status" });
   const list = h("ul", { class: "memories" });
+  const file = h("input", { id: "memory-import", type: "file", accept: ".json,application/json", hidden: true });
+  const bringIn = h("button", { type: "button", class: "link", text: "Bring in old conversations" });
+  const reading = h("p", { class: "summary reading", role: "status" });
   root.append(
     h(
       "section",
@@ -44,7 +49,10 @@ export function memoryView(root, app) {
         search,
         h("label", { class: "check" }, past, " Include what is no longer true"),
         h("a", { class: "link", href: "/api/export", download: "os1-export.json", text: "Download everything (JSON)" }),
+        bringIn,
+        file,
       ),
+      reading,
       summary,
       list,
     ),
@@ -79,8 +87,48 @@ export function memoryView(root, app) {
     pause = setTimeout(show, SEARCH_PAUSE_MS);
   });
   past.addEventListener("change", show);
+
+  let poll = 0;
+  async function follow(brought = "") {
+    clearTimeout(poll);
+    try {
+      const { waiting } = await get("/api/import");
+      if (waiting) {
+        reading.textContent = `${brought}${name} is reading ${plural(waiting, "message", "messages")} for memories.`;
+        poll = setTimeout(() => follow(brought), READING_POLL_MS);
+      } else {
+        reading.textContent = brought ? `${brought}${name} has read them all.` : "";
+        if (brought) show();
+      }
+    } catch (error) {
+      reading.textContent = error.message;
+    }
+  }
+
+  bringIn.addEventListener("click", () => file.click());
+  file.addEventListener("change", async () => {
+    const chosen = file.files[0];
+    file.value = "";
+    if (!chosen) return;
+    await busy(bringIn, "Bringing them in…", async () => {
+      reading.textContent = `Bringing in ${chosen.name}…`;
+      try {
+        const done = await post("/api/import", chosen);
+        const told = done.memories ? ` and ${plural(done.memories, "memory", "memories")}` : "";
+        follow(`Brought in ${plural(done.conversations, "conversation", "conversations")}${told}. `);
+        if (done.memories) show();
+      } catch (error) {
+        reading.textContent = `${chosen.name}: ${error.message}`;
+      }
+    });
+  });
+
   show();
-  return () => clearTimeout(pause);
+  follow();
+  return () => {
+    clearTimeout(pause);
+    clearTimeout(poll);
+  };
 }
 
 function item(memory, name, summarise) {
