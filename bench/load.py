@@ -225,10 +225,10 @@ def family(pid: int) -> list[int]:
     return [pid, *children]
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds of ``pid`` and its children, every thread."""
+def cpu_seconds(pid: int, *, children: bool) -> float:
+    """CPU seconds of ``pid`` (and, with ``children``, its children's), every thread."""
     total = 0
-    for member in family(pid):
+    for member in family(pid) if children else [pid]:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime + stime
@@ -485,7 +485,7 @@ async def converse(
     lag = asyncio.create_task(measure_lag(run))
     samples: list[dict[str, float]] = []
     profile = profile_server(server.pid, home) if args.profile else None
-    pids = {"server": server.pid, "upstream": simulator.pid, "clients": os.getpid()}
+    pids = {"server": server.pid, "upstream": simulator.pid, "clients": os.getpid()}  # the clients: this process alone
 
     async def sample_until(end: float | None) -> None:
         """Every second, until ``end`` (or, with None, until every session is in)."""
@@ -509,11 +509,17 @@ async def converse(
         f"begin in {args.settle:g} s, a line every ~{args.interval:g} s each"
     )
     await sample_until(start)
-    cpu_start = {name: cpu_seconds(pid) for name, pid in pids.items()} | {"machine": machine_busy_seconds()}
+    collector_start = await collector_passes(port)
+    cpu_start = {name: cpu_seconds(pid, children=name == "server") for name, pid in pids.items()} | {
+        "machine": machine_busy_seconds()
+    }
     await sample_until(run.window[1])
     elapsed = time.monotonic() - start
-    used = {name: (cpu_seconds(pid) - cpu_start[name]) / elapsed for name, pid in pids.items()}
+    used = {
+        name: (cpu_seconds(pid, children=name == "server") - cpu_start[name]) / elapsed for name, pid in pids.items()
+    }
     used["machine"] = (machine_busy_seconds() - cpu_start["machine"]) / elapsed  # others' work included
+    collector = collector_window(collector_start, await collector_passes(port))
     if profile is not None:
         profile.send_signal(signal.SIGINT)  # py-spy writes what it has and stops: no need to wait here
     lag.cancel()
@@ -534,6 +540,7 @@ async def converse(
         "_run": run,
         "connect_phase_seconds": round(connect_phase, 1),
         "cpu_cores": {name: round(value, 2) for name, value in used.items()},
+        "collector_in_window": collector,
         "server_rss_mb": {"peak_sampled": round(rss_peak), "vm_hwm": round(hwm)},
         "server_fds_peak": max(s["fds"] for s in samples),
         "timeline": samples,
@@ -620,6 +627,34 @@ async def server_metrics(port: int) -> dict[str, Any]:
               "os1_reply_first_token_seconds_sum", "os1_websockets_open", "os1_user_spaces_open")  # fmt: skip
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
             if line.startswith(wanted)}  # fmt: skip
+
+
+async def collector_passes(port: int) -> dict[str, float]:
+    """The server's os1_gc_pause_seconds series (all its workers': each scrape reaches one, so with several
+    workers this is one worker's)."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line.startswith("os1_gc_pause_seconds")}  # fmt: skip
+
+
+def collector_window(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
+    """The garbage collector's passes between two scrapes: how many, their seconds, and the bucket the longest
+    fell in (the smallest bound every pass was under), in all and per generation."""
+    grew = {key: value - before.get(key, 0.0) for key, value in after.items()}
+
+    def passes(generation: str) -> dict[str, Any]:
+        mine = {k: v for k, v in grew.items() if f'generation="{generation}"' in k or generation == "all"}
+        count = sum(v for k, v in mine.items() if k.startswith("os1_gc_pause_seconds_count"))
+        bounds = collections.Counter[float]()
+        for key, value in mine.items():
+            if match := re.match(r'os1_gc_pause_seconds_bucket\{.*le="([^"]+)"', key):
+                bounds[float(match.group(1))] += int(value)
+        longest = min((bound for bound, n in bounds.items() if n == count), default=None)
+        seconds = sum(v for k, v in mine.items() if k.startswith("os1_gc_pause_seconds_sum"))
+        return {"passes": int(count), "seconds": round(seconds, 3), "longest_under_seconds": longest}
+
+    return {**passes("all"), "by_generation": {g: passes(g) for g in "012"}}
 
 
 # --- profile ----------------------------------------------------------------------------------------------------------
@@ -717,6 +752,14 @@ def table(results: list[dict[str, Any]]) -> Table:
     row("greeting: added ms", lambda r: pair(r, "replies", "greet", "added_ms"))
     row("upstream alone: added ms", lambda r: pair(r, "baseline", "added_ms"))
     row("client loop lag ms", lambda r: pair(r, "client_loop_lag_ms"))
+    row(
+        "server's GC passes: n, s, longest <",
+        lambda r: (
+            "{passes:,}, {seconds:.2f}, {longest_under_seconds:g} s".format(**r["collector_in_window"])
+            if r.get("collector_in_window", {}).get("passes")
+            else "none"
+        ),
+    )
     row("[bold]errors[/]", lambda r: f"{r['error_count']:,}")
     row("server RSS peak MB", lambda r: f"{r['server_rss_mb']['peak_sampled']:,}")
     row("CPU cores: server", lambda r: f"{r['cpu_cores']['server']:.2f}")

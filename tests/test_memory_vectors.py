@@ -1,12 +1,14 @@
-"""The in-memory vector index: its int8 scan with exact rescoring finds what a plain float32 scan finds."""
+"""The in-memory vector index finds what a plain float32 scan finds: small ones by that scan, large ones by an int8
+scan with exact rescoring."""
 
 from datetime import date, datetime
 
 import numpy as np
+import pytest
 
 from os1.memory.dates import Window
 from os1.memory.store import Indexed
-from os1.memory.vectors import VectorIndex
+from os1.memory.vectors import QUANTIZED_FROM, VectorIndex
 
 
 def unit_rows(count: int, seed: int, dim: int = 384) -> np.ndarray:
@@ -33,16 +35,18 @@ def test_the_int8_scan_returns_the_float32_answer() -> None:
         assert np.allclose([cosine for _, cosine in found], np.sort(rows @ query)[::-1][:50], atol=1e-6)
 
 
-def test_records_added_and_replaced_are_found_as_if_loaded() -> None:
-    rows = unit_rows(300, seed=3)
-    grown = VectorIndex(indexed(rows[:10]))
-    for start in range(10, 300, 7):  # past the first buffer's room, a few at a time
+@pytest.mark.parametrize("first, total", [(10, 300), (QUANTIZED_FROM - 100, QUANTIZED_FROM + 200)])
+def test_records_added_and_replaced_are_found_as_if_loaded(first: int, total: int) -> None:
+    # Small indexes are scanned in float32; the second grows past QUANTIZED_FROM into the int8 scan.
+    rows = unit_rows(total, seed=3)
+    grown = VectorIndex(indexed(rows[:first]))
+    for start in range(first, total, 7):  # past the first buffer's room, a few at a time
         part = rows[start : start + 7]
         grown.add(list(range(start + 1, start + 1 + len(part))), part, [0.0] * len(part), [0.0] * len(part))
     changed = unit_rows(1, seed=4)[0]
     grown.replace(5, changed)
     rows[4] = changed
-    assert len(grown) == 300
+    assert len(grown) == total
     for query in [changed, *unit_rows(5, seed=5)]:
         assert [record_id for record_id, _ in grown.nearest(query, 10)] == plain_scan(rows, query, 10)
 

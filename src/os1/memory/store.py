@@ -18,7 +18,7 @@ MemoryKind = Literal["fact", "preference", "relationship", "event", "mood", "epi
 MEMORY_KINDS: tuple[MemoryKind, ...] = ("fact", "preference", "relationship", "event", "mood", "episode", "reflection")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a server holds hundreds of turns for each of thousands of users
 class Turn:
     """One line of the transcript. ``event`` turns are things that happened (the user came back after two
     days), shown to the model but not to the user as speech."""

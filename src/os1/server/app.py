@@ -43,6 +43,7 @@ from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Store
 from os1.server import api, auth, openai_compat, ws
 from os1.server.accounts import Accounts
+from os1.server.heap import Heap
 from os1.server.hub import Alone, ThroughRedis
 from os1.server.limits import Limits, Rule
 from os1.server.metrics import Metrics
@@ -89,14 +90,18 @@ def create_app(
         accounts = Accounts(settings.home / "accounts.db")
         metrics = Metrics(spaces.live, lambda: spaces.open_count)
         speech = voices or Voices(settings)
-        app.state.services = Services(settings, accounts, spaces, Limits(), metrics, speech, secure_cookies)
+        heap = Heap(metrics.gc_pauses)
+        app.state.services = Services(settings, accounts, spaces, Limits(), metrics, heap, speech, secure_cookies)
         tidy = asyncio.create_task(_tidy(spaces))
+        keep = asyncio.create_task(heap.keep())
         try:
             yield
         finally:
-            tidy.cancel()
-            with suppress(asyncio.CancelledError):
-                await tidy
+            for task in (tidy, keep):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            heap.close()
             await spaces.aclose()
             await hub.close()
             if settings.database_url:
@@ -152,7 +157,9 @@ def create_app(
     @app.get("/metrics")
     async def metrics(request: Request) -> PlainTextResponse:
         """The server's counters in Prometheus' text format (no user's id, email or words in any of them)."""
-        registry = services(request).metrics.registry
+        found = services(request)
+        found.heap.report()
+        registry = found.metrics.registry
         return PlainTextResponse(generate_latest(registry).decode(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -26,6 +26,11 @@ class Metrics:
             "os1_reply_first_token_seconds", "From a message to the first words of its reply",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32), registry=self.registry,
         )  # fmt: skip
+        self.gc_pauses = Histogram(
+            "os1_gc_pause_seconds", "Passes of Python's garbage collector (the server stops meanwhile), by generation",
+            ["generation"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )  # fmt: skip
         self.errors = Counter("os1_errors", "Requests refused or failed, by kind", ["kind"], registry=self.registry)
         live_gauge = Gauge("os1_conversations_live", "Conversations live now (open or recent)", registry=self.registry)
         live_gauge.set_function(live)

@@ -49,8 +49,7 @@ class Space:
 
     def tell(self, message: dict[str, Any]) -> None:
         """Send ``message`` to every connection the user has open here."""
-        for listener in self.listeners:
-            listener(message)
+        _tell(self.listeners, message)
 
 
 class Spaces:
@@ -217,6 +216,14 @@ class Spaces:
         if companion is None:
             return None
         companion.remember_with(space.recall)
-        companion.company = lambda: self.others(space.user_id)
-        companion.remembered = lambda count: space.tell({"type": "remembered", "count": count})
+        # Neither refers to the space, which refers to the companion: a closed space leaves no reference cycle
+        # behind, so it is freed at once, not at the collector's next full pass (see heap.py).
+        user_id, listeners = space.user_id, space.listeners
+        companion.company = lambda: self.others(user_id)
+        companion.remembered = lambda count: _tell(listeners, {"type": "remembered", "count": count})
         return companion
+
+
+def _tell(listeners: list[Callable[[dict[str, Any]], None]], message: dict[str, Any]) -> None:
+    for listener in listeners:
+        listener(message)
