@@ -93,15 +93,14 @@ def create_app(
         heap = Heap(metrics.gc_pauses)
         app.state.services = Services(settings, accounts, spaces, Limits(), metrics, heap, speech, secure_cookies)
         tidy = asyncio.create_task(_tidy(spaces))
-        keep = asyncio.create_task(heap.keep())
+        heap.start()
         try:
             yield
         finally:
-            for task in (tidy, keep):
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
             heap.close()
+            tidy.cancel()
+            with suppress(asyncio.CancelledError):
+                await tidy
             await spaces.aclose()
             await hub.close()
             if settings.database_url:

@@ -14,8 +14,8 @@ was left and is the one long stop. Every pass is timed in ``os1_gc_pause_seconds
 
 from __future__ import annotations
 
-import asyncio
 import gc
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,15 +33,19 @@ class Heap:
         self._started = 0.0
         self._passed = False  # a full pass has run since the last freeze
         self._timed: deque[tuple[int, float]] = deque(maxlen=100_000)  # (generation, seconds), not yet reported
+        self._stopping = threading.Event()
+        self._keeper = threading.Thread(target=self._keep, name="os1-heap", daemon=True)
         gc.callbacks.append(self._time)
 
-    async def keep(self) -> None:
-        """For the server's life: what the server holds once it has started is frozen, then what each full pass
-        leaves."""
+    def start(self) -> None:
+        """Until ``close``: what the server holds once it has started is frozen, then what each full pass leaves.
+        A thread of its own looks, so a busy event loop does not make the freeze late (and the passes long)."""
         gc.collect()
-        while True:
+        self._keeper.start()
+
+    def _keep(self) -> None:
+        while not self._stopping.wait(LOOK_SECONDS):
             self.tidy()
-            await asyncio.sleep(LOOK_SECONDS)
 
     def tidy(self) -> None:
         """Freeze what the last full pass left, if one ran; once an hour, first a full pass over everything,
@@ -68,6 +72,9 @@ class Heap:
             self.pauses.labels(str(generation)).observe(seconds)
 
     def close(self) -> None:
+        self._stopping.set()
+        if self._keeper.is_alive():
+            self._keeper.join()
         gc.callbacks.remove(self._time)
         gc.unfreeze()
 
