@@ -3,11 +3,10 @@ server: signing up, the interview and the naming, a conversation, the memory pag
 and forgetting it for good, the settings; signing in, stopping a reply mid-sentence, a new password and
 deleting the account, and bringing in old conversations.
 
-With OS1_SCREENSHOTS=1 it also photographs each page into docs/screenshots/.
+The screenshots in docs/screenshots/ are taken with the real model by scripts/screenshots.py, not here.
 """
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -29,11 +28,7 @@ from tests.test_server_api import LAST_YEAR, remembering
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 ANSWERS = {"name": "Theo", "voice": "a woman"}
-SETTLED = (
-    "document.getAnimations().every(a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)"
-)
 REPLY = "I'm here, and I'm listening."  # what the scripted model says to anything
 
 
@@ -72,13 +67,6 @@ def signing_in(page: Page, url: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def shot(page: Page, name: str) -> None:
-    if os.environ.get("OS1_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.wait_for_function(SETTLED)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png")
-
-
 def shown_eventually(page: Page, text: str, seconds: float) -> None:
     """Wait for text that appears after something in the background is done, reloading the page meanwhile."""
     deadline = time.monotonic() + seconds
@@ -96,7 +84,6 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
     with serving(home, ScriptedLLM(*[remembering] * 200), embedder) as server, browsing() as page:
         page.goto(server.url)
         expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
-        shot(page, "sign-in")
         page.get_by_role("button", name="Create an account").click()
         page.get_by_label("Email").fill("theo@example.org")
         page.get_by_label("Password").fill("short")
@@ -110,8 +97,6 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
             expect(page.get_by_text(f"Question {index + 1} of {len(QUESTIONS)}")).to_be_visible()
             answer = page.get_by_label(question)
             answer.fill(ANSWERS.get(key, "fine, thanks"))
-            if index == 1:
-                shot(page, "interview")
             answer.press("Enter")
         expect(page.get_by_text("Give me a moment")).to_be_visible()
 
@@ -121,7 +106,6 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         expect(page.get_by_text("given names in the dataset")).to_be_visible()
         expect(page.get_by_text("It fits.")).to_be_visible()  # why it chose the name, in its own words
         expect(page.get_by_role("banner").get_by_role("link", name=name)).to_be_visible()
-        shot(page, "naming")
 
         page.get_by_role("button", name="Say hello").click()
         log = page.get_by_role("log")
@@ -133,7 +117,6 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         expect(log.get_by_text(REPLY)).to_have_count(2)
         expect(message).to_have_value("")
         expect(log.get_by_text(f"{name} will remember that.")).to_be_visible(timeout=20_000)  # told when it is kept
-        shot(page, "chat")
 
         log.get_by_role("link", name="See what").click()
         expect(page.get_by_role("heading", name=f"What {name} remembers")).to_be_visible()
@@ -141,7 +124,6 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         expect(page.get_by_text("1 memory", exact=True)).to_be_visible()
         page.get_by_role("button", name="Where this came from").click()
         expect(page.get_by_role("blockquote")).to_have_text("I live in Porto.")
-        shot(page, "memory")
 
         page.get_by_role("button", name="Edit “Theo lives in Porto.”").click()
         page.get_by_role("textbox", name="Memory").fill("Theo lives in Lisbon.")
@@ -163,7 +145,6 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         page.get_by_role("navigation").get_by_role("link", name="Settings").click()
         expect(page.get_by_text("theo@example.org", exact=True).first).to_be_visible()
         expect(page.get_by_role("heading", name="Accounts on this server")).to_be_visible()  # the first account
-        shot(page, "settings")
         page.get_by_label("Name for a new key").fill("laptop")
         page.get_by_role("button", name="Create key").click()
         expect(page.get_by_text("it will not be shown again")).to_be_visible()
