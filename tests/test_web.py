@@ -181,6 +181,28 @@ def test_signing_in_and_stopping_a_reply(home: Path, embedder: MiniLM, persona: 
             expect(log.get_by_text("Samantha", exact=True)).to_have_count(1)  # one reply, not two
 
 
+def test_a_line_said_while_the_greeting_is_written_comes_after_it(
+    home: Path, embedder: MiniLM, persona: Persona, profile: Profile
+) -> None:
+    greeting = "Hello Theo, it is good to see you again after all this time."
+    with serving(home, ScriptedLLM(greeting, "I'm listening.", *[talk] * 20, delay=0.15), embedder) as server:
+        _, said = server.sign_up("theo@example.org")
+        server.meet(said["user"]["id"], persona, profile)
+        with browsing() as page:
+            signing_in(page, server.url, "theo@example.org", "correct horse battery")
+            message = page.get_by_label("Message to Samantha")
+            expect(page.get_by_role("button", name="Send")).to_be_enabled()
+            message.fill("Sorry, I'm in a hurry.")  # before the greeting's first word
+            message.press("Enter")
+            log = page.get_by_role("log")
+            expect(log.get_by_text("I'm listening.")).to_be_visible()
+            order = [greeting, "Sorry, I'm in a hurry.", "I'm listening."]
+            assert log.locator(".turn .words").all_inner_texts() == order  # as the server answered, not as asked
+            page.reload()
+            expect(log.get_by_text("I'm listening.")).to_be_visible()
+            assert log.locator(".turn .words").all_inner_texts() == order
+
+
 def test_a_new_password_and_leaving_for_good(home: Path, embedder: MiniLM, persona: Persona, profile: Profile) -> None:
     with serving(home, ScriptedLLM(*[talk] * 50), embedder) as server:
         server.sign_up("ada@example.org")  # the administrator, who stays

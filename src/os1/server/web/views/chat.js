@@ -59,6 +59,7 @@ export function chatView(root, app) {
   let hearing = null; // {item, words}: the user's words while they speak, until they are their turn
   let spoken = null; // {item, words, flushed}: the reply being spoken, and whether the user spoke over it
   let left = false;
+  let greeting = null; // the id of the greeting asked for, until its answer (empty when none was due) is done
 
   // -- the conversation so far -------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ export function chatView(root, app) {
 
   const conversation = new Conversation({
     ready() {
-      conversation.greet();
+      greeting = conversation.greet();
     },
     delta({ id, text }) {
       const found = reply(id);
@@ -165,6 +166,7 @@ export function chatView(root, app) {
       if (stick) toBottom();
     },
     done({ id, text, interrupted }) {
+      if (id === greeting) greeting = null;
       const found = replies.get(id);
       if (!text && !found) return; // no greeting was due
       const { item, words } = found ?? reply(id);
@@ -178,6 +180,7 @@ export function chatView(root, app) {
       finish(id);
     },
     error({ id, code, message: said, retry_after: retryAfter }) {
+      if (id === greeting) greeting = null;
       if (id === null && voice.mic !== "off") {
         voice.ended(); // the answer to "audio.start": no voice session
         note(`${sentence(said)} You can still type to ${name}.`);
@@ -192,7 +195,9 @@ export function chatView(root, app) {
       else note(why);
     },
     remembered() {
-      append(h("li", { class: "note" }, `${name} will remember that. `, h("a", { href: "#/memory", text: "See what" })));
+      append(
+        h("li", { class: "note" }, `${name} will remember that. `, h("a", { href: "#/memory", text: "See what" })),
+      );
     },
     "audio.format"(format) {
       voice.format(format);
@@ -280,6 +285,7 @@ export function chatView(root, app) {
     if (!text) return;
     const id = conversation.say(text);
     if (id === null) return; // not connected: the words stay in the box
+    if (greeting !== null) reply(greeting); // the server answers in order: the greeting asked for comes first
     append(turnItem("user", text).item);
     reply(id);
     message.value = "";
