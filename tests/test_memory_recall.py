@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from os1.memory.embed import MiniLM
-from os1.memory.recall import Recall
+from os1.memory.recall import Held, Recall
 from os1.memory.sqlite import SQLiteStore, user_db_path
 from os1.memory.store import Memory, Turn
 
@@ -229,3 +229,19 @@ async def test_memories_added_one_by_one_are_found_as_if_read_at_once(store: SQL
     for query in ("what does my sister do?", "violin", "where do I live?"):
         grown = [(hit.text, round(hit.score, 9)) for hit in await recall.search(query)]
         assert grown == [(hit.text, round(hit.score, 9)) for hit in await fresh.search(query)]
+
+
+async def test_only_the_most_recently_searched_keep_their_vectors_in_memory(
+    store: SQLiteStore, embedder: MiniLM
+) -> None:
+    held = Held(limit=2)
+    await remember_all(Recall(store, embedder, clock=lambda: NOW, held=held))
+    first, second, third = (Recall(store, embedder, clock=lambda: NOW, held=held) for _ in range(3))
+    found = [hit.text for hit in await first.search("what does my sister do?", limit=3)]
+    await second.search("my favourite food")
+    await third.search("what's my job")
+    assert first not in held and second in held and third in held  # the least recently searched let go
+    assert [hit.text for hit in await first.search("what does my sister do?", limit=3)] == found  # read again
+    assert first in held and second not in held
+    third.release()
+    assert third not in held

@@ -20,6 +20,7 @@ rest of the list comes from the whole store.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -32,6 +33,9 @@ from os1.memory.store import Corpus, Memory, Store, Turn, Vector
 from os1.memory.vectors import VectorIndex
 
 RRF_K = 60
+# Whose vectors stay in memory at once, in a process (a server holds thousands of users; ten months of
+# conversation are ~0.9 MB): the least recently searched are let go, and read again (~1 ms) when next needed.
+HELD_INDEXES = 4000
 CANDIDATES = 50  # taken from each of the meaning and word rankings of each corpus
 HALF_LIFE_DAYS = 30.0
 PAST_WEIGHT = 0.75  # a memory that is no longer true (and a turn only such memories came from) counts this much
@@ -78,8 +82,39 @@ class Hit:
         return (self.turn.id,) if self.turn is not None else ()
 
 
+class Held:
+    """The recalls that keep their vectors in memory, at most ``limit``, least recently searched first."""
+
+    def __init__(self, limit: int = HELD_INDEXES):
+        self.limit = limit
+        self._recalls: OrderedDict[Recall, None] = OrderedDict()
+
+    def __contains__(self, recall: Recall) -> bool:
+        return recall in self._recalls
+
+    def used(self, recall: Recall) -> None:
+        self._recalls[recall] = None
+        self._recalls.move_to_end(recall)
+        while len(self._recalls) > self.limit:
+            next(iter(self._recalls)).release()
+
+    def drop(self, recall: Recall) -> None:
+        self._recalls.pop(recall, None)
+
+
+HELD = Held()
+
+
 class Recall:
-    def __init__(self, store: Store, embedder: Embedder, *, clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        held: Held | None = None,  # the process's own by default
+    ):
+        self.held = held or HELD
         self.store = store
         self.embeddings = Embeddings.of(embedder)  # shared with every Recall of the same embedder
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -235,10 +270,17 @@ class Recall:
             found["transcript", turn.id] = turn
         return found
 
+    def release(self) -> None:
+        """Let go of the vectors held in memory (read again at the next search, if there is one)."""
+        self.held.drop(self)
+        self._indexes.clear()
+
     async def _index(self, corpus: Corpus) -> VectorIndex:
         if corpus not in self._indexes:
             self._indexes[corpus] = VectorIndex(await self.store.vectors(corpus, self.model))
-        return self._indexes[corpus]
+        index = self._indexes[corpus]
+        self.held.used(self)
+        return index
 
 
 def _newest_first(hits: list[Hit]) -> list[Hit]:

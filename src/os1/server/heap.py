@@ -6,7 +6,7 @@ At 1,000 sessions that was 820,000 objects, and a full pass stopped the server f
 minute; every reply under way waited (bench/load.py: added p99 255-400 ms).
 
 So what a full pass leaves is frozen (``gc.freeze``: left out of the collector's later passes; it moves one
-list), and the next passes read only what is newer (at 1,000 sessions, each took under 25 ms). Frozen objects
+list), and the next passes read only what is newer (at 1,000 sessions, each took under 50 ms). Frozen objects
 that die are still freed at once by their reference counts; only garbage held by reference cycles waits, and a
 closed space leaves none (spaces.py). Once an hour everything is thawed for one full pass, which collects what
 was left and is the one long stop. Every pass is timed in ``os1_gc_pause_seconds``.

@@ -134,6 +134,7 @@ class Spaces:
                     if space.companion is not None:
                         await space.companion.pause()
                     self._open.pop(user_id, None)
+                    space.recall.release()
             store = space.store if space is not None else await self.stores(user_id)
             await store.erase()
         self._opening.pop(user_id, None)
@@ -146,6 +147,7 @@ class Spaces:
         if space is None:
             return
         space.tell({"type": "bye", "reason": "this account was deleted"})
+        space.recall.release()
         if space.companion is None:
             space.store.close()
             return
@@ -207,6 +209,7 @@ class Spaces:
                     log.warning("memory work for a closing space stopped: %s", exc)
             self._open.pop(space.user_id, None)
             self._opening.pop(space.user_id, None)
+            space.recall.release()
             space.store.close()
 
     async def _companion(self, space: Space) -> Companion | None:
