@@ -27,8 +27,8 @@ request: auth is done, so recall, the store, the prompt) and "after" (the first 
 Errors are every failed connect, unexpected close, `error` message, interrupted reply and reply not done within
 `--reply-timeout`. The server's RSS is sampled every second (and VmHWM read), CPU is read from /proc for all
 three processes over the window, and the client's own event-loop lag is measured, as it inflates the figures.
-`--profile` samples the server with py-spy from the first connect to the end of the window and sums where its
-time went (py-spy's own CPU, ~0.1 core, is not the server's but shares the cores).
+`--profile` samples the server with py-spy, once through the connects and once through the window, and sums
+where its time went in each (py-spy's own CPU, ~0.1 core, is not the server's but shares the cores).
 
 Usage: python bench/load.py [--sessions 100,1000,10000] [--duration 60] [--interval 30] [--out ...]
 """
@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,6 +76,7 @@ from os1.server.accounts import Accounts
 from os1.testing import UPSTREAM_REPLY, ScriptedLLM, plainest
 
 PING_SECONDS = 25  # the web app's (server/web/socket.js)
+DRAFT_SECONDS = 1.0  # from handing a line over as a draft (a pause in the typing) to sending it
 FDS_PER_STORE = 3  # at the server: a user's SQLite file, its -wal and its -shm, for at most OPEN_FILES users
 GREETING = re.compile(r"^\[(Sam \d+) (?:has just finished setting you up|is back)")
 HISTORY = Path(__file__).parent / "data" / "memory-sessions.json"
@@ -87,6 +89,7 @@ class Reply:
     kind: str  # "greet" or "say"
     text: str
     sent: float
+    drafted: bool = False  # the line was handed over as a draft first (a pause in the typing)
     first: float | None = None
     done: float | None = None
     error: str | None = None
@@ -317,7 +320,11 @@ async def talk(
     args: Any,
 ) -> None:  # fmt: skip
     async def ask(kind: str, reply_id: str, text: str = "") -> None:
-        reply = Reply(index, kind, text if kind == "say" else name, time.monotonic())
+        drafted = kind == "say" and random.random() < args.drafted
+        if drafted:  # the web app hands the draft over after a pause in the typing; the user reads it, then sends
+            await conn.send(json.dumps({"type": "typing", "text": text}))
+            await asyncio.sleep(DRAFT_SECONDS)
+        reply = Reply(index, kind, text if kind == "say" else name, time.monotonic(), drafted)
         pending[reply_id] = reply
         run.replies.append(reply)
         await conn.send(json.dumps({"type": kind, "id": reply_id, "text": text}))
@@ -484,7 +491,9 @@ async def converse(
     ]
     lag = asyncio.create_task(measure_lag(run))
     samples: list[dict[str, float]] = []
-    profile = profile_server(server.pid, home) if args.profile else None
+    profiles: dict[str, subprocess.Popen[bytes]] = {}
+    if args.profile:
+        profiles["connects"] = profile_server(server.pid, home / "profile-connects.txt")
     pids = {"server": server.pid, "upstream": simulator.pid, "clients": os.getpid()}  # the clients: this process alone
 
     async def sample_until(end: float | None) -> None:
@@ -501,6 +510,8 @@ async def converse(
 
     await sample_until(None)
     connect_phase = time.monotonic() - t0
+    if profiles:
+        await stop_profile(profiles["connects"])
     start = time.monotonic() + args.settle
     run.window = (start, start + args.duration)
     run.talking.set()
@@ -509,6 +520,8 @@ async def converse(
         f"begin in {args.settle:g} s, a line every ~{args.interval:g} s each"
     )
     await sample_until(start)
+    if args.profile:
+        profiles["window"] = profile_server(server.pid, home / "profile-window.txt")
     collector_start = await collector_passes(port)
     cpu_start = {name: cpu_seconds(pid, children=name == "server") for name, pid in pids.items()} | {
         "machine": machine_busy_seconds()
@@ -520,8 +533,8 @@ async def converse(
     }
     used["machine"] = (machine_busy_seconds() - cpu_start["machine"]) / elapsed  # others' work included
     collector = collector_window(collector_start, await collector_passes(port))
-    if profile is not None:
-        profile.send_signal(signal.SIGINT)  # py-spy writes what it has and stops: no need to wait here
+    if profiles:
+        await stop_profile(profiles["window"])
     lag.cancel()
     rss_peak = max(s["rss_mb"] for s in samples)
     hwm = status_kib(server.pid, "VmHWM") / 1024
@@ -531,11 +544,6 @@ async def converse(
         await asyncio.wait_for(asyncio.gather(*under_way), args.reply_timeout + 5)
     finish.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    if profile is not None:
-        try:
-            profile.wait(60)
-        except subprocess.TimeoutExpired:
-            profile.kill()
     return {
         "_run": run,
         "connect_phase_seconds": round(connect_phase, 1),
@@ -544,7 +552,7 @@ async def converse(
         "server_rss_mb": {"peak_sampled": round(rss_peak), "vm_hwm": round(hwm)},
         "server_fds_peak": max(s["fds"] for s in samples),
         "timeline": samples,
-        "profile": summarise_profile(home / "profile.txt") if profile is not None else None,
+        "profile": {phase: summarise_profile(home / f"profile-{phase}.txt") for phase in profiles} or None,
     }
 
 
@@ -584,10 +592,16 @@ def analyse(run: Run, records: list[dict[str, Any]]) -> dict[str, Any]:
     texts = {r["last"]: r for r in records if r["kind"] == "text"}
     greetings = {m.group(1): r for r in records if r["kind"] == "text" and (m := GREETING.match(r["last"]))}
     figures: dict[str, Any] = {}
-    for kind in ("say", "greet"):
+    parts: dict[str, Callable[[Reply], bool]] = {
+        "say": lambda r: r.kind == "say",
+        "say, drafted": lambda r: r.kind == "say" and r.drafted,
+        "say, sent at once": lambda r: r.kind == "say" and not r.drafted,
+        "greet": lambda r: r.kind == "greet",
+    }
+    for part, chosen in parts.items():
         added, before, after, client, own = [], [], [], [], []
-        for reply in (r for r in run.replies if r.kind == kind):
-            record = (texts if kind == "say" else greetings).get(reply.text)
+        for reply in filter(chosen, run.replies):
+            record = (greetings if reply.kind == "greet" else texts).get(reply.text)
             if reply.first is None or record is None or record["first"] is None:
                 continue
             own.append(record["first"] - record["received"])
@@ -595,9 +609,9 @@ def analyse(run: Run, records: list[dict[str, Any]]) -> dict[str, Any]:
             added.append(client[-1] - own[-1])
             before.append(record["received"] - reply.sent)
             after.append(reply.first - record["first"])
-        figures[kind] = {
-            "asked": sum(r.kind == kind for r in run.replies),
-            "answered": sum(r.kind == kind and r.done is not None and r.error is None for r in run.replies),
+        figures[part] = {
+            "asked": sum(map(chosen, run.replies)),
+            "answered": sum(chosen(r) and r.done is not None and r.error is None for r in run.replies),
             "added_ms": spread(added), "before_upstream_ms": spread(before), "after_upstream_ms": spread(after),
             "client_first_delta_ms": spread(client), "upstream_first_token_ms": spread(own),
         }  # fmt: skip
@@ -675,11 +689,20 @@ PARTS = [  # py-spy names a frame "function (path:line)"
 ]
 
 
-def profile_server(pid: int, home: Path) -> subprocess.Popen[bytes]:
+def profile_server(pid: int, output: Path) -> subprocess.Popen[bytes]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     command = [spy, "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--nonblocking",
-               "--subprocesses", "--output", str(home / "profile.txt")]  # fmt: skip
+               "--subprocesses", "--output", str(output)]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def stop_profile(profile: subprocess.Popen[bytes]) -> None:
+    """Have py-spy write what it has and stop (writing takes it a few seconds; the sessions go on meanwhile)."""
+    profile.send_signal(signal.SIGINT)
+    try:
+        await asyncio.to_thread(profile.wait, 60)
+    except subprocess.TimeoutExpired:
+        profile.kill()
 
 
 def summarise_profile(path: Path) -> dict[str, Any] | None:
@@ -749,6 +772,11 @@ def table(results: list[dict[str, Any]]) -> Table:
     row("[bold]added ms, p50 / p99[/]", lambda r: pair(r, "replies", "say", "added_ms"))
     row("  before the upstream", lambda r: pair(r, "replies", "say", "before_upstream_ms"))
     row("  after its first token", lambda r: pair(r, "replies", "say", "after_upstream_ms"))
+    for part, label in (("say, drafted", "after a pause in the typing"), ("say, sent at once", "sent at once")):
+        row(f"  {label}: share, added ms", lambda r, part=part: (
+            f"{r['replies'][part]['asked'] / max(1, r['replies']['say']['asked']):.0%}, "
+            + (pair(r, "replies", part, "added_ms") if r["replies"][part]["added_ms"]["n"] else "none")
+        ) if part in r["replies"] else "")  # fmt: skip
     row("greeting: added ms", lambda r: pair(r, "replies", "greet", "added_ms"))
     row("upstream alone: added ms", lambda r: pair(r, "baseline", "added_ms"))
     row("client loop lag ms", lambda r: pair(r, "client_loop_lag_ms"))
@@ -807,6 +835,13 @@ def main() -> None:
     parser.add_argument("--tokens-per-second", type=float, default=30.0, help="the upstream's pace after that")
     parser.add_argument("--baseline-seconds", type=float, default=20.0, help="length of the upstream-alone run")
     parser.add_argument("--reply-timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--drafted",
+        type=float,
+        default=0.5,
+        help="the share of lines handed over as a draft "
+        f'(a "typing" message) {DRAFT_SECONDS:g} s before they are sent, as after a pause',
+    )
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (more than one: with a Redis)")
     parser.add_argument("--profile", action="store_true", help="sample the server with py-spy (connects and window)")
     parser.add_argument("--server-path", help="put this source tree first on the server's PYTHONPATH (to try a change)")
@@ -858,9 +893,10 @@ def main() -> None:
     for r in every:
         if r["errors"]:
             console.print(f"errors at {r['sessions']:,}: " + ", ".join(f"{k} x{n:,}" for k, n in r["errors"].items()))
-        if r.get("profile"):
-            parts = ", ".join(f"{k} {v} %" for k, v in r["profile"]["parts_percent"].items())
-            console.print(f"server's samples at {r['sessions']:,} (py-spy): {parts}")
+        for phase, profile in (r.get("profile") or {}).items():
+            if profile:
+                parts = ", ".join(f"{k} {v} %" for k, v in profile["parts_percent"].items())
+                console.print(f"server's samples at {r['sessions']:,}, {phase} (py-spy): {parts}")
     console.print(f"wrote {out}")
 
 

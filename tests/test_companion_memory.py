@@ -76,6 +76,36 @@ async def test_a_reply_read_ahead_begins_with_exactly_the_prompt_that_was_read(c
     assert len(llm.read_ahead) == 1 and len(await companion.store.memories()) == 1
 
 
+async def test_what_was_recalled_while_the_user_typed_is_the_replys_unless_it_changed(companion: Companion) -> None:
+    """A draft read ahead (``foresee`` without the model) gives the reply its recall when the same words are
+    sent; other words, or a memory forgotten in between, are searched again, so nothing forgotten comes back."""
+    await say(companion, "I live in Porto.")
+    await companion.settle()
+    llm: ScriptedLLM = companion.llm  # type: ignore[assignment]
+
+    def note() -> str:
+        return next(m["content"] for m in llm.prompts[-1] if m["content"].startswith("[What you remember"))
+
+    await companion.foresee("Where do I live again?", read=False)
+    assert llm.read_ahead == []  # the model was not asked to read
+    await say(companion, "Where do I live again?")
+    assert companion.recalled_ahead and "Theo lives in Porto." in note()
+
+    await companion.foresee("What was my address?", read=False)
+    await say(companion, "What was my old address, again?")  # sent after more typing: searched again
+    assert not companion.recalled_ahead
+
+    await say(companion, "Now I live in Lisbon.")
+    await companion.settle()
+    await companion.foresee("Is Lisbon home now?", read=False)
+    assert companion.recall is not None
+    lisbon = next(m for m in await companion.store.memories() if "Lisbon" in m.text)
+    await companion.recall.forget(lisbon.id)  # forgotten from the memory page while the user typed
+    await say(companion, "Is Lisbon home now?")
+    assert not companion.recalled_ahead
+    assert not any("Theo lives in Lisbon" in m["content"] for m in llm.prompts[-1])
+
+
 async def test_the_user_speaking_pauses_memory_work_and_nothing_is_lost(companion: Companion) -> None:
     companion.llm.delay = 0.05  # type: ignore[attr-defined]
     await say(companion, "I live in Porto.")

@@ -4,6 +4,8 @@ conversations, and /metrics."""
 
 import asyncio
 import json
+import re
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -107,6 +109,7 @@ def test_a_reply_can_be_cancelled_and_keeps_what_was_said(
         ('{"type": "dance"}', 4400, "unknown message type 'dance'"),
         ('{"type": "say", "text": "hi"}', 4400, 'a "say" has an "id"'),
         ('{"type": "hello", "version": 7}', 4426, "this server speaks version 1"),
+        ('{"type": "typing", "text": 7}', 4400, 'a "typing" has a "text"'),
         (b"\x00\x01", 4400, "binary frames carry audio"),
     ],
 )
@@ -165,6 +168,32 @@ def test_the_openai_package_talks_with_the_users_companion(
         openai.OpenAI(base_url=f"{server.url}/v1", api_key="os1_wrong").models.list()
     with pytest.raises(openai.BadRequestError, match="last message must be the user's"):
         api.chat.completions.create(model="os1", messages=[{"role": "assistant", "content": "Hi"}])
+
+
+def test_a_draft_the_user_paused_on_is_searched_before_it_is_sent(
+    server: Server, persona: Persona, profile: Profile
+) -> None:
+    _, headers = signed_up(server, "theo@example.org", persona, profile)
+
+    def said_after_typing(socket: ClientConnection, draft: str, text: str) -> float:
+        """Send ``draft`` as typed, then ``text``; the count of lines recalled ahead, from /metrics, after it."""
+        socket.send(json.dumps({"type": "typing", "text": draft}))
+        time.sleep(1.0)  # the user reads it over (the search takes milliseconds)
+        socket.send(json.dumps({"type": "say", "id": text[:8], "text": text}))
+        while (message := received(socket))["type"] != "done":
+            pass
+        assert message["text"] == REPLY
+        with server.client() as operator:
+            found = re.search(r"^os1_lines_recalled_ahead_total (\S+)$", operator.get("/metrics").text, re.M)
+        assert found is not None
+        return float(found[1])
+
+    with opened(server, headers) as socket:
+        received(socket)
+        assert said_after_typing(socket, "I had a long day.", "I had a long day.") == 1
+        assert said_after_typing(socket, "The bus was", "The bus was late again.") == 1  # more was typed: searched
+        assert said_after_typing(socket, " ", "Anyway.") == 1  # a blank draft is nothing to read ahead
+        assert said_after_typing(socket, "Goodnight.", "Goodnight.") == 2
 
 
 def test_asked_about_others_it_tells_the_servers_real_count(

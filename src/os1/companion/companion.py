@@ -62,6 +62,9 @@ class Companion:
         self._noted_turns: set[int] = set()  # past turns already quoted in it
         self.reflection: Reflection | None = None  # its notes on the user, in the stable prefix
         self._background: asyncio.Task[int] | None = None
+        self._memory_work = 0  # how many times memory work may have changed what recall finds
+        self._ahead: tuple[tuple[object, ...], str | None, list[Hit]] | None = None  # what foresee() recalled
+        self.recalled_ahead = False  # whether the last reply used what foresee() recalled
 
     @classmethod
     async def load(cls, llm: LLM, store: Store, **options: object) -> Companion | None:
@@ -81,12 +84,13 @@ class Companion:
     def reread(self) -> None:
         """The transcript changed elsewhere (another worker of a server): read it again before the next reply."""
         self._turns = None
+        self._ahead = None
 
     async def imported(self) -> None:
         """Conversations were imported into the store: read the transcript again, and start reading them for
         memories now, in the background, as after a reply."""
         await self.pause()
-        self._turns = None
+        self.reread()
         self._remember_later()
 
     async def transcript(self) -> list[Turn]:
@@ -106,17 +110,22 @@ class Companion:
         the user's new words (a voice conversation cannot wait ten seconds for its first answer)."""
         await self.llm.read(self.messages(await self.transcript()))
 
-    async def foresee(self, text: str) -> None:
-        """The user paused after saying ``text``: have the model read the prompt a reply to it would begin with
-        (what memory has to add, then the words), so if the turn is over the reply only has to be written.
-        Nothing is said or kept but the start of the conversation; a request about memory itself ("forget
-        that ...") is not read ahead, as answering it acts."""
+    async def foresee(self, text: str, *, read: bool = True) -> None:
+        """The user paused after saying (or typing) ``text``: find what memory has to add to it and, with
+        ``read``, have the model read the prompt a reply to it would begin with (that note, then the words).
+        If ``text`` is then what they say, the reply only has to be written: what was recalled is used, unless
+        the conversation or those memories changed since. Nothing is said or kept but the start of the
+        conversation; a request about memory itself ("forget that ...") is not read ahead, as answering it acts."""
         text = check_message(text)
         if requested(text):
             return
         if self._session is None:  # the conversation has begun: its count in the prompt is already the same
             self._session = await self.store.start_session()
-        recalled, _ = await self._recalled(text)
+        state = await self._recall_state(text)
+        recalled, hits = await self._recalled(text)
+        self._ahead = (state, recalled, hits)
+        if not read:
+            return
         notes = [note for note in (recalled, *self._side_notes(text)) if note]  # as respond() has them
         now = self.clock()
         ahead = [
@@ -140,6 +149,7 @@ class Companion:
         await self.pause()  # its unfinished work stays queued and is done here
         if self.observer is not None:
             await self.observer.settle()
+            self._memory_work += 1
             self.reflection = await self.store.reflection()
 
     async def pause(self) -> None:
@@ -176,10 +186,14 @@ class Companion:
         only once the user has been quiet a while, so they are not started and cancelled on every turn. The
         prefix keeps the reflection it started with, so one written now changes nothing until next time."""
         stored = await observer.drain()
+        self._memory_work += 1
         if stored:
             self.remembered(stored)
         await asyncio.sleep(IDLE_BEFORE_DIARY_SECONDS)
-        return stored + await observer.settle(live_session=self._session)
+        try:
+            return stored + await observer.settle(live_session=self._session)
+        finally:
+            self._memory_work += 1
 
     async def _memory_note(self, text: str) -> str | None:
         """What memory has to say about this message: the outcome of a request about memory itself ("forget
@@ -191,10 +205,37 @@ class Companion:
         if (done := await handle(text, self.recall, self.profile.name, recent)) is not None:
             self._noted = [m for m in [await self.recall.store.memory(n.id) for n in self._noted] if m]
             return done
-        note, fresh = await self._recalled(text)
+        note, fresh = await self._recalled_now(text)
         self._noted.extend(hit.memory for hit in fresh if hit.memory is not None)
         self._noted_turns.update(hit.turn.id for hit in fresh if hit.turn is not None)
         return note
+
+    async def _recalled_now(self, text: str) -> tuple[str | None, list[Hit]]:
+        """What ``_recalled`` gives for ``text`` now: what foresee() found for it, if the conversation, the
+        memories kept and the records it found are as they were then, or else a new search."""
+        ahead, self._ahead = self._ahead, None
+        self.recalled_ahead = (
+            ahead is not None and ahead[0] == await self._recall_state(text) and await self._still_held(ahead[2])
+        )
+        if ahead is not None and self.recalled_ahead:
+            return ahead[1], ahead[2]
+        return await self._recalled(text)
+
+    async def _recall_state(self, text: str) -> tuple[object, ...]:
+        """What ``_recalled(text)`` depends on besides the store's records."""
+        turns = await self.transcript()
+        return text, turns[-1].id if turns else None, len(self._noted), len(self._noted_turns), self._memory_work
+
+    async def _still_held(self, hits: list[Hit]) -> bool:
+        """Whether every memory and turn of ``hits`` is still in the store as it was (none forgotten or edited
+        since, here or through another worker)."""
+        assert self.recall is not None
+        store = self.recall.store
+        memories = {hit.memory.id: hit.memory for hit in hits if hit.memory is not None}
+        turns = {hit.turn.id: hit.turn for hit in hits if hit.turn is not None}
+        now_memories = {m.id: m for m in await store.memories_by_id(list(memories))} if memories else {}
+        now_turns = {t.id: t for t in await store.turns_by_id(list(turns))} if turns else {}
+        return now_memories == memories and now_turns == turns
 
     async def _recalled(self, text: str) -> tuple[str | None, list[Hit]]:
         """What memory holds that may matter to ``text`` and was not noted in this conversation yet: the note,

@@ -89,6 +89,7 @@ def create_app(
         await hub.start(spaces.live_users, spaces.changed_elsewhere, spaces.erased_elsewhere)
         accounts = Accounts(settings.home / "accounts.db")
         metrics = Metrics(spaces.live, lambda: spaces.open_count)
+        spaces.recalled_ahead = metrics.recalled_ahead.inc
         speech = voices or Voices(settings)
         heap = Heap(metrics.gc_pauses)
         app.state.services = Services(settings, accounts, spaces, Limits(), metrics, heap, speech, secure_cookies)

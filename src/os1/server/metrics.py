@@ -31,6 +31,11 @@ class Metrics:
             ["generation"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )  # fmt: skip
+        self.recalled_ahead = Counter(
+            "os1_lines_recalled_ahead",
+            "Lines whose memory search was done while the user typed them (a pause)",
+            registry=self.registry,
+        )
         self.errors = Counter("os1_errors", "Requests refused or failed, by kind", ["kind"], registry=self.registry)
         live_gauge = Gauge("os1_conversations_live", "Conversations live now (open or recent)", registry=self.registry)
         live_gauge.set_function(live)

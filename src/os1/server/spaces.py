@@ -46,6 +46,7 @@ class Space:
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)  # its connections' outboxes
     last_message: float = 0.0
     last_used: float = 0.0
+    draft: str | None = None  # the newest draft the user paused on, not read ahead yet
 
     def tell(self, message: dict[str, Any]) -> None:
         """Send ``message`` to every connection the user has open here."""
@@ -71,6 +72,8 @@ class Spaces:
         self._open: dict[str, Space] = {}
         self._opening: dict[str, asyncio.Lock] = {}
         self._dropping: set[asyncio.Task[None]] = set()  # spaces of accounts deleted through another worker
+        self._foreseeing: dict[str, asyncio.Task[None]] = {}  # user id -> the drafts being read ahead
+        self.recalled_ahead: Callable[[], None] = lambda: None  # told of each reply that used a draft's search
 
     async def open(self, user_id: str) -> Space:
         """The user's space, opened if it is not yet."""
@@ -95,7 +98,42 @@ class Spaces:
 
     def reply(self, space: Space, text: str) -> AsyncIterator[str]:
         """The companion's reply to ``text``, streamed; the user's replies are made one at a time."""
-        return self._said(space, lambda companion: companion.respond(text))
+        space.draft = None  # it is said: no need to read it ahead any more
+
+        async def respond(companion: Companion) -> AsyncIterator[str]:
+            async with aclosing(companion.respond(text)) as deltas:  # type: ignore[type-var]
+                async for delta in deltas:
+                    yield delta
+            if companion.recalled_ahead:
+                self.recalled_ahead()
+
+        return self._said(space, respond)
+
+    def foresee(self, space: Space, text: str) -> None:
+        """The user paused while typing ``text``: their companion finds what memory holds about it now, so if
+        they send it, the reply does not wait for that search (``Companion.foresee``, without the model reading
+        ahead: it is shared). One draft of a user's is read at a time, after any reply under way; of those
+        typed meanwhile, only the newest."""
+        if space.companion is None:
+            return
+        space.draft = text
+        if space.user_id not in self._foreseeing:
+            task = asyncio.get_running_loop().create_task(self._foresee(space))
+            self._foreseeing[space.user_id] = task
+            task.add_done_callback(lambda _: self._foreseeing.pop(space.user_id, None))
+
+    async def _foresee(self, space: Space) -> None:
+        while self._open.get(space.user_id) is space:
+            async with space.turn:
+                text, space.draft = space.draft, None
+                if text is None or space.companion is None:
+                    return
+                try:
+                    await space.companion.foresee(text, read=False)
+                except InputError:
+                    pass  # an empty draft, or one too long to send: nothing to read ahead
+                except OS1Error as exc:  # the reply will search again, and say what is wrong if it still is
+                    log.warning("reading a draft ahead failed: %s", exc)
 
     def greet(self, space: Space) -> AsyncIterator[str]:
         """The companion's greeting when a conversation starts, if one is due (the first time, or back after a

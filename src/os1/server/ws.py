@@ -34,6 +34,7 @@ from os1.voice.pipeline import VoiceConversation
 VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024  # a text message is at most 8,000 characters: a frame this big is not a message
 MESSAGES = Rule("messages per user", per_minute=30, burst=10)
+DRAFTS = Rule("drafts read ahead per user", per_minute=60, burst=10)
 # uvicorn's WebSocket options: no per-message compression (a conversation's frames are small, and compression keeps
 # a zlib stream each way for every connection open, which is memory and CPU at thousands of connections)
 SOCKET_OPTIONS: dict[str, Any] = {"ws_max_size": MAX_FRAME_BYTES, "ws_per_message_deflate": False}
@@ -137,6 +138,11 @@ class Connection:
             self.outbox.put_nowait({"type": "pong"})
         elif kind in ("say", "greet"):
             await self._say(kind, message)
+        elif kind == "typing":
+            text = message.get("text")
+            if not isinstance(text, str):
+                raise Closing(BAD_MESSAGE, 'a "typing" has a "text" (the draft, a string)')
+            await self._typing(text)
         elif kind == "cancel":
             running = self.replies.get(str(message.get("id")))
             if running is not None:
@@ -167,6 +173,13 @@ class Connection:
         task = asyncio.create_task(_reply(self.found, reply_id, said, self.outbox))
         self.replies[reply_id] = task
         task.add_done_callback(lambda _: self.replies.pop(reply_id, None))
+
+    async def _typing(self, text: str) -> None:
+        try:  # drafts are hints: beyond the limit they are not read ahead, and the reply searches when it comes
+            self.found.limits.take(DRAFTS, self.who.user.id)
+        except TooMany:
+            return
+        self.found.spaces.foresee(await self.found.spaces.open(self.who.user.id), text)
 
     async def _start_voice(self, message: dict[str, Any]) -> None:
         if message.get("rate") != RATE or message.get("format") != "pcm16":

@@ -54,6 +54,11 @@ export class Conversation {
     return this.#ask("say", { text });
   }
 
+  /** The user paused while writing `text`: the companion looks up what it remembers about it already. */
+  typing(text) {
+    this.send({ type: "typing", text });
+  }
+
   /** Ask for a greeting (the companion decides whether one is due). */
   greet() {
     return this.#ask("greet", {});

@@ -11,6 +11,7 @@ import { Voice } from "../voice.js";
 const PAGE = 50;
 const NEAR_BOTTOM_PX = 120;
 const HEADPHONES = "os1.headphones-suggested";
+const TYPING_PAUSE_MS = 400; // a pause this long in the typing hands the draft over (a "typing" message)
 
 export function chatView(root, app) {
   const name = app.state.companion.name;
@@ -279,8 +280,22 @@ export function chatView(root, app) {
     },
   });
 
+  // A pause in the typing hands the draft over, so the companion's memory search is done before it is sent.
+  let paused = null;
+  let handedOver = "";
+  message.addEventListener("input", () => {
+    clearTimeout(paused);
+    paused = setTimeout(() => {
+      const draft = message.value.trim();
+      if (draft && draft !== handedOver) conversation.typing(draft);
+      handedOver = draft;
+    }, TYPING_PAUSE_MS);
+  });
+
   composer.addEventListener("submit", (event) => {
     event.preventDefault();
+    clearTimeout(paused);
+    handedOver = "";
     const text = message.value.trim();
     if (!text) return;
     const id = conversation.say(text);
