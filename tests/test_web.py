@@ -112,10 +112,13 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         expect(log.get_by_text(REPLY)).to_have_count(1)  # the first hello
         message = page.get_by_label(f"Message to {name}")
         message.fill("I live in Porto.")
+        page.wait_for_timeout(1000)  # a pause in the typing: the page hands the draft over
         message.press("Enter")
         expect(log.get_by_text("I live in Porto.")).to_be_visible()
         expect(log.get_by_text(REPLY)).to_have_count(2)
         expect(message).to_have_value("")
+        with server.client() as operator:  # the reply used the search made while the user paused
+            assert "os1_lines_recalled_ahead_total 1.0" in operator.get("/metrics").text
         expect(log.get_by_text(f"{name} will remember that.")).to_be_visible(timeout=20_000)  # told when it is kept
 
         log.get_by_role("link", name="See what").click()
