@@ -123,10 +123,10 @@ class Spaces:
             task.add_done_callback(lambda _: self._foreseeing.pop(space.user_id, None))
 
     async def _foresee(self, space: Space) -> None:
-        while self._open.get(space.user_id) is space:
-            async with space.turn:
+        while True:
+            async with space.turn:  # a space closed or erased meanwhile is no longer open: its store is not touched
                 text, space.draft = space.draft, None
-                if text is None or space.companion is None:
+                if text is None or space.companion is None or self._open.get(space.user_id) is not space:
                     return
                 try:
                     await space.companion.foresee(text, read=False)
