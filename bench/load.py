@@ -638,7 +638,8 @@ async def server_metrics(port: int) -> dict[str, Any]:
     except httpx.HTTPError as exc:
         return {"unanswered": _describe(exc)}
     wanted = ("os1_errors_total", "os1_messages_total", "os1_reply_first_token_seconds_count",
-              "os1_reply_first_token_seconds_sum", "os1_websockets_open", "os1_user_spaces_open")  # fmt: skip
+              "os1_reply_first_token_seconds_sum", "os1_websockets_open", "os1_user_spaces_open",
+              "os1_vectors_held_bytes")  # fmt: skip
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
             if line.startswith(wanted)}  # fmt: skip
 

@@ -152,6 +152,9 @@ def chatting(home: Path, model: Path) -> Iterator[tuple[subprocess.Popen[bytes],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
+        # Ctrl-C reaches it as in a terminal, also when the tests run as a background job (a shell starts those
+        # with SIGINT ignored, and a child inherits that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as proc:
         assert proc.stdin is not None and proc.stdout is not None
         stdout = proc.stdout

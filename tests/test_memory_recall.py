@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Held, Recall
 from os1.memory.sqlite import SQLiteStore, user_db_path
-from os1.memory.store import Memory, Turn
+from os1.memory.store import Corpus, Indexed, Memory, Turn
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 
@@ -234,14 +235,47 @@ async def test_memories_added_one_by_one_are_found_as_if_read_at_once(store: SQL
 async def test_only_the_most_recently_searched_keep_their_vectors_in_memory(
     store: SQLiteStore, embedder: MiniLM
 ) -> None:
-    held = Held(limit=2)
-    await remember_all(Recall(store, embedder, clock=lambda: NOW, held=held))
+    await remember_all(Recall(store, embedder, clock=lambda: NOW))
+    one = Recall(store, embedder, clock=lambda: NOW, held=Held())
+    await one.search("what does my sister do?")
+    assert one.held_bytes == one.held.bytes > 0
+    held = Held(limit=int(2.5 * one.held_bytes))  # room for two users' vectors
     first, second, third = (Recall(store, embedder, clock=lambda: NOW, held=held) for _ in range(3))
     found = [hit.text for hit in await first.search("what does my sister do?", limit=3)]
+    assert first in held and held.bytes == one.held_bytes
     await second.search("my favourite food")
     await third.search("what's my job")
     assert first not in held and second in held and third in held  # the least recently searched let go
     assert [hit.text for hit in await first.search("what does my sister do?", limit=3)] == found  # read again
     assert first in held and second not in held
     third.release()
-    assert third not in held
+    assert third not in held and held.bytes == one.held_bytes
+
+
+class GatedStore(SQLiteStore):
+    """A real store whose reads of vectors wait, once read, until the test lets them through."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.read, self.gate = asyncio.Event(), asyncio.Event()
+
+    async def vectors(self, corpus: Corpus, model_id: str) -> Indexed:
+        indexed = await super().vectors(corpus, model_id)
+        self.read.set()
+        await self.gate.wait()
+        return indexed
+
+
+async def test_a_memory_kept_while_the_vectors_are_read_is_found_by_meaning(home: Path, embedder: MiniLM) -> None:
+    store = GatedStore(user_db_path(home))
+    recall = Recall(store, embedder, clock=lambda: NOW, held=Held())
+    await remember_all(Recall(store, embedder, clock=lambda: NOW))
+    searching = asyncio.create_task(recall.search("what does my sister do?", limit=5))
+    await store.read.wait()  # the memories' vectors are read: the new one is not among them
+    sister = await recall.remember(
+        Memory(id=0, kind="fact", text="Theo's sister Mara blows glass in Murano.", source_turn_ids=(), created_at=NOW)
+    )
+    store.gate.set()
+    for hits in (await searching, await recall.search("what does my sister do?", limit=5)):
+        assert "meaning" in {hit.text: hit for hit in hits}[sister.text].ranks  # read again, not the older index
+    store.close()

@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from os1.memory.embed import MiniLM
+from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
@@ -194,6 +195,32 @@ def test_a_draft_the_user_paused_on_is_searched_before_it_is_sent(
         assert said_after_typing(socket, "The bus was", "The bus was late again.") == 1  # more was typed: searched
         assert said_after_typing(socket, " ", "Anyway.") == 1  # a blank draft is nothing to read ahead
         assert said_after_typing(socket, "Goodnight.", "Goodnight.") == 2
+
+
+def test_the_memory_held_for_a_users_search_is_in_the_metrics(
+    server: Server, embedder: MiniLM, persona: Persona, profile: Profile
+) -> None:
+    user_id, headers = signed_up(server, "theo@example.org", persona, profile)
+    store = SQLiteStore.open(server.home, user_id)
+    session = asyncio.run(store.start_session())
+    for text in ("My sister Anna is a nurse.", "I moved to Berlin in May.", "Pancakes, always pancakes."):
+        asyncio.run(store.add_turn(session, "user", text))
+    asyncio.run(Recall(store, embedder).reembed())
+    store.close()
+
+    def held() -> float:
+        with server.client() as operator:
+            found = re.search(r"^os1_vectors_held_bytes (\S+)$", operator.get("/metrics").text, re.M)
+        assert found is not None
+        return float(found[1])
+
+    before = held()
+    with opened(server, headers) as socket:
+        received(socket)
+        socket.send(json.dumps({"type": "say", "id": "1", "text": "What does my sister do?"}))
+        while received(socket)["type"] != "done":
+            pass
+    assert held() >= before + 3 * 384 * 2  # the three turns' vectors, in float16, held for the next line
 
 
 def test_asked_about_others_it_tells_the_servers_real_count(

@@ -24,7 +24,7 @@ class Cycle:
 
 def test_frozen_garbage_waits_for_the_hourly_pass_and_every_pass_is_timed() -> None:
     now = [0.0]
-    metrics = Metrics(lambda: 0, lambda: 0)
+    metrics = Metrics(lambda: 0, lambda: 0, lambda: 0)
     heap = Heap(metrics.gc_pauses, clock=lambda: now[0])
     try:
         heap.tidy()

@@ -2,8 +2,8 @@
 by rank.
 
 For each corpus (the memories, and the turns as they were said) two rankings are made for a query: cosine
-similarity of MiniLM vectors (``vectors.py``: loaded once per store, an int8 scan, then exact float32 scores;
-2.6 ms at 100k records here, against 44 ms for sqlite-vec) and FTS5 BM25 over the words; a third ranks every
+similarity of MiniLM vectors (``vectors.py``: read once per store, in a worker thread, and held in float16; an
+int8 scan, then float16 scores, 2.6 ms at 100k records here, against 44 ms for sqlite-vec) and FTS5 BM25 over the words; a third ranks every
 candidate by recency x importance. Weighted reciprocal rank fusion (weight / (60 + rank)) adds them up, so no
 signal's raw scale matters. A memory also counts for the turns it came from (a small model's memory may be
 clumsy, but it points at the right words), and a memory and its own turn are listed once, as the memory.
@@ -33,9 +33,10 @@ from os1.memory.store import Corpus, Memory, Store, Turn, Vector
 from os1.memory.vectors import VectorIndex
 
 RRF_K = 60
-# Whose vectors stay in memory at once, in a process (a server holds thousands of users; ten months of
-# conversation are ~0.9 MB): the least recently searched are let go, and read again (~1 ms) when next needed.
-HELD_INDEXES = 4000
+# How much memory the vectors held at once take, in a process (a server holds thousands of users; ten months of
+# conversation take ~0.4 MB, so this holds ~15,000 such users): past it, the least recently searched are let go,
+# and read again (~1 ms) when next needed.
+HELD_BYTES = 6 * 2**30
 CANDIDATES = 50  # taken from each of the meaning and word rankings of each corpus
 HALF_LIFE_DAYS = 30.0
 PAST_WEIGHT = 0.75  # a memory that is no longer true (and a turn only such memories came from) counts this much
@@ -83,23 +84,26 @@ class Hit:
 
 
 class Held:
-    """The recalls that keep their vectors in memory, at most ``limit``, least recently searched first."""
+    """The recalls that keep their vectors in memory, least recently searched first, taking at most ``limit``
+    bytes together (the one searched last stays, whatever its size)."""
 
-    def __init__(self, limit: int = HELD_INDEXES):
+    def __init__(self, limit: int = HELD_BYTES):
         self.limit = limit
-        self._recalls: OrderedDict[Recall, None] = OrderedDict()
+        self.bytes = 0
+        self._recalls: OrderedDict[Recall, int] = OrderedDict()  # -> the bytes it held when last searched
 
     def __contains__(self, recall: Recall) -> bool:
         return recall in self._recalls
 
     def used(self, recall: Recall) -> None:
-        self._recalls[recall] = None
-        self._recalls.move_to_end(recall)
-        while len(self._recalls) > self.limit:
+        self.drop(recall)
+        self._recalls[recall] = size = recall.held_bytes
+        self.bytes += size
+        while self.bytes > self.limit and len(self._recalls) > 1:
             next(iter(self._recalls)).release()
 
     def drop(self, recall: Recall) -> None:
-        self._recalls.pop(recall, None)
+        self.bytes -= self._recalls.pop(recall, 0)
 
 
 HELD = Held()
@@ -119,11 +123,18 @@ class Recall:
         self.embeddings = Embeddings.of(embedder)  # shared with every Recall of the same embedder
         self.clock = clock or (lambda: datetime.now(UTC))
         self._indexes: dict[Corpus, VectorIndex] = {}
+        self._loading: dict[Corpus, asyncio.Future[VectorIndex]] = {}
+        self._changes: dict[Corpus, int] = dict.fromkeys(CORPORA, 0)  # a load that saw fewer is not kept
+
+    @property
+    def held_bytes(self) -> int:
+        return sum(index.nbytes for index in self._indexes.values())
 
     async def remember(self, memory: Memory) -> Memory:
         """Embed and store a memory; it is searchable at once."""
         (vector,) = await self.embeddings.texts([memory.text])
         stored = await self.store.add_memory(memory, (self.model, vector))
+        self._changes["memories"] += 1
         if (index := self._indexes.get("memories")) is not None:
             said = stored.created_at.timestamp()
             index.add([stored.id], vector[None, :], [said], [(stored.valid_from or stored.created_at).timestamp()])
@@ -133,6 +144,7 @@ class Recall:
         """Replace a memory's words and its vector (the old words leave the file, as with forget)."""
         (vector,) = await self.embeddings.texts([text], waiting=True)
         await self.store.edit_memory(memory_id, text, (self.model, vector))
+        self._changes["memories"] += 1
         if (index := self._indexes.get("memories")) is not None:
             index.replace(memory_id, vector)
 
@@ -140,6 +152,8 @@ class Recall:
         """Delete a memory and the words of the turns it came from (``Store.forget_memory``)."""
         deleted = await self.store.forget_memory(memory_id)
         self._indexes.clear()  # both corpora changed; read again at the next search
+        for corpus in CORPORA:
+            self._changes[corpus] += 1
         return deleted
 
     async def reembed(self, progress: Callable[[int, int], None] | None = None, *, batch: int = 64) -> int:
@@ -154,6 +168,7 @@ class Recall:
                 if not rows:
                     continue
                 await self.store.put_vectors(corpus, self.model, [(record.id, v) for record, v in rows])
+                self._changes[corpus] += 1
                 if (index := self._indexes.get(corpus)) is not None:
                     index.add(
                         [record.id for record, _ in rows],
@@ -276,11 +291,25 @@ class Recall:
         self._indexes.clear()
 
     async def _index(self, corpus: Corpus) -> VectorIndex:
-        if corpus not in self._indexes:
-            self._indexes[corpus] = VectorIndex(await self.store.vectors(corpus, self.model))
-        index = self._indexes[corpus]
+        index = self._indexes.get(corpus)
+        if index is None:  # one load at a time, shared by every search that waits for it
+            if (loading := self._loading.get(corpus)) is None:
+                loading = self._loading[corpus] = asyncio.ensure_future(self._load(corpus))
+                loading.add_done_callback(lambda _: self._loading.pop(corpus, None))
+            index = await asyncio.shield(loading)
         self.held.used(self)
         return index
+
+    async def _load(self, corpus: Corpus) -> VectorIndex:
+        """The corpus's vectors, read and indexed in a worker thread; kept unless records changed meanwhile (an
+        index read before a change would miss it: it is read again)."""
+        while True:
+            seen = self._changes[corpus]
+            indexed = await self.store.vectors(corpus, self.model)
+            index = await asyncio.to_thread(VectorIndex, indexed)
+            if self._changes[corpus] == seen:
+                self._indexes[corpus] = index
+                return index
 
 
 def _newest_first(hits: list[Hit]) -> list[Hit]:

@@ -425,11 +425,12 @@ class SQLiteStore:
         if not rows:
             empty = np.zeros(0, dtype=np.float64)
             return Indexed([], np.zeros((0, 0), dtype=np.float32), empty, empty)
+        ids, blobs, said_at, happened_at = zip(*rows, strict=True)
         return Indexed(
-            [int(r[0]) for r in rows],
-            np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]),
-            np.array([r[2] for r in rows], dtype=np.float64),
-            np.array([r[3] for r in rows], dtype=np.float64),
+            list(ids),
+            np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), -1),
+            np.array(said_at, dtype=np.float64),
+            np.array(happened_at, dtype=np.float64),
         )
 
     def _turns(self, where: str, params: tuple[Any, ...]) -> list[Turn]:

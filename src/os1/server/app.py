@@ -39,6 +39,7 @@ from os1.errors import (
 )
 from os1.llm import LLM, open_llm
 from os1.memory.embed import MiniLM
+from os1.memory.recall import HELD
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Store
 from os1.server import api, auth, openai_compat, ws
@@ -88,7 +89,7 @@ def create_app(
         )  # fmt: skip
         await hub.start(spaces.live_users, spaces.changed_elsewhere, spaces.erased_elsewhere)
         accounts = Accounts(settings.home / "accounts.db")
-        metrics = Metrics(spaces.live, lambda: spaces.open_count)
+        metrics = Metrics(spaces.live, lambda: spaces.open_count, lambda: HELD.bytes)
         spaces.recalled_ahead = metrics.recalled_ahead.inc
         speech = voices or Voices(settings)
         heap = Heap(metrics.gc_pauses)

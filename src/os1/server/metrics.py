@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class Metrics:
-    def __init__(self, live: Callable[[], int], open_spaces: Callable[[], int]):
+    def __init__(self, live: Callable[[], int], open_spaces: Callable[[], int], held_bytes: Callable[[], int]):
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "os1_http_requests", "HTTP requests answered, by route and status", ["route", "status"],
@@ -41,3 +41,7 @@ class Metrics:
         live_gauge.set_function(live)
         spaces = Gauge("os1_user_spaces_open", "Users whose data is open in this process", registry=self.registry)
         spaces.set_function(open_spaces)
+        held = Gauge(
+            "os1_vectors_held_bytes", "Memory taken by the users' vectors held for search", registry=self.registry
+        )
+        held.set_function(held_bytes)
