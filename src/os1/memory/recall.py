@@ -1,11 +1,11 @@
 """Hybrid recall over one user's memories and raw transcript: meaning, words, and how recent and important, fused
 by rank.
 
-For each corpus (the memories, and the turns as they were said) two rankings are made for a query: cosine
-similarity of MiniLM vectors (``vectors.py``: read once per store, in a worker thread, and held in float16; an
-int8 scan, then float16 scores, 2.6 ms at 100k records here, against 44 ms for sqlite-vec) and FTS5 BM25 over the words; a third ranks every
-candidate by recency x importance. Weighted reciprocal rank fusion (weight / (60 + rank)) adds them up, so no
-signal's raw scale matters. A memory also counts for the turns it came from (a small model's memory may be
+For each corpus (the memories, and the turns as they were said) two rankings are made for a query: cosine similarity
+of MiniLM vectors (``vectors.py``: read once per store, in a worker thread, and held in float16; an int8 scan, then
+float16 scores, 2.6 ms at 100k records here, against 44 ms for sqlite-vec) and FTS5 BM25 over the words; a third
+ranks every candidate by recency x importance. Weighted reciprocal rank fusion (weight / (60 + rank)) adds them up,
+so no signal's raw scale matters. A memory also counts for the turns it came from (a small model's memory may be
 clumsy, but it points at the right words), and a memory and its own turn are listed once, as the memory.
 
 Time: memories that stopped being true stay findable ("where did I live before?") but rank lower than current
