@@ -103,6 +103,39 @@ def chat(server: Server, client: Any, *lines: str) -> None:
                 pass
 
 
+def test_the_naming_comes_as_it_happens_and_a_failed_one_asks_again(home: Path, embedder: MiniLM) -> None:
+    def slow_choice(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        if "why" in (schema or {}).get("properties", {}):  # the choice, long in coming: 60 words
+            return json.dumps({"name": schema["properties"]["name"]["enum"][0], "why": "It fits. " * 30})
+        return remembering(messages, schema)
+
+    reactions = [key for key in QUESTIONS if key not in ("name", "voice")]  # the others' are scripted
+    llm = ScriptedLLM(*[remembering] * (len(reactions) + 1), delay=0.03)  # and the first naming's reading
+    with serving(home, llm, embedder) as server:
+        client, _ = server.sign_up("theo@example.org")
+        for key in list(QUESTIONS)[:-1]:
+            assert client.post("/api/onboarding", json={"key": key, "answer": ANSWERS.get(key, "fine")}).is_success
+        last = {"key": "voice", "answer": ANSWERS["voice"]}
+        stream = {"Accept": "application/x-ndjson"}
+        # the model is down for the naming: the error is the stream's last line, and the question is asked again
+        with client.stream("POST", "/api/onboarding", json=last, headers=stream) as failed:
+            lines = [json.loads(line) for line in failed.iter_lines()]
+        assert lines[0]["reaction"] and lines[-1]["error"]["type"] == "model_unavailable"
+        assert client.get("/api/onboarding").json()["question"]["key"] == last["key"]
+
+        llm.enqueue(remembering, slow_choice)  # the reading, the choice
+        seen: list[tuple[float, dict[str, Any]]] = []
+        with client.stream("POST", "/api/onboarding", json=last, headers=stream) as answered:
+            assert answered.headers["content-type"] == "application/x-ndjson"
+            seen = [(time.monotonic(), json.loads(line)) for line in answered.iter_lines()]
+        assert [next(iter(part)) for _, part in seen] == ["reaction", "naming", "companion"]
+        (narrowed, naming), (named, companion) = seen[1], seen[2]
+        assert naming["naming"]["steps"][0][1] == companion["companion"]["names_considered"] > 700_000
+        assert companion["companion"]["name"] == naming["naming"]["names"][0]
+        assert named - narrowed > 1.0  # the names' narrowing was told while the model still chose (60 x 30 ms)
+        assert client.get("/api/onboarding").json()["done"] is True
+
+
 def test_the_memory_page_operations(server: Server, persona: Persona, profile: Profile) -> None:
     theo = memory_user(server, "theo@example.org", persona, profile)
     chat(server, theo, "I live in Porto.", "Tell me about the sea.")

@@ -80,8 +80,15 @@ def shown_eventually(page: Page, text: str, seconds: float) -> None:
             page.reload()
 
 
+def choosing_slowly(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+    """``remembering``, but the companion takes its time to say why it chose its name (100 words)."""
+    if "why" in (schema or {}).get("properties", {}):
+        return json.dumps({"name": schema["properties"]["name"]["enum"][0], "why": "It fits. " * 50})
+    return remembering(messages, schema)
+
+
 def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM) -> None:
-    with serving(home, ScriptedLLM(*[remembering] * 200), embedder) as server, browsing() as page:
+    with serving(home, ScriptedLLM(*[choosing_slowly] * 200, delay=0.02), embedder) as server, browsing() as page:
         page.goto(server.url)
         expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
         page.get_by_role("button", name="Create an account").click()
@@ -100,10 +107,15 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
             answer.press("Enter")
         expect(page.get_by_text("Give me a moment")).to_be_visible()
 
-        chosen = page.get_by_role("heading", level=2)
-        expect(chosen).to_be_visible(timeout=180_000)  # the companion reads the whole names dataset
-        name = chosen.inner_text()
+        # the names' narrowing is shown while the companion still chooses among the last few
+        expect(page.get_by_text("Saying them aloud…")).to_be_visible(timeout=180_000)  # it reads the whole dataset
         expect(page.get_by_text("given names in the dataset")).to_be_visible()
+        chosen = page.get_by_role("heading", level=2)
+        expect(chosen).to_have_count(0)
+        expect(chosen).to_be_visible()
+        name = chosen.inner_text()
+        expect(page.get_by_role("listitem").filter(has_text=re.compile(f"^{name}$"))).to_have_class("chosen")
+        expect(page.get_by_text("Saying them aloud…")).to_have_count(0)
         expect(page.get_by_text("It fits.")).to_be_visible()  # why it chose the name, in its own words
         expect(page.get_by_role("banner").get_by_role("link", name=name)).to_be_visible()
 

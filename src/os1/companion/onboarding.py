@@ -108,7 +108,11 @@ class Interview:
         messages.append({"role": "user", "content": _asked(QUESTIONS.get(key, key), answer)})
         return self.llm.stream(messages, max_tokens=48, temperature=0.6)
 
-    async def finish(self, answers: Mapping[str, str]) -> Naming:
+    async def finish(
+        self, answers: Mapping[str, str], *, shortlisted: Callable[[Shortlist], None] = lambda _: None
+    ) -> Naming:
+        """Read the answers, narrow the names, and let the model choose its own; ``shortlisted`` is told what the
+        narrowing kept as soon as it is known (the model's choice takes a while longer)."""
         self.start()
         assert self._dataset is not None
         answers = {key: check_answer(text) for key, text in answers.items()}
@@ -134,6 +138,7 @@ class Interview:
         voice = reading.get("voice") if reading.get("voice") in VOICES else "neutral"
         total, names = await asyncio.wrap_future(self._dataset)
         short = shortlist(total, names, voice=voice, traits=traits, avoid=[user_name, *answers.values()], rng=self.rng)
+        shortlisted(short)
         prompt = _NAME.format(
             traits=", ".join(traits), user=user_name, answers=transcript, names=", ".join(short.names)
         )

@@ -6,21 +6,30 @@ theirs is "not found", exactly as an id that does not exist.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from os1.companion.companion import Companion
+from os1.companion.names import Shortlist
 from os1.companion.onboarding import GREETING, MAX_ANSWER_CHARS, Interview, check_answer
-from os1.errors import InputError, NotFound, TooLarge
+from os1.errors import InputError, NotFound, OS1Error, TooLarge
 from os1.memory import archive, conversations
 from os1.memory.store import Memory, Turn
 from os1.server.auth import Found, Signed, user_record
+from os1.server.failures import error_record
+from os1.server.services import Services
 from os1.server.spaces import Space
 
+NDJSON = "application/x-ndjson"
+_NAMINGS: set[asyncio.Task[Companion]] = set()  # under way, whether or not their client still waits
 MAX_QUERY_CHARS = 500
 MAX_IMPORT_BYTES = 64 * 2**20  # a ChatGPT export of several years' daily use
 ANY_JSON = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
@@ -28,6 +37,7 @@ ANY_JSON = {"requestBody": {"required": True, "content": {"application/json": {"
 MemoryId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a row id: SQLite's and PostgreSQL's are 64-bit
 
 router = APIRouter(prefix="/api")
+log = logging.getLogger(__name__)
 
 
 class Answer(BaseModel):
@@ -59,10 +69,12 @@ async def onboarding(who: Signed, found: Found) -> dict[str, Any]:
     return {"done": False, "greeting": GREETING, "question": _next_question(_interview(space, found), space)}
 
 
-@router.post("/onboarding")
-async def answer(body: Answer, who: Signed, found: Found) -> dict[str, Any]:
+@router.post("/onboarding", response_model=None, responses={200: {"content": {NDJSON: {}}}})
+async def answer(body: Answer, who: Signed, found: Found, request: Request) -> dict[str, Any] | StreamingResponse:
     """Answer the question asked: the companion's reaction, then the next question, or, after the last, the
-    companion that chose its name (the naming takes a while)."""
+    companion that chose its name. The naming takes a while: asked for ``application/x-ndjson``, the answer to
+    the last question comes as it happens, a JSON object a line: the reaction, then what narrowing the names
+    kept (``naming``), then the companion (or an ``error``, in the shape of the other errors)."""
     space = await found.spaces.open(who.user.id)
     if space.companion is not None:
         raise InputError("the interview is over: your companion is already here")
@@ -76,15 +88,59 @@ async def answer(body: Answer, who: Signed, found: Found) -> dict[str, Any]:
     space.answers[body.key] = text
     if len(space.answers) < len(interview.questions):
         return {"reaction": said, "question": _next_question(interview, space)}
-    async with space.turn:
-        naming = await interview.finish(space.answers)
-    companion = await found.spaces.meet(space)
-    return {
-        "reaction": said,
-        "companion": companion_record(companion),
-        "naming": {"steps": [[what, count] for what, count in naming.shortlist.steps],
-                   "names": list(naming.shortlist.names)},
-    }  # fmt: skip
+    if NDJSON in request.headers.get("accept", ""):
+        return StreamingResponse(_lines(_naming(space, interview, found, body.key, said)), media_type=NDJSON)
+    answered: dict[str, Any] = {}
+    async for part in _naming(space, interview, found, body.key, said):
+        answered |= part
+    return answered
+
+
+async def _naming(
+    space: Space, interview: Interview, found: Services, key: str, said: str
+) -> AsyncIterator[dict[str, Any]]:
+    """The end of the interview as it happens: the reaction to the last answer, what narrowing the names kept
+    (as soon as it is known), then the companion that chose its name. A client that leaves meanwhile does not
+    stop the naming; one that fails leaves the last question to be answered again."""
+    yield {"reaction": said}
+    kept: asyncio.Queue[Shortlist] = asyncio.Queue()
+
+    async def named() -> Companion:
+        try:
+            async with space.turn:
+                await interview.finish(space.answers, shortlisted=kept.put_nowait)
+            return await found.spaces.meet(space)
+        except BaseException:
+            space.answers.pop(key, None)
+            raise
+
+    naming = asyncio.ensure_future(named())
+    _NAMINGS.add(naming)
+    naming.add_done_callback(_named)
+    narrowed = asyncio.ensure_future(kept.get())
+    try:
+        await asyncio.wait([naming, narrowed], return_when=asyncio.FIRST_COMPLETED)
+        if narrowed.done():
+            short = narrowed.result()
+            yield {"naming": {"steps": [[what, count] for what, count in short.steps], "names": list(short.names)}}
+    finally:
+        narrowed.cancel()
+    yield {"companion": companion_record(await asyncio.shield(naming))}
+
+
+def _named(naming: asyncio.Task[Companion]) -> None:
+    _NAMINGS.discard(naming)
+    if not naming.cancelled() and (exc := naming.exception()) is not None:  # told to the client, if it waited
+        log.warning("a naming failed: %s", exc)
+
+
+async def _lines(parts: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    """Each part as a line of JSON; an error met on the way is the last line."""
+    try:
+        async for part in parts:
+            yield json.dumps(part, ensure_ascii=False).encode() + b"\n"
+    except OS1Error as exc:
+        yield json.dumps(error_record(exc), ensure_ascii=False).encode() + b"\n"
 
 
 @router.get("/transcript")
@@ -202,6 +258,8 @@ def _interview(space: Space, found: Found) -> Interview:
 
 def _next_question(interview: Interview, space: Space) -> dict[str, Any]:
     index = len(space.answers)
+    if index == len(interview.questions):
+        raise InputError("every question is answered: your companion is choosing its name, ask again in a moment")
     key, text = interview.questions[index]
     return {"key": key, "text": text, "index": index, "total": len(interview.questions)}
 

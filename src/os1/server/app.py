@@ -25,18 +25,7 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from os1.config import Settings
-from os1.errors import (
-    AccessError,
-    ConfigError,
-    InputError,
-    LLMError,
-    NotFound,
-    OS1Error,
-    SignInError,
-    StoreError,
-    TooLarge,
-    TooMany,
-)
+from os1.errors import ConfigError, OS1Error, TooMany
 from os1.llm import LLM, open_llm
 from os1.memory.embed import MiniLM
 from os1.memory.recall import HELD
@@ -44,6 +33,7 @@ from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Store
 from os1.server import api, auth, openai_compat, ws
 from os1.server.accounts import Accounts
+from os1.server.failures import error_response
 from os1.server.heap import Heap
 from os1.server.hub import Alone, ThroughRedis
 from os1.server.limits import Limits, Rule
@@ -55,18 +45,6 @@ from os1.server.voice import Voices
 WEB = Path(__file__).parent / "web"  # the web app: plain HTML, CSS and JavaScript modules, no build step
 REQUESTS = Rule("requests per address", per_minute=1200, burst=200)
 TIDY_SECONDS = 60  # how often idle spaces are closed
-
-STATUS: list[tuple[type[OS1Error], int, str]] = [  # the first that matches
-    (TooMany, 429, "rate_limit_exceeded"),
-    (SignInError, 401, "authentication_error"),
-    (AccessError, 403, "permission_error"),
-    (NotFound, 404, "not_found_error"),
-    (TooLarge, 413, "request_too_large"),
-    (InputError, 400, "invalid_request_error"),
-    (LLMError, 503, "model_unavailable"),
-    (StoreError, 503, "storage_unavailable"),
-    (OS1Error, 500, "server_error"),
-]
 
 
 def create_app(
@@ -127,7 +105,7 @@ def create_app(
         try:
             found.limits.take(REQUESTS, request.client.host if request.client else "unknown")
         except TooMany as exc:
-            response: Response = _error_response(exc)
+            response: Response = error_response(exc)
         else:
             response = await call_next(request)
         route = request.scope.get("route")
@@ -137,7 +115,7 @@ def create_app(
     @app.exception_handler(OS1Error)
     async def os1_error(request: Request, exc: OS1Error) -> JSONResponse:
         services(request).metrics.errors.labels(type(exc).__name__).inc()
-        return _error_response(exc)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -185,12 +163,6 @@ def _stores(settings: Settings) -> Callable[[str], Awaitable[Store]]:
 
 async def _ready(store: Store) -> Store:
     return store
-
-
-def _error_response(exc: OS1Error) -> JSONResponse:
-    status, kind = next((status, kind) for cls, status, kind in STATUS if isinstance(exc, cls))
-    headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if isinstance(exc, TooMany) else None
-    return JSONResponse({"error": {"message": str(exc), "type": kind}}, status_code=status, headers=headers)
 
 
 async def _tidy(spaces: Spaces) -> None:

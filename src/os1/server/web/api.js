@@ -52,6 +52,48 @@ async function request(method, path, body) {
   throw new ApiError(message, response.status, retryAfter);
 }
 
+/**
+ * POST ``body`` and read the answer as it comes, a JSON object a line (application/x-ndjson), each handed to
+ * ``onPart``; an error line, or an error answer, is thrown as an ApiError.
+ */
+export async function postStreamed(path, body, onPart) {
+  const headers = { Accept: "application/x-ndjson", "Content-Type": "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  let response;
+  try {
+    response = await fetch(path, { method: "POST", headers, body: JSON.stringify(body), credentials: "same-origin" });
+  } catch {
+    throw new ApiError("OS1 can't be reached just now. Check your connection, then try again.", 0);
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new ApiError(
+      sentence(data?.error?.message) || `Something went wrong (HTTP ${response.status}).`,
+      response.status,
+    );
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  for (;;) {
+    let read;
+    try {
+      read = await reader.read();
+    } catch {
+      throw new ApiError("The connection dropped before the answer was complete. Try again.", 0);
+    }
+    const { value, done } = read;
+    pending += value ?? "";
+    const lines = done ? [pending] : pending.split("\n");
+    pending = done ? "" : lines.pop();
+    for (const line of lines.filter((text) => text.trim())) {
+      const part = JSON.parse(line);
+      if (part.error) throw new ApiError(sentence(part.error.message), response.status);
+      onPart(part);
+    }
+    if (done) return;
+  }
+}
+
 export const get = (path) => request("GET", path);
 export const post = (path, body) => request("POST", path, body);
 export const patch = (path, body) => request("PATCH", path, body);

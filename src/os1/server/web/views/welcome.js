@@ -1,7 +1,7 @@
 // Meeting the companion: a short interview, one question at a time, then the moment it reads every given
 // name it knows and chooses its own.
 
-import { get, post } from "../api.js";
+import { get, post, postStreamed } from "../api.js";
 import { busy, growing, h, submitOnEnter } from "../dom.js";
 import { count } from "../format.js";
 
@@ -66,18 +66,28 @@ function interview(section, app, { greeting, question }) {
       return;
     }
     const breath = h("div", { class: "breath", "aria-hidden": "true" });
-    if (question.index + 1 === question.total) {
+    const last = question.index + 1 === question.total;
+    if (last) {
       form.hidden = true;
       said.replaceChildren(h("p", { class: "voice", text: THINKING }));
       section.append(breath);
     }
     try {
-      const reply = await busy(submit, "…", () => post("/api/onboarding", { key: question.key, answer: text }));
+      const body = { key: question.key, answer: text };
+      if (last) {
+        await busy(submit, "…", () => postStreamed("/api/onboarding", body, nameAsItHappens(section, app, said)));
+        return;
+      }
+      const reply = await busy(submit, "…", () => post("/api/onboarding", body));
       said.replaceChildren(h("p", { class: "voice", text: reply.reaction }));
-      if (reply.question) ask(reply.question);
-      else naming(section, app, reply);
+      ask(reply.question);
     } catch (failure) {
-      if (breath.isConnected) said.replaceChildren();
+      if (section.classList.contains("named")) {
+        // the naming failed after it began: the page goes back to the last question, as the server did
+        section.classList.remove("named");
+        section.replaceChildren(title, h("div", { class: "progress-row" }, meter, progress), said, form);
+      }
+      if (last) said.replaceChildren();
       breath.remove();
       form.hidden = false;
       error.textContent = failure.message;
@@ -89,23 +99,42 @@ function interview(section, app, { greeting, question }) {
   ask(question);
 }
 
-function naming(section, app, { reaction, companion, naming: found }) {
+// The naming as the server tells it: its reaction to the last answer, then the steps that narrowed every given
+// name to a few (shown one after another while it chooses), then the name it chose.
+function nameAsItHappens(section, app, said) {
+  let reaction = "";
+  let chosenSlot = null;
+  let shortlist = null;
+  return (part) => {
+    if (part.reaction !== undefined) {
+      reaction = part.reaction;
+      said.replaceChildren(h("p", { class: "voice", text: reaction }), h("p", { class: "voice", text: THINKING }));
+    } else if (part.naming) {
+      [chosenSlot, shortlist] = narrowing(section, reaction, part.naming);
+    } else if (part.companion) {
+      if (!chosenSlot) [chosenSlot, shortlist] = narrowing(section, reaction, { steps: [], names: [] });
+      chose(app, part.companion, chosenSlot, shortlist);
+    }
+  };
+}
+
+function narrowing(section, reaction, found) {
   const steps = found.steps.map(([what, n], i) =>
     h("li", { style: `--i: ${i}` }, h("span", { class: "count", text: count(n) }), ` ${what}`),
   );
   const after = found.steps.length;
-  const names = found.names.map((name) => h("li", { class: name === companion.name ? "chosen" : "", text: name }));
-  app.meet(companion);
-  const title = h("h1", { class: "eyebrow", id: "welcome-title", text: "Choosing a name" });
-  const chosen = h(
-    "div",
-    { class: "chosen-name reveal", style: `--i: ${after + 2}` },
-    h("p", { class: "eyebrow", text: "I chose" }),
-    h("h2", { class: "name", text: companion.name }),
-    h("p", { class: "voice why", text: companion.why }),
-    h("button", { type: "button", class: "primary", text: "Say hello", onclick: () => app.go("chat") }),
+  const names = h(
+    "ul",
+    { class: "shortlist reveal", style: `--i: ${after}` },
+    found.names.map((name) => h("li", { text: name })),
   );
-  chosen.addEventListener("animationstart", () => chosen.scrollIntoView({ behavior: "smooth", block: "nearest" }));
+  const title = h("h1", { class: "eyebrow", id: "welcome-title", text: "Choosing a name" });
+  const slot = h(
+    "div",
+    { class: "chosen-name reveal", style: `--i: ${after + 1}`, "aria-live": "polite" },
+    h("p", { class: "eyebrow", text: "Saying them aloud…" }),
+    h("div", { class: "breath", "aria-hidden": "true" }),
+  );
   section.classList.add("named");
   section.replaceChildren(
     h(
@@ -117,16 +146,31 @@ function naming(section, app, { reaction, companion, naming: found }) {
         {},
         title,
         h("ol", { class: "steps" }, steps),
-        h("p", {
-          class: "shortlist-title reveal",
-          style: `--i: ${after}`,
-          text: `The last ${names.length}, said aloud:`,
-        }),
-        h("ul", { class: "shortlist reveal", style: `--i: ${after}` }, names),
+        found.names.length
+          ? h("p", {
+              class: "shortlist-title reveal",
+              style: `--i: ${after}`,
+              text: `The last ${found.names.length}, said aloud:`,
+            })
+          : null,
+        names,
       ),
-      chosen,
+      slot,
     ),
   );
   title.tabIndex = -1;
   title.focus();
+  return [slot, names];
+}
+
+function chose(app, companion, slot, shortlist) {
+  app.meet(companion);
+  for (const item of shortlist.children) item.classList.toggle("chosen", item.textContent === companion.name);
+  slot.replaceChildren(
+    h("p", { class: "eyebrow", text: "I chose" }),
+    h("h2", { class: "name", text: companion.name }),
+    h("p", { class: "voice why", text: companion.why }),
+    h("button", { type: "button", class: "primary", text: "Say hello", onclick: () => app.go("chat") }),
+  );
+  slot.scrollIntoView({ behavior: "smooth", block: "nearest" });
 }
