@@ -1,6 +1,7 @@
 import asyncio
 import json
 import os
+import subprocess
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -344,3 +345,32 @@ async def test_only_so_many_stores_keep_their_files_open(tmp_path: Path) -> None
     finally:
         for store in stores:
             store.close()
+
+
+def in_memory(path: Path) -> int:
+    """Bytes of a file the operating system holds in memory (util-linux's fincore)."""
+    answer = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", str(path)], capture_output=True)
+    return int(answer.stdout)
+
+
+async def test_a_resting_store_is_read_from_disk_in_a_worker_thread_before_it_is_used(home: Path) -> None:
+    store = SQLiteStore.open(home, "theo")
+    path = user_db_path(home, "theo")
+    session = await store.start_session()
+    for i in range(300):
+        await store.add_turn(session, "user", f"line {i}: " + "words and more words " * 10)
+    store.rest()  # its log is written into the file: the file is all there is
+    fd = os.open(path, os.O_RDONLY)  # (no connection is open: closing this drops no lock of SQLite's)
+    os.fsync(fd)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # the operating system lets go of the file's pages
+    os.close(fd)
+    assert in_memory(path) < path.stat().st_size / 4
+
+    await store.wake()
+    assert in_memory(path) == path.stat().st_size  # every page read, on a connection of the worker thread's
+    assert store._connection is None  # the store's own opens on the event loop, when it is used
+    said = store.add_turn(session, "user", "written while it wakes")
+    await asyncio.gather(store.wake(), said)  # both at once: the reader sees the file as it was or as it is
+    assert [t.text for t in (await store.turns())[-2:]] == ["line 299: " + "words and more words " * 10,
+                                                             "written while it wakes"]  # fmt: skip
+    store.close()

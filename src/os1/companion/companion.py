@@ -190,6 +190,7 @@ class Companion:
         if stored:
             self.remembered(stored)
         await asyncio.sleep(IDLE_BEFORE_DIARY_SECONDS)
+        await observer.recall.store.wake()  # it may have rested meanwhile
         try:
             return stored + await observer.settle(live_session=self._session)
         finally:

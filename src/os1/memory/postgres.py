@@ -72,6 +72,9 @@ class PostgresStore:
     def close(self) -> None:
         """Nothing to release: the pool is the process's (``close_pools``)."""
 
+    async def wake(self) -> None:
+        """Nothing to do: every call is already made without holding up the event loop."""
+
     async def erase(self) -> None:
         """Delete every row of this user's, in one transaction."""
         async with self._db() as db, db.transaction():

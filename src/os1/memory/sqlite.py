@@ -10,7 +10,8 @@ recently rests (its connection closes, leaving its write-ahead log to be checkpo
 
 The two large reads, a whole transcript and a corpus's vectors (most of a megabyte after ten months), run in a
 worker thread on a connection of their own, so a server's event loop goes on with other users while the disk
-answers.
+answers. For the same reason a server has a resting store read from disk in a worker thread before it uses it
+again (``wake``): its other calls, on the event loop, then find its pages in the operating system's memory.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from os1.memory.store import (
 from os1.memory.words import STOPWORDS
 
 OPEN_FILES = 1000  # stores with their files open at once, in a process (3 descriptors each)
+WARM_PAGES = 4096  # how much of a store is read ahead (16 MB; ten months of conversation are ~1.2 MB)
 APPLICATION_ID = 0x4F533121  # "OS1!" in the header, so a foreign SQLite file is recognised
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -87,6 +89,12 @@ class SQLiteStore:
     @classmethod
     def open(cls, home: Path, user: str = "local") -> SQLiteStore:
         return cls(user_db_path(home, user))
+
+    async def wake(self) -> None:
+        """A store resting (its files closed since it was last used) is read from disk in a worker thread, so
+        the calls that follow do not wait for the disk; an awake one is already in memory."""
+        if self._connection is None:
+            await asyncio.to_thread(_read_ahead, self.path)
 
     def close(self) -> None:
         self.rest()
@@ -134,19 +142,6 @@ class SQLiteStore:
         while len(SQLiteStore._awake) > OPEN_FILES:
             next(iter(SQLiteStore._awake)).rest(checkpoint=False)
         return connection
-
-    @contextmanager
-    def _reader(self) -> Iterator[apsw.Connection]:
-        """A connection of its own, for one read in a worker thread (an apsw connection is used by one thread at
-        a time, and the store's own stays with the event loop)."""
-        with _translated(self.path):
-            connection = apsw.Connection(str(self.path), flags=apsw.SQLITE_OPEN_READWRITE)
-            try:
-                connection.set_busy_timeout(5000)
-                connection.config(apsw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
-                yield connection
-            finally:
-                connection.close()
 
     async def profile(self) -> Profile | None:
         data = self._get("profile")
@@ -229,7 +224,7 @@ class SQLiteStore:
         return await asyncio.to_thread(self._every_turn)
 
     def _every_turn(self) -> list[Turn]:
-        with self._reader() as db:
+        with _reader(self.path) as db:
             rows = db.execute(f"SELECT {_TURN_COLUMNS} FROM turns ORDER BY unixepoch(at, 'subsec'), id").fetchall()
         return [_turn(row) for row in rows]
 
@@ -416,7 +411,7 @@ class SQLiteStore:
 
     def _vectors(self, corpus: Corpus, model_id: str) -> Indexed:
         table, _, vectors, key, counts, said, happened = _CORPORA[corpus]
-        with self._reader() as db:
+        with _reader(self.path) as db:
             rows: list[Any] = db.execute(
                 f"SELECT r.id, v.vector, {_SECONDS.format(f'r.{said}')}, {_SECONDS.format(happened)} "
                 f"FROM {vectors} v JOIN {table} r ON r.id = v.{key} WHERE v.model_id = ? AND {counts} ORDER BY r.id",
@@ -469,6 +464,32 @@ class SQLiteStore:
             with self._db:  # one transaction per migration
                 migration(self._db)
                 self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {number}")
+
+
+@contextmanager
+def _reader(path: Path) -> Iterator[apsw.Connection]:
+    """A connection of its own, for one read in a worker thread (an apsw connection is used by one thread at a
+    time, and the store's own stays with the event loop)."""
+    with _translated(path):
+        connection = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READWRITE)
+        try:
+            connection.set_busy_timeout(5000)
+            connection.config(apsw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
+            yield connection
+        finally:
+            connection.close()
+
+
+def _read_ahead(path: Path) -> None:
+    """Have SQLite read a store's pages (up to ``WARM_PAGES``, its log's included), so the operating system
+    keeps them in memory: they are copied into a database in memory, which is let go. SQLite does the reading,
+    not a file opened here: closing one would drop the locks SQLite holds on the file for this process."""
+    with (
+        _reader(path) as db,
+        contextlib.closing(apsw.Connection(":memory:")) as copy,
+        copy.backup("main", db, "main") as backup,
+    ):
+        backup.step(WARM_PAGES)
 
 
 def _check_header(path: Path) -> None:

@@ -128,6 +128,7 @@ class Spaces:
                 text, space.draft = space.draft, None
                 if text is None or space.companion is None or self._open.get(space.user_id) is not space:
                     return
+                await space.store.wake()
                 try:
                     await space.companion.foresee(text, read=False)
                 except InputError:
@@ -145,6 +146,7 @@ class Spaces:
             raise InputError("your companion is not set up yet: answer its questions first (the onboarding)")
         async with space.turn, self.hub.turn(space.user_id):
             space.last_message = space.last_used = self.clock()
+            await space.store.wake()
             try:
                 async with aclosing(say(space.companion)) as deltas:  # type: ignore[type-var]
                     async for delta in deltas:
