@@ -105,7 +105,8 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
             answer = page.get_by_label(question)
             answer.fill(ANSWERS.get(key, "fine, thanks"))
             answer.press("Enter")
-        expect(page.get_by_text("Give me a moment")).to_be_visible()
+        # its reaction to the last answer, and the page's own line while it chooses: either may be shown first
+        expect(page.get_by_text("Give me a moment").first).to_be_visible()
 
         # the names' narrowing is shown while the companion still chooses among the last few
         expect(page.get_by_text("Saying them aloud…")).to_be_visible(timeout=180_000)  # it reads the whole dataset
