@@ -30,10 +30,10 @@ async def test_a_query_runs_on_its_own_thread_and_the_rest_at_a_lower_priority(e
     lanes = Embeddings.of(watched)
     own = os.getpriority(os.PRIO_PROCESS, 0)
 
-    norm = await lanes.query("where do I live?", lambda vector: float(np.linalg.norm(vector)))
+    norm = float(np.linalg.norm(await lanes.query("where do I live?")))
     await lanes.texts(["I moved to Lisbon in May."])
 
-    assert abs(norm - 1.0) < 1e-5  # ``then`` got the query's unit vector
+    assert abs(norm - 1.0) < 1e-5
     (_, query_thread, query_niceness), (_, thread, niceness) = watched.calls
     assert query_thread.startswith("os1-query-embedding") and query_niceness == own
     assert thread.startswith("os1-embedding") and niceness == min(19, own + BACKGROUND_NICENESS)
@@ -42,7 +42,7 @@ async def test_a_query_runs_on_its_own_thread_and_the_rest_at_a_lower_priority(e
 async def test_a_line_embedded_as_a_query_is_not_embedded_again(embedder: MiniLM) -> None:
     watched = Watched(embedder)
     lanes = Embeddings.of(watched)
-    await lanes.query("my sister's name is Ana", lambda vector: vector)
+    await lanes.query("my sister's name is Ana")
 
     vectors = await lanes.texts(["That's a lovely name.", "my sister's name is Ana"])
 

@@ -1,5 +1,7 @@
 import asyncio
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -7,9 +9,9 @@ import numpy as np
 import pytest
 
 from os1.memory.embed import MiniLM
-from os1.memory.recall import Held, Recall
+from os1.memory.recall import SCANNED_IN_PLACE, Held, Recall
 from os1.memory.sqlite import SQLiteStore, user_db_path
-from os1.memory.store import Corpus, Indexed, Memory, Turn
+from os1.memory.store import Corpus, Indexed, Memory, Turn, Vector
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 
@@ -278,4 +280,63 @@ async def test_a_memory_kept_while_the_vectors_are_read_is_found_by_meaning(home
     store.gate.set()
     for hits in (await searching, await recall.search("what does my sister do?", limit=5)):
         assert "meaning" in {hit.text: hit for hit in hits}[sister.text].ranks  # read again, not the older index
+    store.close()
+
+
+async def test_a_store_too_large_to_scan_in_place_is_searched_in_a_worker_thread(
+    store: SQLiteStore, embedder: MiniLM
+) -> None:
+    session = await store.start_session(NOW - timedelta(days=300))
+    said = "Theo's sister Mara blows glass in Murano."
+    turns = [await store.add_turn(session, "user", f"note {i}", at=NOW, queue=False) for i in range(SCANNED_IN_PLACE)]
+    turns.append(await store.add_turn(session, "user", said, at=NOW, queue=False))
+    recall = Recall(store, embedder, clock=lambda: NOW, held=Held())
+    noise = np.random.default_rng(7).standard_normal((SCANNED_IN_PLACE, embedder.dim)).astype(np.float32)
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    vectors = [*zip((t.id for t in turns), noise, strict=False), (turns[-1].id, embedder.embed([said])[0])]
+    await store.put_vectors("transcript", recall.model, vectors)
+    scans: list[str] = []
+
+    def traced(frame: object, event: str, arg: object) -> None:
+        code = getattr(frame, "f_code", None)
+        if event == "call" and code is not None and code.co_name == "by_meaning":
+            scans.append(threading.current_thread().name)
+
+    threading.setprofile(traced)
+    sys.setprofile(traced)
+    try:
+        (hit,) = await recall.search(said, limit=1)
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
+    assert hit.turn is not None and hit.turn.text == said and hit.ranks["turn meaning"] == 1
+    assert hit.similarity > 0.99
+    assert scans and all(name != threading.main_thread().name for name in scans)
+
+
+class Counted:
+    """MiniLM, counting the texts it embeds."""
+
+    def __init__(self, embedder: MiniLM):
+        self.inner, self.model_id, self.dim = embedder, embedder.model_id, embedder.dim
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vector:
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+async def test_the_query_is_embedded_while_the_vectors_are_read(home: Path, embedder: MiniLM) -> None:
+    store = GatedStore(user_db_path(home))
+    await remember_all(Recall(store, embedder, clock=lambda: NOW))
+    counted = Counted(embedder)
+    recall = Recall(store, counted, clock=lambda: NOW, held=Held())
+    searching = asyncio.create_task(recall.search("what does my sister do?", limit=1))
+    await store.read.wait()  # held at the gate: the search cannot end yet
+    async with asyncio.timeout(10):
+        while counted.texts != ["what does my sister do?"]:
+            await asyncio.sleep(0.01)
+    store.gate.set()
+    (hit,) = await searching
+    assert hit.text == "Anna is Theo's sister; she works night shifts as a nurse."
     store.close()

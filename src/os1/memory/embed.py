@@ -20,10 +20,10 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import ClassVar, Protocol, TypeVar
+from typing import ClassVar, Protocol
 
 import numpy as np
 
@@ -35,7 +35,6 @@ from os1.models import installed_path
 ASSETS = ("minilm-l6-int8", "minilm-l6-tokenizer")
 BACKGROUND_NICENESS = 10  # the background thread's CPU priority below the rest of the process (Linux)
 KEPT_QUERIES = 1024
-T = TypeVar("T")
 
 
 class Embedder(Protocol):
@@ -115,16 +114,16 @@ class Embeddings:
     def model_id(self) -> str:
         return self.embedder.model_id
 
-    async def query(self, text: str, then: Callable[[Vector], T]) -> T:
-        """Embed ``text`` on the query thread and pass its vector to ``then`` there (a search over it)."""
+    async def query(self, text: str) -> Vector:
+        """``text``'s unit vector, embedded on the query thread."""
 
-        def run() -> T:
-            (vector,) = self.embedder.embed([text])
+        def run() -> Vector:
+            vector: Vector = self.embedder.embed([text])[0]
             with self._keeping:
                 self._kept[text] = vector
                 while len(self._kept) > KEPT_QUERIES:
                     self._kept.popitem(last=False)
-            return then(vector)
+            return vector
 
         return await asyncio.get_running_loop().run_in_executor(self._queries, run)
 
