@@ -1,8 +1,9 @@
 """The server's garbage collection: what a full pass leaves frozen, and thawed for one full pass an hour, every
 pass timed for /metrics, and a closed space freed by reference counting alone (it would wait for the hourly pass
-otherwise)."""
+otherwise); and how soon a thread waiting for the interpreter lock gets it while the server runs."""
 
 import gc
+import sys
 import weakref
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from prometheus_client import generate_latest
 from os1.memory.embed import MiniLM
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile, Store
+from os1.server.app import SWITCH_SECONDS
 from os1.server.heap import FULL_PASS_SECONDS, Heap
 from os1.server.metrics import Metrics
 from os1.server.spaces import IDLE_SECONDS, Spaces
 from os1.testing import ScriptedLLM
+from tests.serving import serving
 
 
 class Cycle:
@@ -76,3 +79,11 @@ async def test_a_closed_space_is_freed_without_the_collector(
         assert companion() is None and recall() is None  # no reference cycle kept them
     finally:
         gc.enable()
+
+
+def test_threads_wait_less_for_the_interpreter_lock_while_the_server_runs(home: Path, embedder: MiniLM) -> None:
+    before = sys.getswitchinterval()
+    with serving(home, ScriptedLLM("Mm."), embedder) as server:
+        assert server.client().get("/metrics").status_code == 200
+        assert sys.getswitchinterval() == SWITCH_SECONDS < before
+    assert sys.getswitchinterval() == before
