@@ -33,7 +33,8 @@ def companion(home: Path, embedder: MiniLM, persona: Persona, profile: Profile) 
     store = SQLiteStore.open(home)
     llm = ScriptedLLM(*[chat_or_extract] * 20)
     recall = Recall(store, embedder, clock=lambda: NOW)
-    yield Companion(llm, store, persona, profile, recall=recall, observer=Observer(llm, recall, {"user": "Theo"}))
+    observer = Observer(llm, recall, {"user": "Theo"})
+    yield Companion(llm, store, persona, profile, clock=lambda: NOW, recall=recall, observer=observer)
     store.close()
 
 
