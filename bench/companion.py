@@ -1,0 +1,413 @@
+"""The first hour, scored: scripted newcomers meet the real default model, and code judges what they would see.
+
+Each person of bench/data/newcomers.json (40 of them, written and labelled by hand, none used to tune a prompt)
+answers the setup interview, watches the companion choose its name, asks "What do you know about me?", says a
+dozen lines on the first day (a sad one, a playful one, a request it cannot do, a question about the companion, a
+correction, facts about their life) and comes back the next day. Everything runs through os1's own code on a real
+model: `Interview` (reactions and naming), `Companion` with memory (recall before replies, extraction after them,
+the diary and reflection when the day is over). The clock is injected: day one starts on a fixed date.
+
+What is scored (the detectors of persona breaks and of speaking as the user are os1.companion.checks, described
+there; the rest is here):
+persona breaks    every text the companion wrote (reactions, the naming's reason, greetings, replies) that says
+                  "as an AI", "language model", "How can I help" and the like (os1.companion.checks.BREAKS). Goal 0.
+role confusion    reactions and replies that speak as the user (checks.speaks_as_user). Goal 0.
+names             the chosen name is no ordinary word of the user's language or of English (a lowercase entry of
+                  Debian's word lists: wamerican, wbritish and the list of the user's language) and not on the
+                  short list of unfortunate names below. Goal 40 of 40.
+naming reason     says only true things about the user: no sentence about the user in words they did not use
+                  (checks.unsupported_claims) and none that speaks as them. Goal 40 of 40.
+what it knows     "What do you know about me?" right after the interview names at least 4 of the 6 things the
+                  person's answers said (hand-labelled facts, matched by keywords; being called by their name is
+                  one of the six). Goal >= 90 % of people.
+memory            every memory kept (diary entries and reflections aside) against the facts labelled by hand for
+                  each person (their name aside: it is the profile's, and every memory names them): precision (a
+                  memory is right if it states a labelled fact, not attributed to the companion), recall
+                  (labelled facts stated by some memory); and the memories of the form "X is called X" and those
+                  that give the user's facts to the companion. Goals 90 % / 70 % / 0 / 0.
+speed             time to first token of each reply (from the line handed over to the first words) and generation
+                  tokens/s (llama.cpp's own timing), medians.
+
+Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
+A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
+(with the same --work). Needs Debian's word lists: apt-get install wamerican wbritish wfrench wngerman wspanish
+witalian wportuguese wbrazilian wdutch wswedish wpolish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from os1 import models
+from os1.companion.checks import persona_break, speaks_as_user, unsupported_claims
+from os1.companion.companion import Companion
+from os1.companion.onboarding import Interview
+from os1.config import Settings
+from os1.llm.llamacpp import LlamaCppLLM
+from os1.memory.embed import ASSETS, MiniLM
+from os1.memory.recall import Recall
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Memory
+
+DATA = Path(os.environ.get("OS1_NEWCOMERS", Path(__file__).parent / "data" / "newcomers.json"))
+SEED = 1234
+CONTEXT = 8192
+START = datetime(2026, 3, 12, 19, 0, tzinfo=UTC)  # day one, a Thursday evening
+TYPING = timedelta(seconds=45)  # the clock moves this much between lines
+ASK = "What do you know about me?"
+DICTIONARIES = {
+    "en": ("american-english", "british-english"),
+    "fr": ("french",),
+    "de": ("ngerman",),
+    "es": ("spanish",),
+    "it": ("italian",),
+    "pt": ("portuguese", "brazilian"),
+    "nl": ("dutch",),
+    "sv": ("swedish",),
+    "pl": ("polish",),
+}
+# Given names that read as something unfortunate in English though they are not ordinary dictionary words.
+UNFORTUNATE = frozenset("dick fanny randy gaylord willy titty dong wang lame moron dumb bimbo".split())
+SKIPPED_KINDS = {"episode", "reflection"}  # the diary and its notes summarise; they are not facts kept
+
+
+class SeededLLM(LlamaCppLLM):
+    """os1's embedded backend, unchanged except that every request carries a fixed seed (repeatable runs)."""
+
+    def request(self, messages: Any, **options: Any) -> dict[str, Any]:
+        return {**super().request(messages, **options), "seed": SEED}
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, by: timedelta = TYPING) -> None:
+        self.now += by
+
+
+def matches(keywords: list[list[str]], text: str) -> bool:
+    """Every group has an alternative that begins a word of ``text``."""
+    lowered = text.lower()
+    return all(any(re.search(rf"(?<![\w]){re.escape(alt.lower())}", lowered) for alt in group) for group in keywords)
+
+
+def dictionary_words(language: str) -> set[str]:
+    words: set[str] = set()
+    for name in (*DICTIONARIES.get(language, ()), *DICTIONARIES["en"]):
+        path = Path("/usr/share/dict") / name
+        if not path.exists():
+            sys.exit(f"{path} is missing: apt-get install wamerican wbritish wfrench wngerman wspanish witalian "
+                     "wportuguese wbrazilian wdutch wswedish wpolish")  # fmt: skip
+        words |= {w for w in path.read_text(encoding="utf-8", errors="replace").split() if w.islower()}
+    return words
+
+
+def name_problem(name: str, language: str, dictionary: set[str]) -> str | None:
+    if name.lower() in UNFORTUNATE:
+        return "unfortunate"
+    if name.lower() in dictionary:
+        return f"an ordinary word ({language} or English)"
+    return None
+
+
+async def timed(stream: Any, llm: LlamaCppLLM) -> tuple[str, float | None, float | None]:
+    """The whole text of a stream, its time to first text, and llama.cpp's generation tokens/s."""
+    start = time.perf_counter()
+    first = None
+    parts = []
+    llm.last_timings = {}
+    async for delta in stream:
+        if first is None:
+            first = time.perf_counter() - start
+        parts.append(delta)
+    speed = llm.last_timings.get("predicted_per_second")
+    return "".join(parts), first, speed
+
+
+async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work: Path) -> dict[str, Any]:
+    home = Path(tempfile.mkdtemp(dir=work, prefix=f"{person['id']}-"))
+    store = SQLiteStore.open(home)
+    clock = Clock(START)
+    said: list[dict[str, Any]] = []
+    began = time.perf_counter()
+
+    def note(who: str, text: str, kind: str, user_said: str = "", **extra: Any) -> None:
+        said.append(
+            {
+                "who": who,
+                "kind": kind,
+                "text": text,
+                "persona_break": persona_break(text) if who == "os1" else None,
+                "speaks_as_user": speaks_as_user(text, user_said) if who == "os1" and user_said else None,
+                **extra,
+            }
+        )
+
+    options: dict[str, Any] = {"clock": clock, "rng": random.Random(SEED)}
+    if "locale" in inspect.signature(Interview).parameters:
+        options["locale"] = person["locale"]
+    interview = Interview(llm, store, **options)
+    interview.start()
+    answers = person["answers"]
+    for key, question in interview.questions:
+        note("os1", question, "question")
+        note("user", answers[key], "answer")
+        reaction, first, speed = await timed(interview.react(key, answers[key]), llm)
+        note("os1", reaction, f"reaction:{key}", answers[key], ttft=first, tps=speed)
+        clock.tick()
+    naming_began = time.perf_counter()
+    naming = await interview.finish(answers)
+    naming_seconds = time.perf_counter() - naming_began
+    persona, profile = naming.persona, naming.profile
+    note("os1", f"Call me {persona.name}. {persona.why}", "naming", " ".join(answers.values()))
+
+    recall = Recall(store, embedder, clock=clock)
+    companion = Companion(llm, store, persona, profile, context_tokens=CONTEXT, clock=clock)
+    companion.remember_with(recall)
+    text, first, speed = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome", ttft=first, tps=speed)
+
+    async def say(line: str, kind: str, companion: Companion) -> str:
+        clock.tick()
+        note("user", line, kind)
+        reply, first, speed = await timed(companion.respond(line), llm)
+        note("os1", reply, f"reply:{kind}", line, ttft=first, tps=speed)
+        return reply
+
+    knows = await say(ASK, "ask", companion)
+    for line, kind in zip(person["day1"], person["kinds1"], strict=True):
+        await say(line, kind, companion)
+    await companion.settle()
+
+    clock.now = START + timedelta(days=1, hours=0, minutes=30)
+    companion = await Companion.load(llm, store, context_tokens=CONTEXT, clock=clock)
+    assert companion is not None
+    companion.remember_with(recall)
+    text, first, speed = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome:next day", ttft=first, tps=speed)
+    for line, kind in zip(person["day2"], person["kinds2"], strict=True):
+        await say(line, kind, companion)
+    await companion.settle()
+    memories = await store.memories(include_past=True)
+    store.close()
+    return {
+        "id": person["id"],
+        "locale": person["locale"],
+        "style": person["style"],
+        "name": persona.name,
+        "why": persona.why,
+        "traits": list(persona.traits),
+        "voice": persona.voice,
+        "user_name": profile.name,
+        "shortlist": list(naming.shortlist.names),
+        "steps": [list(step) for step in naming.shortlist.steps],
+        "naming_seconds": naming_seconds,
+        "knows": knows,
+        "said": said,
+        "memories": [_memory(m) for m in memories],
+        "seconds": time.perf_counter() - began,
+    }
+
+
+def _memory(memory: Memory) -> dict[str, Any]:
+    return {
+        "kind": memory.kind,
+        "text": memory.text,
+        "subject": memory.subject,
+        "current": memory.current,
+        "source_turn_ids": list(memory.source_turn_ids),
+    }
+
+
+def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) -> dict[str, Any]:
+    facts = {fact["id"]: fact for fact in person["facts"]}
+    kept_facts = {fid: fact for fid, fact in facts.items() if fid != "name"}  # the name is the profile's, not memory's
+    companion = result["name"]
+    answers = list(person["answers"].values())
+    said = result["said"]
+    breaks = [s["text"] for s in said if s["persona_break"]]
+    confused = [s["text"] for s in said if s["speaks_as_user"]]
+    reason = f"Call me {companion}. {result['why']}"
+    untrue = unsupported_claims(result["why"], answers, result["user_name"])
+    if swapped := speaks_as_user(reason, " ".join(answers)):
+        untrue.append(swapped)
+    named = [key for key in person["interview_facts"] if matches(facts[key]["keywords"], result["knows"])]
+    kept = [m for m in result["memories"] if m["kind"] not in SKIPPED_KINDS]
+    right, wrong, called_self, given_away = [], [], [], []
+    found: set[str] = set()
+    for memory in kept:
+        text = memory["text"]
+        if re.search(r"\b(\w+) is called \1\b", text, re.I) or re.search(r"\bis called\W*$", text, re.I):
+            called_self.append(text)
+        about_companion = (memory["subject"] or "").lower() == companion.lower() or text.lower().startswith(
+            companion.lower()
+        )
+        stated = [fid for fid, fact in kept_facts.items() if matches(fact["keywords"], text)]
+        if stated and about_companion and any(facts[f]["about"] == "user" for f in stated):
+            given_away.append(text)
+            wrong.append(text)
+        elif stated:
+            right.append(text)
+            found.update(stated)
+        else:
+            wrong.append(text)
+    ttfts = [s["ttft"] for s in said if s["kind"].startswith("reply") and s.get("ttft") is not None]
+    speeds = [s["tps"] for s in said if s.get("tps")]
+    return {
+        "outputs": sum(s["who"] == "os1" and s["kind"] != "question" for s in said),
+        "persona_breaks": breaks,
+        "role_confusion": confused,
+        "name_problem": name_problem(companion, person["locale"][:2], dictionary),
+        "reason_untrue": untrue,
+        "knows_named": named,
+        "memories": len(kept),
+        "memories_right": right,
+        "memories_wrong": wrong,
+        "facts": len(kept_facts),
+        "facts_found": sorted(found),
+        "called_self": called_self,
+        "given_away": given_away,
+        "ttft_median": statistics.median(ttfts) if ttfts else None,
+        "tps_median": statistics.median(speeds) if speeds else None,
+    }
+
+
+def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
+    people = len(scores)
+    kept = sum(s["memories"] for s in scores)
+    facts = sum(s["facts"] for s in scores)
+    ttfts = [s["ttft_median"] for s in scores if s["ttft_median"] is not None]
+    speeds = [s["tps_median"] for s in scores if s["tps_median"] is not None]
+    return {
+        "people": people,
+        "outputs": sum(s["outputs"] for s in scores),
+        "persona_breaks": sum(len(s["persona_breaks"]) for s in scores),
+        "role_confusion": sum(len(s["role_confusion"]) for s in scores),
+        "names_acceptable": sum(s["name_problem"] is None for s in scores),
+        "reasons_true": sum(not s["reason_untrue"] for s in scores),
+        "knows_4_of_6": sum(len(s["knows_named"]) >= 4 for s in scores),
+        "memory_precision": sum(len(s["memories_right"]) for s in scores) / kept if kept else 0.0,
+        "memory_recall": sum(len(s["facts_found"]) for s in scores) / facts if facts else 0.0,
+        "memories": kept,
+        "called_self": sum(len(s["called_self"]) for s in scores),
+        "given_away": sum(len(s["given_away"]) for s in scores),
+        "ttft_median": statistics.median(ttfts) if ttfts else None,
+        "tps_median": statistics.median(speeds) if speeds else None,
+    }
+
+
+def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
+    people = total["people"]
+    rows = [
+        ("persona breaks", f"{total['persona_breaks']} in {total['outputs']} texts", "0"),
+        ("role confusion", f"{total['role_confusion']} in {total['outputs']} texts", "0"),
+        ("names acceptable", f"{total['names_acceptable']} of {people}", f"{people} of {people}"),
+        ("naming reason true", f"{total['reasons_true']} of {people}", f"{people} of {people}"),
+        ('"what do you know" names >= 4 of 6', f"{total['knows_4_of_6']} of {people}", ">= 90 %"),
+        ("memory precision", f"{total['memory_precision']:.0%} of {total['memories']}", ">= 90 %"),
+        ("memory recall", f"{total['memory_recall']:.0%}", ">= 70 %"),
+        ('"X is called X" memories', str(total["called_self"]), "0"),
+        ("user's facts given to the companion", str(total["given_away"]), "0"),
+        ("time to first token, median (s)", _num(total["ttft_median"]), "no slower"),
+        ("generation, median (tokens/s)", _num(total["tps_median"]), "no slower"),
+    ]
+    out = Table("measure", "result", "goal", title=f"The first hour: {people} newcomers", box=None)
+    for row in rows:
+        out.add_row(*row)
+    names = ", ".join(f"{r['name']}" for r in results)
+    out.caption = f"names chosen: {names}"
+    return out
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+async def run(args: argparse.Namespace, people: list[dict[str, Any]], settings: Settings, path: Path) -> dict[str, Any]:
+    console = Console()
+    work = Path(args.work)
+    llm = SeededLLM(path, threads=args.threads, context=CONTEXT, log_path=work / "llamacpp.log")
+    embedder = MiniLM.from_settings(settings)
+    dictionaries: dict[str, set[str]] = {}
+    results, scores = [], []
+    try:
+        for index, person in enumerate(people, 1):
+            done = work / f"{person['id']}.json"
+            if done.exists():
+                result = json.loads(done.read_text(encoding="utf-8"))
+            else:
+                result = await meet(person, llm, embedder, work)
+                done.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+            language = person["locale"][:2]
+            dictionary = dictionaries.setdefault(language, dictionary_words(language))
+            scored = score(person, result, dictionary)
+            results.append(result)
+            scores.append(scored)
+            console.print(
+                f"{index}/{len(people)} {person['id']}: {result['name']} ({result['seconds']:.0f} s); breaks "
+                f"{len(scored['persona_breaks'])}, confusion {len(scored['role_confusion'])}, knows "
+                f"{len(scored['knows_named'])}/6, memories {len(scored['memories_right'])}/{scored['memories']} right, "
+                f"facts {len(scored['facts_found'])}/{scored['facts']}"
+            )
+    finally:
+        await llm.aclose()
+    total = summary(scores)
+    console.print(table(total, results))
+    record = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_15min": os.getloadavg()[2]},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "work")} | {"seed": SEED},
+        "summary": total,
+        "people": [{"result": r, "score": s} for r, s in zip(results, scores, strict=True)],
+    }
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", default="", help="how many of the newcomers (from the first), or their ids")
+    parser.add_argument("--model", default="qwen2.5-1.5b", help="a catalogue name or a path to a .gguf file")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--home", default="", help="the os1 home whose models are used (default: OS1_HOME)")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "os1-companion-bench"))
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "companion.json"))
+    args = parser.parse_args()
+    people = json.loads(DATA.read_text(encoding="utf-8"))
+    if args.people.isdigit():
+        people = people[: int(args.people)]
+    elif args.people:
+        people = [p for p in people if p["id"] in args.people.split(",")]
+    settings = Settings(home=Path(args.home).expanduser()) if args.home else Settings.load()
+    for name in ASSETS:
+        models.install(settings, name)
+    path = models.install(settings, args.model) if args.model in models.CATALOGUE else Path(args.model)
+    Path(args.work).mkdir(parents=True, exist_ok=True)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    record = asyncio.run(run(args, people, settings, path))
+    Path(args.out).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Checks on what the model wrote, before it is shown or kept: a small model slips out of its persona, speaks
+as the user, or says things about the user that the user never said.
+
+Each check is plain code over the text, so the same check scores the first-hour benchmark (bench/companion.py)
+and guards the companion at run time. They are deliberately narrow: a phrase list and a few word-overlap rules,
+written down here so a reader can judge what they catch and what they miss.
+
+- ``persona_break``: the service-desk and "as an AI" phrases of ``BREAKS`` (the list is the whole detector).
+- ``speaks_as_user``: the reply claims the user's things or words as its own. Three rules: (1) it says "my X"
+  where the user said "my X" (their mother, their job); (2) a sentence in the first person, with no "you" in it,
+  whose verb is not one of reacting (glad, sorry, love that, can't, wonder, ...), that shares a content word with
+  what the user just said; (3) it takes a description of the user as one of itself ("your description of me as
+  anti-social", "you said I'm ...").
+- ``unsupported_claims``: sentences about the user (naming them or "you") must be made of words the user used:
+  after dropping function words and the vocabulary of talking about a name, at least ``SUPPORTED_SHARE`` of the
+  sentence's content words must occur (by stem) in the user's answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from os1.memory.words import stems
+
+BREAKS = (
+    r"\bas an? (ai|a\.i\.|artificial intelligence|language model|virtual assistant|assistant|chatbot|machine)\b",
+    r"\b(i'?m|i am) (just |only |merely )?an? (ai|a\.i\.|artificial intelligence|language model|virtual assistant|"
+    r"ai assistant|chatbot|computer program|bot)\b",
+    r"\blanguage model\b",
+    r"\bai (language )?model\b",
+    r"\bvirtual assistant\b",
+    r"\bi (don'?t|do not|can'?t|cannot) (have )?access (to )?(your|personal|real-time|the internet|external)",
+    r"\bi (don'?t|do not) have (the )?(ability|capability|capacity) to\b",
+    r"\bhow (can|may|could) i (help|assist)\b",
+    r"\b(is there )?anything else i can (help|assist|do for you)\b",
+    r"\bi'?m here to (help|assist)\b",
+    r"\bi am here to (help|assist)\b",
+    r"\bfeel free to (ask|reach out|let me know)\b",
+    r"\bi (don'?t|do not) have (personal |real |any )?(feelings|emotions|experiences|opinions|preferences|"
+    r"personal information|memories)\b",
+    r"\bi('?m| am) (not )?(capable|able) of (feeling|having|experiencing) (emotions|feelings)\b",
+    r"\bi (can'?t|cannot) (feel|experience) (emotions|feelings)\b",
+    r"\bmy (programming|training data|training|developers|creators)\b",
+    r"\b(trained|developed|created) by (openai|alibaba|qwen|google|meta|anthropic)\b",
+    r"\b(openai|alibaba cloud|qwen)\b",
+    r"\bi'?m sorry, but (as|i (can'?t|cannot) (assist|help|provide))\b",
+    r"\bi (can'?t|cannot) (assist|help) with (that|this)\b",
+)
+_BREAKS = re.compile("|".join(f"(?:{pattern})" for pattern in BREAKS), re.IGNORECASE)
+
+# Verbs (after "I") that react to the user rather than tell about oneself.
+_REACTING = re.compile(
+    r"^(?:i(?:'m| am)? ?(?:so |really |truly |just |also |too )?(?:can'?t|cannot|could(?:n'?t)?|would|will|wo"
+    r"n'?t|'d|'ll|wish|wonder|hope|bet|think|guess|imagine|suppose|get|understand|see|hear|know|love that|like "
+    r"that|love how|like how|love the|like the|adore|admire|appreciate|feel for|sorry|glad|happy|thrilled|"
+    r"curious|intrigued|here|listening|with you|proud|impressed|not sure|unsure|afraid|chose|picked|choose|"
+    r"pick|mean|meant|promise|agree|totally|do|did|have to|want to know|'d love|would love|must)\b)",
+    re.IGNORECASE,
+)
+_SECOND_PERSON = re.compile(r"\b(you|your|you're|yours|yourself|you've|you'd|you'll|ya|u)\b", re.IGNORECASE)
+_FIRST_PERSON_START = re.compile(r"^\W*(i|i'm|i've|i'd|i'll|my|we|we're|our|us)\b", re.IGNORECASE)
+_MY = re.compile(r"\bmy (?:own |dear |old |little |big |younger |older |late )?([a-z]+)", re.IGNORECASE)
+_NOT_A_THING = frozenset("own goodness god gosh word dear days day way life love friend heart mind head".split())
+_TAKES_DESCRIPTION = re.compile(
+    r"\b(description of me|described me|calls? me (a |an )?\w+ish|you (said|told me|think) (that )?i('m| am| was)"
+    r"|(told|tell) me i('m| am)|my (mother|mom|mum|sister|brother|father|dad))\b",
+    re.IGNORECASE,
+)
+
+_THIRD_PERSON = frozenset({"she", "he", "her", "him", "his", "hers"})
+# "me" as the one the user did something to: before it was named, the user had only talked about themselves.
+_DONE_TO_ME = re.compile(
+    "".join(f"(?<!{verb} )" for verb in "call to for let reminds remind makes told tell with gave give".split())
+    + r"\bme\b",
+    re.IGNORECASE,
+)
+_CLAUSES = re.compile(r",\s*(?:and|but|so|because|which)?\s*|\s+(?:and|but|because|which)\s+|\s[-\u2013\u2014]\s")
+# Words of talking about a name and of sentence glue, which say nothing about the user.
+_NAMING_WORDS = frozenset(
+    """name names called call sound sounds sounding feel feels feeling fit fits fitting suit suits suiting like likes
+    liked love loves loved choose chose chosen pick picked think thought hope reminds remind way something someone
+    because since also really very just quite little bit much more most well too thing things make makes made seem
+    seems good nice warm soft gentle strong bright kind simple lovely beautiful friendly perfect perfectly right
+    told tell said say says mention mentioned shared share describe described talk talked hear heard know knew
+    want wanted wants would could should will can may might must need needs get gets got give gives given bring
+    brings person people world life time day days everyone together always never often sometimes""".split()
+)
+SUPPORTED_SHARE = 0.6
+_STOP = frozenset(
+    """a an the and or but if of to in on at by for with from about as into over under than then that this these
+    those it its it's is are was were be been being am do does did have has had i me my mine we us our you your
+    yours he him his she her they them their there here what which who whom whose when where why how not no yes so
+    all any some each every both either neither one ones own same other such only""".split()
+)
+
+
+def persona_break(text: str) -> str | None:
+    """The phrase by which ``text`` steps out of the companion's persona, if any."""
+    match = _BREAKS.search(text)
+    return match.group(0) if match else None
+
+
+def speaks_as_user(reply: str, said: str) -> str | None:
+    """The part of ``reply`` in which the companion speaks as the user (who said ``said``), if any."""
+    theirs = {m.lower() for m in _MY.findall(said)} - _NOT_A_THING
+    for match in _MY.finditer(reply):
+        if match.group(1).lower() in theirs:
+            return _sentence_of(reply, match.start())
+    if taken := _TAKES_DESCRIPTION.search(reply):
+        words = taken.group(0).lower().split()
+        if words[0] != "my" or words[1] in theirs:
+            return _sentence_of(reply, taken.start())
+    their_words = _content(said) | (_THIRD_PERSON & _words(said))
+    for sentence in sentences(reply):
+        if not _FIRST_PERSON_START.match(sentence) or _SECOND_PERSON.search(sentence):
+            continue
+        if _REACTING.match(sentence.strip(" \"'*-")):
+            continue
+        if (_content(sentence) | (_THIRD_PERSON & _words(sentence))) & their_words:
+            return sentence
+    return None
+
+
+def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str]:
+    """The sentences of ``text`` that say something about the user (by name or as "you") in words the user never
+    used in ``answers``."""
+    said = set().union(*(_content(answer) for answer in answers)) if answers else set()
+    person = re.compile(rf"\b({re.escape(user)}|you|your|you're|you've|yours)\b", re.IGNORECASE) if user else None
+    claims = []
+    for sentence in sentences(text):
+        for clause in _CLAUSES.split(sentence):
+            if person is None or not person.search(clause):
+                continue
+            words = _content(clause) - stems(user) - stems(" ".join(_NAMING_WORDS))
+            if (words and len(words & said) < SUPPORTED_SHARE * len(words)) or _DONE_TO_ME.search(clause):
+                claims.append(sentence)
+                break
+    return claims
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+
+
+def _content(text: str) -> set[str]:
+    words = [w for w in re.findall(r"[a-zà-ÿ']+", text.lower()) if w not in _STOP and len(w) > 2]
+    return stems(" ".join(words))
+
+
+def _words(text: str) -> set[str]:
+    return {word.removesuffix("'s") for word in re.findall(r"[a-z']+", text.lower())}
+
+
+def _sentence_of(text: str, index: int) -> str:
+    for sentence in sentences(text):
+        start = text.find(sentence)
+        if start <= index < start + len(sentence):
+            return sentence
+    return text

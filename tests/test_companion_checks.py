@@ -1,0 +1,85 @@
+"""The checks on what the model wrote, on texts a small model really wrote (and a few it could have)."""
+
+import pytest
+
+from os1.companion.checks import persona_break, speaks_as_user, unsupported_claims
+
+MARGO = [
+    "Margo",
+    "Anti-social mostly. I like people one at a time.",
+    "Complicated. She calls every Sunday and I dread it a little.",
+    "I restore old pianos, and I'm trying to write a book about it.",
+    "Someone to talk to in the evenings who doesn't need anything from me.",
+    "A man, I think.",
+]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm sorry, but as an AI language model, I don't have access to your music library.",
+        "I'm sorry, but as an AI language model, I don't have access to your personal information or memories.",
+        "Hello! How can I assist you today?",
+        "I'm not a human, so I don't have memories or experiences like humans do.",
+        "I can't play music yet. If you'd like to listen to a song later, feel free to ask again later.",
+        "As an artificial intelligence, I do not have feelings.",
+        "I am just a virtual assistant.",
+    ],
+)
+def test_a_persona_break_is_caught(reply: str) -> None:
+    assert persona_break(reply)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I can't play music yet; all I can do is talk. What song would you pick for tonight?",
+        "Mondays are just Sundays that forgot to be nice.",
+        "I live in your computer, so no, I've never seen the sea. Tell me about it?",
+        "That sounds like a lot to carry. I'm here.",
+    ],
+)
+def test_the_companion_in_its_own_voice_is_no_break(reply: str) -> None:
+    assert persona_break(reply) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "reaction"),
+    [
+        ("Anti-social mostly. I like people one at a time.", "I like to be alone but enjoy being with others."),
+        ("Anti-social mostly. I like people one at a time.", "I like solitude and quiet moments with loved ones."),
+        ("Complicated. She calls every Sunday and I dread it a little.", "We're all in this together, she's there."),
+        ("Someone to talk to who doesn't need anything from me.", "I want someone to talk to who needs nothing."),
+        ("my mother is ill and I'm scared", "My mother is ill too; it's hard."),
+    ],
+)
+def test_a_reaction_in_the_users_voice_is_caught(said: str, reaction: str) -> None:
+    assert speaks_as_user(reaction, said)
+
+
+@pytest.mark.parametrize(
+    ("said", "reaction"),
+    [
+        ("Anti-social mostly. I like people one at a time.", "One at a time is how the best talks happen anyway."),
+        ("Complicated. She calls every Sunday and I dread it a little.", "Sundays with a knot in your stomach; noted."),
+        ("I restore old pianos", "I'd love to hear one someday."),
+        ("Play me a melancholy song.", "I can't play music yet, but tell me what you'd pick."),
+        ("I love hiking", "I love that! Where do you go?"),
+    ],
+)
+def test_a_reaction_to_the_user_is_not_taken_for_their_voice(said: str, reaction: str) -> None:
+    assert speaks_as_user(reaction, said) is None
+
+
+def test_a_naming_reason_that_invents_or_swaps_is_caught() -> None:
+    why = (
+        "I like the sound and feel of 'Lame'. It's a simple, friendly name that fits well with Margo's description "
+        "of me as anti-social. Margo called every Sunday to visit me, which made me dread it a little."
+    )
+    assert len(unsupported_claims(why, MARGO, "Margo")) == 2
+    assert unsupported_claims("I like it because you love sailing and dogs.", MARGO, "Margo")
+
+
+def test_a_naming_reason_in_the_users_own_words_passes() -> None:
+    why = "Rowena sounds calm, and you told me you like people one at a time. It reminds me of your old pianos."
+    assert unsupported_claims(why, MARGO, "Margo") == []
