@@ -27,6 +27,7 @@ def test_environment_wins_over_the_settings_file(tmp_path: Path) -> None:
         ("threads = 0\n", "threads must be a whole number of at least 1 (not 0)"),
         ('modle = "x"\n', "unknown setting 'modle'"),
         ("model = \n", "is not valid TOML"),
+        ('hub_url = "huggingface.co"\n', "hub_url must be a URL starting with https:// or http://"),
     ],
 )
 def test_a_bad_settings_file_is_named_with_the_bad_value(tmp_path: Path, text: str, message: str) -> None:

@@ -11,6 +11,7 @@
 | context      | OS1_CONTEXT        | context window of the embedded model, in tokens                     |
 | database_url | OS1_DATABASE_URL   | ``os1 serve``: one PostgreSQL database (with pgvector) for every user |
 | redis_url    | OS1_REDIS_URL      | ``os1 serve --workers N``: what the workers share goes through Redis  |
+| hub_url      | OS1_HUB_URL        | the model hub ``os1 models install`` downloads GGUF files from      |
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ import platformdirs
 from os1.errors import ConfigError
 
 DEFAULT_MODEL = "qwen2.5-1.5b"
-_KEYS = ("model", "llm_url", "llm_model", "llm_api_key", "threads", "context", "database_url", "redis_url")
+DEFAULT_HUB_URL = "https://huggingface.co"
+_KEYS = (
+    "model", "llm_url", "llm_model", "llm_api_key", "threads", "context", "database_url", "redis_url", "hub_url",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Settings:
     context: int = 8192
     database_url: str | None = None  # the server's users in PostgreSQL instead of a SQLite file each
     redis_url: str | None = None  # several server workers share their state through Redis
+    hub_url: str = DEFAULT_HUB_URL  # where `os1 models install` finds models that are not packaged
 
     @property
     def backend(self) -> str:
@@ -68,6 +73,7 @@ class Settings:
             context=_positive_int("context", values.get("context", 8192)),
             database_url=_optional(values.get("database_url")),
             redis_url=_optional(values.get("redis_url")),
+            hub_url=_url("hub_url", values.get("hub_url", DEFAULT_HUB_URL)),
         )
 
 
@@ -86,6 +92,13 @@ def _read_toml(path: Path) -> dict[str, object]:
 
 def _optional(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def _url(name: str, value: object) -> str:
+    url = str(value).rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be a URL starting with https:// or http:// (not {value!r})")
+    return url
 
 
 def _positive_int(name: str, value: object) -> int:

@@ -5,7 +5,7 @@
      ├── InputError           a message, file or request cannot be used as it is; nothing was stored
      │    ├── NotFound        what was asked for does not exist (or is someone else's: the same answer)
      │    └── TooLarge        a file or request is larger than os1 takes
-     ├── ModelError           packaged weights are missing, incomplete or do not match their hash
+     ├── ModelError           model weights are missing, cannot be fetched, or do not match their hash
      ├── LLMError             the language model could not answer
      │    ├── LLMUnavailable  the backend is not there: server down, model not loadable
      │    └── LLMBadResponse  the backend answered something os1 cannot read
@@ -17,7 +17,7 @@
           └── TooMany          a rate limit was reached: try again after ``retry_after`` seconds
 
 Backends translate their vendor's exceptions into these at their edge (``raise LLMUnavailable(...) from exc``),
-so nothing above a backend catches an aiohttp or llama.cpp exception.
+so nothing above a backend catches an aiohttp or llama.cpp exception (the hub download does the same).
 """
 
 
@@ -42,7 +42,7 @@ class TooLarge(InputError):
 
 
 class ModelError(OS1Error):
-    """Packaged model weights are missing, incomplete or do not match their hash."""
+    """Model weights (packaged, or from the model hub) are missing, cannot be fetched, or do not match their hash."""
 
 
 class LLMError(OS1Error):

@@ -1,4 +1,5 @@
-"""Model weights that ship inside ordinary Python packages, and how they are assembled.
+"""Model weights that ship inside ordinary Python packages, how they are assembled, and which file a setting
+selects (a packaged model, a model from the hub, or a .gguf file of your own; the hub's are in models_hub.py).
 
 A large GGUF file is published as several packages, each holding one byte range. Installing a model
 downloads each part's wheel, appends the part to ``$OS1_HOME/models/<file>.partial`` while hashing it,
@@ -20,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from os1 import models_hub
 from os1.config import Settings
 from os1.errors import ModelError
 
@@ -198,26 +200,42 @@ def installed_path(settings: Settings, name: str) -> Path:
 
 
 def resolve(settings: Settings) -> Path:
-    """The GGUF file the settings ask for: a catalogue model that is installed, or a path."""
-    if settings.model in CATALOGUE:
-        if CATALOGUE[settings.model].role != "chat":
+    """The GGUF file the settings ask for: a catalogue model that is installed (packaged, or from the hub), a
+    path, or the name of a file in the models folder."""
+    name = settings.model
+    if name in CATALOGUE:
+        if CATALOGUE[name].role != "chat":
             chat = [m.name for m in CATALOGUE.values() if m.role == "chat"]
-            raise ModelError(f"{settings.model} is not a chat model: set OS1_MODEL to one of {', '.join(chat)}")
-        path = installed_path(settings, settings.model)
+            raise ModelError(f"{name} is not a chat model: set OS1_MODEL to one of {', '.join(chat)}")
+        path = installed_path(settings, name)
         if not path.exists():
             raise ModelError(
-                f"model {settings.model} is not installed: run `os1 models install {settings.model}` "
+                f"model {name} is not installed: run `os1 models install {name}` "
                 "(or just `os1`, which installs it), or set OS1_LLM_URL to an OpenAI-compatible server"
             )
         return path
-    path = Path(settings.model).expanduser()
+    if name in models_hub.CATALOGUE:
+        path = models_hub.installed_path(models_dir(settings), name)
+        if not path.exists():
+            size = models_hub.CATALOGUE[name].size / 1e9
+            raise ModelError(
+                f"model {name} is not installed: run `os1 models install {name}` ({size:.1f} GB from the model "
+                "hub), or set OS1_MODEL to a model that is (`os1 models list`)"
+            )
+        return path
+    path = Path(name).expanduser()
+    if not path.exists() and path.name == name and (models_dir(settings) / name).is_file():
+        path = models_dir(settings) / name  # a file downloaded with `os1 models install REPO FILE`
     if path.suffix != ".gguf" and not path.exists():
-        raise ModelError(
-            f"unknown model {settings.model!r}: use one of {', '.join(CATALOGUE)} or a path to a .gguf file"
-        )
+        raise ModelError(f"unknown model {name!r}: use one of {', '.join(chat_models())} or a path to a .gguf file")
     if not path.is_file():
-        raise ModelError(f"no model file at {path}: check OS1_MODEL, or pick one of {', '.join(CATALOGUE)}")
+        raise ModelError(f"no model file at {path}: check OS1_MODEL, or pick one of {', '.join(chat_models())}")
     return path
+
+
+def chat_models() -> list[str]:
+    """The names OS1_MODEL takes: the packaged chat models, then the hub's."""
+    return [m.name for m in CATALOGUE.values() if m.role == "chat"] + list(models_hub.CATALOGUE)
 
 
 def install(settings: Settings, name: str, progress: Progress | None = None) -> Path:
@@ -294,10 +312,11 @@ def verify(path: Path, model: PackagedModel) -> bool:
     """Whether a model's file on disk (and each file beside it) still has its size and hash."""
     files = [(path, model.size, model.sha256)]
     files += [(path.parent / Path(extra.filename).name, extra.size, extra.sha256) for extra in model.beside]
-    return all(_intact(*file) for file in files)
+    return all(intact(*file) for file in files)
 
 
-def _intact(path: Path, size: int, sha256: str) -> bool:
+def intact(path: Path, size: int, sha256: str) -> bool:
+    """Whether the file at ``path`` has this size and sha256 (reads it whole)."""
     if not path.is_file() or path.stat().st_size != size:
         return False
     digest = hashlib.sha256()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing, contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -54,12 +54,19 @@ def ensure_model(settings: Settings) -> None:
 
 
 def install_with_progress(settings: Settings, name: str) -> None:
+    with progress_bar(models.CATALOGUE[name].size) as report:
+        path = models.install(settings, name, report)
+    err.print(f"Installed and verified (sha256): {path}")
+
+
+@contextmanager
+def progress_bar(total: int | None, first: str = "starting") -> Iterator[models.Progress]:
+    """A download's progress on standard error; yields the function that moves it (done, in all, what)."""
     columns = (TextColumn("{task.description:<24}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task("starting", total=models.CATALOGUE[name].size)
+        task = bar.add_task(first, total=total)
 
         def report(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total, description=what)
 
-        path = models.install(settings, name, report)
-    err.print(f"Installed and verified (sha256): {path}")
+        yield report

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
+import os
 import platform
 import shutil
 
 import click
 from rich.table import Table
 
-from os1 import __version__, models
+from os1 import __version__, models, models_hub
 from os1.cli.console import out
 from os1.config import Settings
 from os1.errors import OS1Error
-from os1.llm import backends
+from os1.llm import backends, local
 from os1.memory.embed import ASSETS as EMBEDDING_ASSETS
 from os1.memory.sqlite import SQLiteStore, user_db_path
 
@@ -43,6 +45,8 @@ def doctor(verify: bool) -> None:
         table.add_row("LLM", f"embedded llama.cpp (xllamacpp {_version('xllamacpp')}), {settings.threads} threads")
         table.add_row("model", _model_line(settings, verify, fixes))
         table.add_row("llama.cpp log", str(settings.home / "logs" / "llamacpp.log"))
+    table.add_row("a better model", _advice_line(settings))
+    table.add_row("LLM servers here", _servers_line(settings))
     table.add_row("memory model", _memory_line(settings, fixes))
     table.add_row("database", _database_line(settings, fixes))
     table.add_row("names dataset", f"names-dataset {_version('names-dataset')}")
@@ -58,6 +62,8 @@ def doctor(verify: bool) -> None:
 
 
 def _model_line(settings: Settings, verify: bool, fixes: list[str]) -> str:
+    if settings.model in models_hub.CATALOGUE:
+        return _hub_model_line(settings, verify, fixes)
     if settings.model not in models.CATALOGUE:
         try:
             return f"{models.resolve(settings)} (your own GGUF file)"
@@ -76,6 +82,66 @@ def _model_line(settings: Settings, verify: bool, fixes: list[str]) -> str:
         fixes.append(f"rm {path} && os1 models install {settings.model}    # the file does not match its hash")
         return line + " [red](sha256 MISMATCH)[/]"
     return line
+
+
+def _hub_model_line(settings: Settings, verify: bool, fixes: list[str]) -> str:
+    model = models_hub.CATALOGUE[settings.model]
+    path = models_hub.installed_path(models.models_dir(settings), model.name)
+    if not path.exists():
+        fixes.append(f"os1 models install {model.name}    # {model.size / 1e9:.1f} GB, from the model hub")
+        return f"[red]not installed[/]: {model.title}"
+    line = f"{model.title} at {path} ({model.licence})"
+    if verify:
+        if models.intact(path, model.size, model.sha256):
+            return line + " [green](sha256 verified)[/]"
+        fixes.append(f"rm {path} && os1 models install {model.name}    # the file does not match its hash")
+        return line + " [red](sha256 MISMATCH)[/]"
+    return line
+
+
+def _advice_line(settings: Settings) -> str:
+    """Which hub model suits this machine (its memory and cores), and the commands that bring it."""
+    advice = models_hub.recommend(*_machine())
+    model = advice.model
+    if model is None:
+        return f"the packaged default suits this machine ({advice.why})"
+    if settings.model == model.name:
+        return f"{model.name}, in use ({advice.why})"
+    installed = models_hub.installed_path(models.models_dir(settings), model.name).exists()
+    how = f"OS1_MODEL={model.name}" if installed else f"os1 models install {model.name}, then OS1_MODEL={model.name}"
+    return (
+        f"{model.name} ({model.title}, {model.size / 1e9:.1f} GB, ~{model.memory_gb:.0f} GB of memory, "
+        f"{model.licence}): {advice.why}. To use it: {how}"
+    )
+
+
+def _machine() -> tuple[int | None, int | None]:
+    """This machine's memory in bytes and the cores this process may use (None where they cannot be read)."""
+    try:
+        memory: int | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return memory, cores
+
+
+def _servers_line(settings: Settings) -> str:
+    """Ollama or llama.cpp's server running here, and the settings that use it (each probe waits 0.4 s at most)."""
+    where = local.probes(os.environ)
+    found = asyncio.run(local.find(where))
+    if not found:
+        return "none answering (" + ", ".join(f"{probe.kind} at {probe.url}" for probe in where) + ")"
+    lines = []
+    for server in found:
+        if settings.llm_url and settings.llm_url.rstrip("/") == server.url:
+            lines.append(f"{server.kind} at {server.url}, in use")
+        elif not server.models:
+            lines.append(f"{server.kind} at {server.url}, with no model yet (ollama pull qwen2.5:3b)")
+        else:
+            names = ", ".join(server.models[:3]) + (", ..." if len(server.models) > 3 else "")
+            use = f"OS1_LLM_URL={server.url} OS1_LLM_MODEL={server.models[0]}"
+            lines.append(f"{server.kind} at {server.url} with {names}: use it with {use}")
+    return "\n".join(lines)
 
 
 def _memory_line(settings: Settings, fixes: list[str]) -> str:
