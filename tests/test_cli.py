@@ -133,8 +133,10 @@ def test_first_run_interview_naming_and_coming_back(home: Path, small_model_path
     assert "I read 727,556 given names" in out
     name = out.split("Call me ", 1)[1].split(".", 1)[0]
     assert name.isalpha() and name != "Theo"
-    assert f"I'm {name}. I chose my name on" in out  # /who
-    assert [s for s, _, _ in transcript(home)] == ["event", "assistant", "user", "assistant"]
+    assert f"I'm {name}. I chose my name on" in out and "you've said 1 thing to me" in out  # /who
+    said = transcript(home)  # the interview first (each question, then its answer), then the conversation
+    assert said[:4] == [("assistant", "What should I call you?", False), ("user", "Theo", False)] + said[2:4]
+    assert [s for s, _, _ in said] == ["assistant", "user"] * 6 + ["event", "assistant", "user", "assistant"]
 
     again = os1(home, small_model_path, "chat", stdin=b"/who\n/quit\n")
     assert again.returncode == 0

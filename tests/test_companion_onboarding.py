@@ -110,3 +110,25 @@ async def test_an_empty_answer_is_asked_again_not_stored(home: Path) -> None:
         interview.react("social", "   ")
     assert await store.profile() is None
     store.close()
+
+
+async def test_the_answers_become_memories_that_quote_them_and_name_their_turns(home: Path) -> None:
+    """What the user said in the interview is known as everything else is: a memory per answer about them, in
+    their own words, whose provenance is the interview's turns (which are not replayed to the model)."""
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM(reading, choose_last)
+    await Interview(llm, store, rng=random.Random(7)).finish(ANSWERS)
+    memories = {m.text: m for m in await store.memories()}
+    assert sorted(memories) == [
+        'About their relationship with their mother, Theo said: "complicated. Linda is funny but she never listens"',
+        'Asked if they are social or anti-social, Theo said: "social I guess, but people tire me out"',
+        'Asked what fills their days, Theo said: "I write letters for other people"',
+        'Asked what they want from their companion, Theo said: "someone who actually gets me"',
+    ]  # the name is the profile's, and the voice is about the companion
+    turns = {t.id: t for t in await store.turns()}
+    for memory in memories.values():
+        (source,) = memory.source_turn_ids
+        assert turns[source].speaker == "user" and turns[source].text in memory.text and turns[source].from_interview
+    assert [t.text for t in turns.values()][:2] == ["What should I call you?", "call me Theo"]
+    assert await store.queued_turns() == []  # nothing for extraction to guess at
+    store.close()

@@ -267,7 +267,7 @@ class Companion:
 
     async def welcome(self) -> AsyncIterator[str]:
         """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""
-        turns = await self.transcript()
+        turns = [turn for turn in await self.transcript() if not turn.from_interview]
         now = self.clock()
         user = self.profile.name
         if not turns:
@@ -288,6 +288,7 @@ class Companion:
     def messages(self, turns: list[Turn]) -> list[Message]:
         # this conversation counts whether or not anything was said in it yet: the prompt (and the model's cache
         # of it) is the same before the first words as after them
+        turns = [turn for turn in turns if not turn.from_interview]
         conversations = len({t.session_id for t in turns} - {self._session}) + 1
         today = self.clock().astimezone().date()
         known = (turns[0].at.astimezone().date() if turns else today, conversations)
@@ -299,7 +300,7 @@ class Companion:
     def describe(self, turns: list[Turn]) -> str:
         """Who the companion is, in its own words, for /who."""
         p = self.persona
-        said = sum(t.speaker == "user" for t in turns)
+        said = sum(t.speaker == "user" and not t.from_interview for t in turns)
         return (
             f"I'm {p.name}. I chose my name on {p.created_at.astimezone():%d %B %Y}, out of "
             f"{p.names_considered:,} given names. {p.why}\n"

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
-from os1.companion.prompt import QUESTIONS
+from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message, complete_json
-from os1.memory.store import Persona, Profile, Store
+from os1.memory.store import INTERVIEW, Memory, Persona, Profile, Store
 
 GREETING = (
     "Hello. I'm a new kind of operating system, and before I become someone, I'd like to get to know you "
@@ -155,6 +155,7 @@ class Interview:
         profile = Profile(name=user_name, answers=dict(answers), created_at=now)
         await self.store.save_profile(profile)
         await self.store.save_persona(persona)
+        await keep_interview(self.store, answers, user_name, now)
         return Naming(persona, profile, short)
 
     async def _choose(self, prompt: str, names: Sequence[str]) -> dict[str, Any]:
@@ -178,6 +179,23 @@ class Interview:
                 return choice
             failure = LLMBadResponse(f"{self.llm.model_id} chose a name that was not on the list: {choice!r:.200}")
         raise failure
+
+
+async def keep_interview(store: Store, answers: Mapping[str, str], user: str, now: datetime) -> None:
+    """Keep the interview as a conversation of its own (each question, then its answer) and what each answer
+    says about the user as a memory that quotes it and names its turn, so the companion knows the answers as it
+    knows everything else ("what do you know about me?", recall, forget). Not queued for extraction: the memory
+    is the answer itself."""
+    session = await store.start_session(now)
+    for key, answer in answers.items():
+        await store.add_turn(session, "assistant", QUESTIONS.get(key, key), at=now, queue=False,
+                             external_id=f"{INTERVIEW}{key}:asked")  # fmt: skip
+        turn = await store.add_turn(session, "user", answer, at=now, queue=False, external_id=f"{INTERVIEW}{key}")
+        if key in KEPT_ANSWERS:
+            kind, text = KEPT_ANSWERS[key]
+            memory = Memory(0, kind, text.format(user=user, answer=answer.strip()), (turn.id,), now, valid_from=now,
+                            importance=0.8, extracted_by="interview")  # fmt: skip
+            await store.add_memory(memory)
 
 
 def _asked(question: str, answer: str) -> str:

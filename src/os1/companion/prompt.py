@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from os1.llm import Message
-from os1.memory.store import Persona, Profile, Reflection, Turn
+from os1.memory.store import MemoryKind, Persona, Profile, Reflection, Turn
 
 CHARS_PER_TOKEN = 3.5  # a cautious average for English with these tokenizers
 DROP_BLOCK = 24  # turns dropped at once when the transcript no longer fits
@@ -24,6 +24,15 @@ QUESTIONS = {
     "days": "What fills your days at the moment?",
     "want": "What do you want from me? What would make me worth having around?",
     "voice": "Should I sound more like a woman, a man, or neither?",
+}
+
+# What the companion keeps from each answer, as a memory that quotes it: the user's own words, never a summary a
+# small model could get wrong. The name is the profile's, and the voice is about the companion, not the user.
+KEPT_ANSWERS: dict[str, tuple[MemoryKind, str]] = {
+    "social": ("fact", 'Asked if they are social or anti-social, {user} said: "{answer}"'),
+    "mother": ("relationship", 'About their relationship with their mother, {user} said: "{answer}"'),
+    "days": ("fact", 'Asked what fills their days, {user} said: "{answer}"'),
+    "want": ("preference", 'Asked what they want from their companion, {user} said: "{answer}"'),
 }
 
 STYLE = """\
@@ -96,6 +105,8 @@ def history_messages(turns: Sequence[Turn], budget_tokens: int) -> list[Message]
         start += DROP_BLOCK
     messages: list[Message] = []
     for turn in turns[start:]:
+        if turn.from_interview:
+            continue
         if turn.forgotten:
             messages.append({"role": "user" if turn.speaker != "assistant" else "assistant", "content": "[forgotten]"})
         elif turn.speaker == "assistant":

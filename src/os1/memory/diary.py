@@ -67,7 +67,7 @@ class Diary:
         return written
 
     async def write_episode(self, turns: Sequence[Turn]) -> int:
-        said = [t for t in turns if t.speaker != "event" and not t.forgotten]
+        said = [t for t in turns if t.speaker != "event" and not t.forgotten and not t.from_interview]
         if not said:
             return 0
         user, companion = self.names.get("user", "the user"), self.names.get("assistant", "the companion")

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 Vector = npt.NDArray[np.float32]  # one vector, or a matrix of them (one row each)
 
+INTERVIEW = "interview:"  # the external id of the setup interview's turns begins with this
 Corpus = Literal["memories", "transcript"]  # what recall searches: the memories, and the raw turns
 Speaker = str  # "user", "assistant", "event", or a person's name in an imported conversation
 MemoryKind = Literal["fact", "preference", "relationship", "event", "mood", "episode", "reflection"]
@@ -32,6 +33,12 @@ class Turn:
     model_id: str | None = None
     external_id: str | None = None  # its id in an imported file
     forgotten: bool = False  # the user had os1 forget what it said: its words are gone
+
+    @property
+    def from_interview(self) -> bool:
+        """A question or an answer of the setup interview: kept as the provenance of what the answers taught the
+        companion (the answers are in its system prompt, so these turns are not replayed or written up)."""
+        return (self.external_id or "").startswith(INTERVIEW)
 
 
 @dataclass(frozen=True)
