@@ -129,3 +129,28 @@ async def test_filler_is_not_sent_to_the_model(recall: Recall) -> None:
     assert llm.requests[0].messages[-1]["content"] == "[3] Theo (Monday 23 November 2026): I got the job!"
     quiet = ScriptedLLM()
     assert await extract(quiet, turns[:2], {"user": "Theo"}) == [] and quiet.requests == []
+
+
+async def test_what_the_turn_did_not_say_or_that_is_no_fact_is_not_kept(recall: Recall) -> None:
+    """A small model copies its prompt's example, keeps requests as facts and loses who said what: each memory
+    must be mostly the words of the turn it names, and a fact."""
+    turns = [
+        await said(recall, "user", "Ha, tell me a joke about pianos.", NOVEMBER),
+        await said(recall, "user", "My sister Anna is visiting on Saturday.", NOVEMBER),
+        await said(recall, "user", "I'm a bit low tonight, my old cat Pip died last month.", NOVEMBER),
+    ]
+    items = [
+        item(1, "Sam's brother is called Tom.", "Sam", "is related to", "Tom, brother"),  # the prompt's example
+        item(1, "Margo asked for a joke about pianos.", "Margo", "other", "joke"),  # a request
+        item(2, "Margo tells Margo that her sister is visiting on Saturday.", "Margo", "other", "sister visiting"),
+        item(2, "Margo is called Margo.", "Margo", "is called", "Margo"),
+        item(2, "Margo's sister is called.", "Anna", "is called", ""),
+        item(2, "Margo's sister Anna is visiting on Saturday.", "Anna", "plans to", "visit", "on Saturday"),
+        item(3, "Margo's old cat Pip died last month.", "Margo", "other", "cat Pip died", "last month"),
+    ]
+    result = await apply(recall, turns, items, "m", {"user": "Margo", "assistant": "Wren"})
+    assert [m.text for m in result.stored] == [
+        "Margo's sister Anna is visiting on Saturday.",
+        "Margo's old cat Pip died last month.",
+    ]
+    assert result.skipped == 5

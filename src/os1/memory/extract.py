@@ -10,7 +10,7 @@ each turn is labelled with its speaker.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
@@ -31,6 +31,11 @@ KIND_OF: dict[str, MemoryKind] = {
     "is partner of": "relationship", "feels": "mood", "plans to": "event", "has birthday on": "event",
 }  # fmt: skip
 MIN_IMPORTANCE = 2  # of 5: 1 is small talk
+MIN_SUPPORT = 0.5  # of a memory's meaningful words (names aside), the share its source turn must have said
+# What a small model keeps that is not a memory: the user asking the companion for something, or saying
+# that they said something ("Margo asks about her", "Margo asked for a joke about pianos").
+NOT_A_FACT = re.compile(r"\b(asks?|asked|asking|requests?|requested|wants? to know|wonders?|wondered)\b", re.I)
+SAID_OF_ITSELF = re.compile(r"\b(\w+)(?:'s)? (?:\w+ )?(?:is called|tells|told|asks|asked) \1\b", re.I)
 FIELDS = ("turn", "text", "subject", "relation", "object", "when", "importance")
 
 # Each memory is a list, not an object: the model writes a third of the tokens (no key names), and generating
@@ -64,7 +69,9 @@ INSTRUCTIONS = f"""\
 You keep the long-term memory of a companion. Read the numbered turns and list what is worth remembering about \
 the people who speak: facts about their lives, what they like and dislike, the people in their lives and how \
 they relate, plans and events with their dates, and how they feel. Skip small talk, greetings and passing \
-remarks: keep only what will still matter next week; most turns hold nothing. Only what was said; never guess.
+remarks: keep only what will still matter next week; most turns hold nothing. Only what was said; never guess. \
+Never keep a request or a question to the companion (to play music, tell a joke, remind them), nor that someone \
+asked or said something: keep the fact itself, or nothing.
 Write each memory as a list: [turn, text, subject, relation, object, when, importance]
 - turn: the number of the turn it comes from
 - text: one short standalone sentence that names the person it is about (never "I" or "you")
@@ -78,10 +85,12 @@ Example turns:
 [1] Sam (Monday 02 March 2026): ugh, long day
 [2] Sam (Monday 02 March 2026): my brother Tom just moved to Leeds, I'm helping him paint on Saturday
 [3] Sam (Monday 02 March 2026): and I've gone off coffee completely, tea only now
+[4] Sam (Monday 02 March 2026): can you put on some music? and tell me a joke
 Answer: {{"memories": [[2, "Sam's brother is called Tom.", "Sam", "is related to", "Tom, brother", "", 4], \
 [2, "Tom moved to Leeds.", "Tom", "lives in", "Leeds", "", 3], \
 [2, "Sam will help Tom paint his new flat on Saturday.", "Sam", "plans to", "help Tom paint", "on Saturday", 3], \
-[3, "Sam stopped drinking coffee and drinks tea instead.", "Sam", "dislikes", "coffee", "", 3]]}}"""
+[3, "Sam stopped drinking coffee and drinks tea instead.", "Sam", "dislikes", "coffee", "", 3]]}}
+(Turn 4 asks for something: nothing to keep.)"""
 
 
 @dataclass(frozen=True)
@@ -113,8 +122,16 @@ async def extract(llm: LLM, turns: Sequence[Turn], names: dict[str, str]) -> lis
     ]
 
 
-async def apply(recall: Recall, turns: Sequence[Turn], items: Sequence[dict[str, object]], model_id: str) -> Applied:
-    """Store the worthwhile items, closing what they supersede; every memory names its source turn."""
+async def apply(
+    recall: Recall,
+    turns: Sequence[Turn],
+    items: Sequence[dict[str, object]],
+    model_id: str,
+    names: Mapping[str, str] | None = None,
+) -> Applied:
+    """Store the worthwhile items, closing what they supersede; every memory names its source turn, and says
+    mostly what that turn said. ``names`` maps a speaker to their name, as for ``extract``."""
+    people = " ".join((names or {}).values())
     stored: list[Memory] = []
     closed: list[Memory] = []
     skipped = 0
@@ -129,6 +146,12 @@ async def apply(recall: Recall, turns: Sequence[Turn], items: Sequence[dict[str,
         relation = str(item.get("relation", "other"))
         obj = _key(item.get("object"))
         turn = _source(turns, index, f"{text} {obj}", subject)
+        if not _supported(text, turn.text, names=f"{subject} {turn.speaker} {people}") or NOT_A_FACT.search(text):
+            skipped += 1  # not what the turn said (an example's words, a guess), or not a fact at all
+            continue
+        if SAID_OF_ITSELF.search(text) or (relation == "is called" and obj in ("", subject)):
+            skipped += 1  # "Margo is called Margo", "Margo tells Margo ...": who said what got lost
+            continue
         if relation in SUPERSEDABLE and not stems(obj) & stems(" ".join(t.text for t in turns)):
             skipped += 1  # a change of home, job or partner must be in what was said: never a guess
             continue
@@ -170,6 +193,12 @@ def small_talk(text: str) -> bool:
     """Nothing but filler ("haha yes", "ugh, long day", "ok goodnight"): not worth a model's time."""
     words = re.findall(r"[\w']+", text.lower())
     return all(word in FILLER for word in words)
+
+
+def _supported(text: str, said: str, *, names: str) -> bool:
+    """Whether the turn that was ``said`` holds most of the meaningful words of ``text`` (names aside)."""
+    words = stems(text) - stems(names)
+    return not words or len(words & stems(said)) >= MIN_SUPPORT * len(words)
 
 
 def _source(turns: Sequence[Turn], index: int, said: str, subject: str) -> Turn:

@@ -39,7 +39,7 @@ class Observer:
         stored = 0
         while turns := await self.recall.store.queued_turns(limit=self.batch):
             for group in await self._readable(turns):
-                stored += len((await apply(self.recall, group[0], group[1], self.llm.model_id)).stored)
+                stored += len((await apply(self.recall, *group, self.llm.model_id, self.names)).stored)
             await self.recall.store.dequeue_turns([turn.id for turn in turns])
             if progress is not None:
                 progress(len(turns))
