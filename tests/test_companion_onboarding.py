@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from os1.companion.names import read_dataset
-from os1.companion.onboarding import Interview
+from os1.companion.onboarding import CHOSEN_REACTIONS, Interview
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import Message
 from os1.memory.sqlite import SQLiteStore
@@ -131,4 +131,23 @@ async def test_the_answers_become_memories_that_quote_them_and_name_their_turns(
         assert turns[source].speaker == "user" and turns[source].text in memory.text and turns[source].from_interview
     assert [t.text for t in turns.values()][:2] == ["What should I call you?", "call me Theo"]
     assert await store.queued_turns() == []  # nothing for extraction to guess at
+    store.close()
+
+
+async def test_a_reaction_that_speaks_as_the_user_is_asked_again_then_chosen(home: Path) -> None:
+    """What the default model wrote: the user's answer taken as its own. It is never shown: the model is asked
+    once more, told why, and when that fails too, a reaction chosen in code is said."""
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM(
+        "I like solitude and quiet moments with loved ones.",
+        "One at a time is how the best talks happen.",
+        "We have a long-standing friendship, but we're not always on the same page.",
+        "As an AI language model, I don't have a mother.",
+    )
+    interview = Interview(llm, store, rng=random.Random(7))
+    social = "".join([d async for d in interview.react("social", "Anti-social mostly. I like people one at a time.")])
+    assert social == "One at a time is how the best talks happen."
+    assert "say nothing about yourself" in llm.requests[1].messages[-1]["content"]
+    mother = "".join([d async for d in interview.react("mother", "Complicated. She calls every Sunday.")])
+    assert mother in CHOSEN_REACTIONS["mother"]
     store.close()

@@ -53,7 +53,7 @@ _BREAKS = re.compile("|".join(f"(?:{pattern})" for pattern in BREAKS), re.IGNORE
 _REACTING = re.compile(
     r"^(?:i(?:'m| am)? ?(?:so |really |truly |just |also |too )?(?:can'?t|cannot|could(?:n'?t)?|would|will|wo"
     r"n'?t|'d|'ll|wish|wonder|hope|bet|think|guess|imagine|suppose|get|understand|see|hear|know|love that|like "
-    r"that|love how|like how|love the|like the|adore|admire|appreciate|feel for|sorry|glad|happy|thrilled|"
+    r"that|adore|admire|appreciate|feel for|sorry|glad|happy|thrilled|"
     r"curious|intrigued|here|listening|with you|proud|impressed|not sure|unsure|afraid|chose|picked|choose|"
     r"pick|mean|meant|promise|agree|totally|do|did|have to|want to know|'d love|would love|must)\b)",
     re.IGNORECASE,
@@ -118,6 +118,18 @@ def speaks_as_user(reply: str, said: str) -> str | None:
         if _REACTING.match(sentence.strip(" \"'*-")):
             continue
         if (_content(sentence) | (_THIRD_PERSON & _words(sentence))) & their_words:
+            return sentence
+    return None
+
+
+def talks_about_itself(text: str) -> str | None:
+    """A sentence of ``text`` in which the companion tells about itself (in the first person, with no "you" in
+    it, and not reacting), if any: where a reaction to the user's answer should speak of the user, this is where
+    a small model takes the answer as its own ("I like solitude", "We have a long friendship")."""
+    for sentence in sentences(text):
+        if not _FIRST_PERSON_START.match(sentence) or _SECOND_PERSON.search(sentence):
+            continue
+        if not _REACTING.match(sentence.strip(" \"'*-")):
             return sentence
     return None
 

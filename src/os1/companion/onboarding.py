@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
 from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
-from os1.llm import LLM, Message, complete_json
+from os1.llm import LLM, Message, complete, complete_json
 from os1.memory.store import INTERVIEW, Memory, Persona, Profile, Store
 
 GREETING = (
@@ -48,6 +49,14 @@ _REACT_EXAMPLES = (
         "Autumn people notice things, the light, the smell of it; I bet you do.",
     ),
 )
+_REACT_AGAIN = "(React to what they said, speaking to them as 'you'; say nothing about yourself.)"
+# Said when the model's reaction fails its checks twice: chosen, not invented.
+CHOSEN_REACTIONS = {
+    "social": ("Then I'll learn your rhythm with people.", "Good to know; I'll follow your lead."),
+    "mother": ("Thank you for telling me about her.", "Mothers take a lifetime to describe; thank you."),
+    "days": ("I'd like to hear more about that, when you feel like it.", "That sounds like a life with texture."),
+    "want": ("Then that's what I'll try to be.", "I'll do my best to be worth having around."),
+}
 _READ = (
     "You are a newly installed operating system and have just interviewed the person you will live with. "
     "From their answers, work out: what to call them (just the name, as they would like it written); which "
@@ -101,12 +110,24 @@ class Interview:
             return _said(f"{name}. Nice to meet you, {name}.")
         if key == "voice":
             return _said("Good. Give me a moment to think about who I am.")
+        return self._react(key, answer)
+
+    async def _react(self, key: str, answer: str) -> AsyncIterator[str]:
+        """The model's reaction once it passes the checks (no persona break, nothing said as the user or about
+        itself); asked once more if not, and if that fails too, one of a few reactions chosen in code."""
+        question = QUESTIONS.get(key, key)
         messages: list[Message] = [{"role": "system", "content": _REACT}]
-        for question, example, reaction in _REACT_EXAMPLES:
-            messages.append({"role": "user", "content": _asked(question, example)})
+        for example_question, example, reaction in _REACT_EXAMPLES:
+            messages.append({"role": "user", "content": _asked(example_question, example)})
             messages.append({"role": "assistant", "content": reaction})
-        messages.append({"role": "user", "content": _asked(QUESTIONS.get(key, key), answer)})
-        return self.llm.stream(messages, max_tokens=48, temperature=0.6)
+        messages.append({"role": "user", "content": _asked(question, answer)})
+        for temperature in (0.6, 0.3):
+            text = _whole_sentences(await complete(self.llm, messages, max_tokens=48, temperature=temperature))
+            if text and not (persona_break(text) or talks_about_itself(text) or speaks_as_user(text, answer)):
+                yield text
+                return
+            messages[-1] = {"role": "user", "content": f"{_asked(question, answer)}\n{_REACT_AGAIN}"}
+        yield self.rng.choice(CHOSEN_REACTIONS.get(key, ("Thank you for telling me.",)))
 
     async def finish(
         self, answers: Mapping[str, str], *, shortlisted: Callable[[Shortlist], None] = lambda _: None
