@@ -108,7 +108,11 @@ async def test_a_miscounted_turn_is_matched_to_the_turn_that_said_it(recall: Rec
         await said(recall, "user", "anyway work is fine", NOVEMBER),
     ]
     result = await apply(
-        recall, turns, [item(3, "Theo's nephew Leo is seven.", "Leo", "other", "seven, dinosaurs")], "m"
+        recall,
+        turns,
+        [item(3, "Theo's nephew Leo is seven.", "Leo", "other", "seven, dinosaurs")],
+        "m",
+        {"user": "Theo"},
     )
     assert result.stored[0].source_turn_ids == (turns[1].id,)
 

@@ -1,4 +1,5 @@
 import json
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +19,15 @@ NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
 
 def remember_each_turn(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
-    """An extractor stand-in that keeps every numbered line it is shown, as a fact about its speaker."""
+    """An extractor stand-in that keeps every numbered line it is shown, as a fact about its speaker ("I" and "my"
+    become the speaker, as the extraction prompt asks)."""
     lines = [line for line in messages[-1]["content"].splitlines() if line.startswith("[")]
     items = []
     for line in lines:
         number, rest = line[1:].split("] ", 1)
         speaker, text = rest.split(" (", 1)[0], rest.split("): ", 1)[1]
-        items.append([int(number), f"{speaker} said: {text}", speaker, "other", text, "", 3])
+        fact = re.sub(r"\bI\b", speaker, re.sub(r"\b[Mm]y\b", f"{speaker}'s", text))
+        items.append([int(number), fact, speaker, "other", text, "", 3])
     return json.dumps({"memories": items})
 
 
@@ -49,8 +52,8 @@ async def test_what_people_say_is_queued_with_the_turn_and_drained_into_memories
     assert await Observer(llm, recall, {"user": "Theo"}, batch=4).drain() == 2
     assert await recall.store.queued_turns() == []
     assert [m.text for m in await recall.store.memories()] == [
-        "Theo said: I adopted a cat called Miso.",
-        "Theo said: She is grey and bites.",
+        "Theo adopted a cat called Miso.",
+        "She is grey and bites.",
     ]
     assert len(llm.requests) == 1  # both turns in one call
 
@@ -97,6 +100,6 @@ async def test_an_unreadable_answer_is_retried_turn_by_turn_and_never_blocks_the
     assert observer.unreadable == 1
     assert await recall.store.queued_turns() == []
     assert [m.text for m in await recall.store.memories()] == [
-        "Theo said: I run on Sundays.",
-        "Theo said: My brother is called Leo.",
+        "Theo run on Sundays.",
+        "Theo's brother is called Leo.",
     ]

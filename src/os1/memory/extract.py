@@ -146,7 +146,7 @@ async def apply(
         relation = str(item.get("relation", "other"))
         obj = _key(item.get("object"))
         turn = _source(turns, index, f"{text} {obj}", subject)
-        if not _supported(text, turn.text, names=f"{subject} {turn.speaker} {people}") or NOT_A_FACT.search(text):
+        if not _supported(text, turn.text, names=f"{subject} {turn.speaker} {people}") or not _fact(text):
             skipped += 1  # not what the turn said (an example's words, a guess), or not a fact at all
             continue
         if SAID_OF_ITSELF.search(text) or (relation == "is called" and obj in ("", subject)):
@@ -196,9 +196,17 @@ def small_talk(text: str) -> bool:
 
 
 def _supported(text: str, said: str, *, names: str) -> bool:
-    """Whether the turn that was ``said`` holds most of the meaningful words of ``text`` (names aside)."""
+    """Whether the turn that was ``said`` holds most of the meaningful words of ``text`` and every name in it
+    (the speakers' names aside)."""
     words = stems(text) - stems(names)
-    return not words or len(words & stems(said)) >= MIN_SUPPORT * len(words)
+    proper = stems(" ".join(re.findall(r"\b[A-Z][a-z]+", text))) - stems(names)
+    heard = stems(said) | {word[:4] for word in re.findall(r"[a-z]+", said.lower())}
+    return proper <= heard and (not words or len(words & stems(said)) >= MIN_SUPPORT * len(words))
+
+
+def _fact(text: str) -> bool:
+    """Not a request, a question or the user's words as they said them ("What's my dog's name?")."""
+    return not (NOT_A_FACT.search(text) or text.rstrip().endswith("?") or re.search(r"\b(I|my|me)\b", text))
 
 
 def _source(turns: Sequence[Turn], index: int, said: str, subject: str) -> Turn:
