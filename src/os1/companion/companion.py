@@ -164,7 +164,8 @@ class Companion:
 
     async def settle(self) -> None:
         """Finish the memory work queued so far, write this conversation's diary entry and, when enough is new,
-        the reflection (before leaving)."""
+        the reflection and what the companion grows from it (before leaving); the next conversation's prefix has
+        them."""
         await self.pause()  # its unfinished work stays queued and is done here
         if self.observer is not None:
             await self.observer.settle()
@@ -212,7 +213,8 @@ class Companion:
     async def _remember(self, observer: Observer) -> int:
         """After a reply: extract at once; the diary of past conversations and the reflection (long model calls)
         only once the user has been quiet a while, so they are not started and cancelled on every turn. The
-        prefix keeps the reflection it started with, so one written now changes nothing until next time."""
+        prefix keeps the reflection (and the traits and interests) it started with, so what is written now changes
+        nothing until next time."""
         stored = await observer.drain()
         self._memory_work += 1
         if stored:
