@@ -13,7 +13,7 @@ import pytest
 from os1.errors import StoreCorrupt, StoreError
 from os1.memory.schema import MIGRATIONS
 from os1.memory.sqlite import APPLICATION_ID, OPEN_FILES, SQLiteStore, user_db_path
-from os1.memory.store import Memory, Persona, Profile, Reflection, Store
+from os1.memory.store import Inner, Interest, Memory, Mood, Persona, Profile, Reflection, Store, TraitChange
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
@@ -203,6 +203,49 @@ async def test_forget_takes_the_words_of_a_memory_its_turns_its_diary_entry_and_
     assert await store.memories() == [] and await store.search_text("memories", "bank") == []
     assert await store.sessions_without_episode(min_said=1) == []  # an emptied entry is not written again
     assert (await store.turns())[1].text == "I like my bank though"  # a diary entry's turns keep their words
+
+
+async def test_the_companions_inner_life_survives_a_restart_and_forgets_what_stood_on_a_forgotten_memory(
+    store: Store, reopen: Reopen
+) -> None:
+    session = await store.start_session(NOW)
+    said = await store.add_turn(session, "user", "I love climbing and my sister Zuzanna climbs too", at=NOW)
+    other = await store.add_turn(session, "user", "I like jazz", at=NOW)
+    climbing, jazz = [
+        await store.add_memory(Memory(id=0, kind="preference", text=text, source_turn_ids=(turn.id,),
+                                      created_at=NOW, subject="Theo", predicate="likes", object=thing))
+        for text, thing, turn in (("Theo likes climbing.", "climbing", said), ("Theo likes jazz.", "jazz", other))
+    ]  # fmt: skip
+    setup, grown = ("warm", "curious", "witty"), ("playful", "warm", "curious", "witty")
+    life = Inner(
+        mood=Mood("curious", 0.5, "love", "climbing and my sister Zuzanna", NOW, said.id),
+        changes=(
+            TraitChange("playful", "stronger", setup, grown, "Zuzanna's climbing makes me playful.", climbing.id, NOW),
+            TraitChange("witty", "softer", grown, grown[:3], "Jazz taught me to listen more than quip.", jazz.id, NOW),
+        ),
+        interests=(
+            Interest("climbing", "I wonder how a wall feels.", NOW, (climbing.id,)),
+            Interest("jazz", "Theo's records sound like rain.", NOW, (jazz.id,)),
+        ),
+        grown_at=NOW,
+    )
+    assert await store.inner() is None
+    await store.save_inner(life)
+    store = await reopen(store)
+    assert await store.inner() == life
+    assert life.traits(("warm", "curious", "witty")) == ("playful", "warm", "curious")
+
+    assert await store.forget_memory(climbing.id)
+    left = await store.inner()
+    assert left is not None and left.mood is None  # the words that moved it are gone
+    assert [i.topic for i in left.interests] == ["jazz"]
+    assert [(c.why, c.memory_id) for c in left.changes] == [
+        ("", None),  # the reason stood on the forgotten memory
+        ("Jazz taught me to listen more than quip.", jazz.id),
+    ]
+    assert left.traits(()) == ("playful", "warm", "curious")  # what it became stays
+    assert "zuzanna" not in json.dumps(left.record()).lower()
+    store.close()
 
 
 async def test_an_edited_memory_is_found_by_its_new_words_only(store: Store) -> None:

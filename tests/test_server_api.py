@@ -1,10 +1,12 @@
-"""The signed-in user's own things through the real server: meeting the companion (interview and naming),
-the transcript, the memory page's operations, and that none of it reaches anyone else."""
+"""The signed-in user's own things through the real server: meeting the companion (interview and naming), who it
+is now (its mood, how it has grown), the transcript, the memory page's operations, and that none of it reaches
+anyone else."""
 
 import asyncio
 import json
 import time
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from os1.companion.prompt import QUESTIONS
 from os1.llm import Message
 from os1.memory.embed import MiniLM
 from os1.memory.sqlite import SQLiteStore
-from os1.memory.store import Persona, Profile
+from os1.memory.store import Inner, Interest, Persona, Profile, TraitChange
 from os1.server.api import MAX_IMPORT_BYTES
 from os1.testing import ScriptedLLM
 from tests.conftest import homes_remembered
@@ -134,6 +136,34 @@ def test_the_naming_comes_as_it_happens_and_a_failed_one_asks_again(home: Path, 
         assert companion["companion"]["name"] == naming["naming"]["names"][0]
         assert named - narrowed > 1.0  # the names' narrowing was told while the model still chose (60 x 30 ms)
         assert client.get("/api/onboarding").json()["done"] is True
+
+
+def test_who_it_is_now_how_it_feels_how_it_grew_and_its_interests(
+    server: Server, persona: Persona, profile: Profile
+) -> None:
+    client, said = server.sign_up("theo@example.org")
+    server.meet(said["user"]["id"], persona, profile)
+    at = "2026-11-30T20:00:00+00:00"
+    grown = TraitChange("playful", "stronger", persona.traits, ("playful", *persona.traits), "Your puns did it.", 1,
+                        datetime.fromisoformat(at))  # fmt: skip
+    store = SQLiteStore.open(server.home, said["user"]["id"])
+    asyncio.run(
+        store.save_inner(Inner(changes=(grown,), interests=(Interest("jazz", "It sounds like rain.", grown.at, (2,)),)))
+    )
+    store.close()
+    assert client.get("/api/me").json()["companion"]["mood"]["phrase"] == "content"
+    chat(server, client, "my grandmother died this morning")
+    companion = client.get("/api/me").json()["companion"]
+    assert {key: companion["mood"][key] for key in ("word", "phrase", "why")} == {
+        "word": "tender", "phrase": "tender", "why": "you shared sad news",
+    }  # fmt: skip
+    assert companion["traits"] == ["playful", "warm", "curious", "witty"]
+    assert companion["traits_at_setup"] == ["warm", "curious", "witty"]
+    assert companion["trait_changes"] == [{
+        "trait": "playful", "change": "stronger", "before": ["warm", "curious", "witty"],
+        "after": ["playful", "warm", "curious", "witty"], "why": "Your puns did it.", "at": at,
+    }]  # fmt: skip
+    assert companion["interests"] == [{"topic": "jazz", "why": "It sounds like rain.", "since": at}]
 
 
 def test_the_memory_page_operations(server: Server, persona: Persona, profile: Profile) -> None:

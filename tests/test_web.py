@@ -227,6 +227,9 @@ def test_a_new_password_and_leaving_for_good(home: Path, embedder: MiniLM, perso
         with browsing() as page:
             signing_in(page, server.url, "theo@example.org", "correct horse battery")
             page.get_by_role("navigation").get_by_role("link", name="Settings").click()
+            about = page.get_by_role("region", name="Samantha")  # who it is now, as /who tells it
+            expect(about.get_by_text("curious: we have only just met")).to_be_visible()  # it said its first hello
+            expect(about.get_by_text("warm, curious, witty")).to_be_visible()
 
             page.get_by_label("Current password").fill("correct horse battery")
             page.get_by_label("New password").fill("a longer secret")

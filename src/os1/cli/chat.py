@@ -26,7 +26,7 @@ from os1.memory.sqlite import SQLiteStore
 
 REEMBED_QUIETLY = 200  # fewer records than this are embedded in a blink, without a progress bar
 HELP = """\
-/who   who I am, and why I'm called what I'm called
+/who   who I am and why I'm called what I'm called, how I feel and why, how I've changed, what I care about
 /help  this list
 /quit  leave (Ctrl-D works too; Ctrl-C stops a reply)"""
 
@@ -84,6 +84,7 @@ def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, se
         if command == "/help":
             out.print(HELP, markup=False)
         elif command == "/who":
+            runner.run(companion.look_inward())
             out.print(companion.describe(runner.run(companion.transcript())), markup=False)
         elif command.startswith("/"):
             err.print(f"unknown command {line.strip()!r}; /help lists them", markup=False)

@@ -9,15 +9,28 @@ from contextlib import aclosing
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from os1.companion import inner
 from os1.companion.abilities import note_for
 from os1.companion.control import handle, requested
+from os1.companion.growth import grow
 from os1.companion.honesty import note_on_company
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
 from os1.errors import InputError
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
 from os1.memory.recall import Hit, Recall
-from os1.memory.store import Memory, Persona, Profile, Reflection, Speaker, Store, Turn
+from os1.memory.store import (
+    Inner,
+    Memory,
+    Mood,
+    Persona,
+    Profile,
+    Reflection,
+    Speaker,
+    Store,
+    TraitChange,
+    Turn,
+)
 
 MAX_MESSAGE_CHARS = 8000
 RECALL_LIMIT = 4
@@ -61,6 +74,10 @@ class Companion:
         self._noted: list[Memory] = []  # memories already put in this conversation's history, newest last
         self._noted_turns: set[int] = set()  # past turns already quoted in it
         self.reflection: Reflection | None = None  # its notes on the user, in the stable prefix
+        self.inner = Inner()  # its traits now, how they changed and its interests, as /who shows them
+        self._prefixed = Inner()  # the same, as the stable prefix has them (read at load and at settle)
+        self.mood: Mood | None = None  # as it was last moved (companion/inner.py)
+        self._told: str | None = None  # the mood's word as this conversation was last told of it
         self._background: asyncio.Task[int] | None = None
         self._memory_work = 0  # how many times memory work may have changed what recall finds
         self._ahead: tuple[tuple[object, ...], str | None, list[Hit]] | None = None  # what foresee() recalled
@@ -74,6 +91,8 @@ class Companion:
             return None
         companion = cls(llm, store, persona, profile, **options)  # type: ignore[arg-type]
         companion.reflection = await store.reflection()
+        companion.inner = companion._prefixed = await store.inner() or Inner()
+        companion.mood = companion.inner.mood
         return companion
 
     def remember_with(self, recall: Recall) -> None:
@@ -145,12 +164,22 @@ class Companion:
 
     async def settle(self) -> None:
         """Finish the memory work queued so far, write this conversation's diary entry and, when enough is new,
-        the reflection (before leaving)."""
+        the reflection and what the companion grows from it (before leaving); the next conversation's prefix has
+        them."""
         await self.pause()  # its unfinished work stays queued and is done here
         if self.observer is not None:
             await self.observer.settle()
             self._memory_work += 1
+            await self._grow()
             self.reflection = await self.store.reflection()
+            await self.look_inward()
+            self._prefixed = self.inner
+
+    async def look_inward(self) -> None:
+        """Read its inner life again (what growth, a forget or another worker changed since), for /who; the
+        stable prefix keeps what the conversation started with."""
+        self.inner = await self.store.inner() or Inner()
+        self.mood = self.inner.mood
 
     async def pause(self) -> None:
         """Stop the memory work under way and wait until it has: what it had not done stays queued."""
@@ -184,7 +213,8 @@ class Companion:
     async def _remember(self, observer: Observer) -> int:
         """After a reply: extract at once; the diary of past conversations and the reflection (long model calls)
         only once the user has been quiet a while, so they are not started and cancelled on every turn. The
-        prefix keeps the reflection it started with, so one written now changes nothing until next time."""
+        prefix keeps the reflection (and the traits and interests) it started with, so what is written now changes
+        nothing until next time."""
         stored = await observer.drain()
         self._memory_work += 1
         if stored:
@@ -192,9 +222,19 @@ class Companion:
         await asyncio.sleep(IDLE_BEFORE_DIARY_SECONDS)
         await observer.recall.store.wake()  # it may have rested meanwhile
         try:
-            return stored + await observer.settle(live_session=self._session)
+            stored += await observer.settle(live_session=self._session)
         finally:
             self._memory_work += 1
+        await self._grow()
+        return stored
+
+    async def _grow(self) -> None:
+        """After a reflection: a trait may change and an interest grow (``growth.py``); /who shows it at once, the
+        prefix from the next conversation on."""
+        if self.recall is not None and (grown := await grow(
+            self.llm, self.recall, self.persona, self.profile.name, self.clock()
+        )) is not None:  # fmt: skip
+            self.inner = grown
 
     async def _memory_note(self, text: str) -> str | None:
         """What memory has to say about this message: the outcome of a request about memory itself ("forget
@@ -271,13 +311,17 @@ class Companion:
         now = self.clock()
         user = self.profile.name
         if not turns:
+            self._told = (await self._move(lambda mood: inner.met(mood, now))).word
             event = (
                 f"{user} has just finished setting you up, and you chose to be called {self.persona.name}. "
                 f"Say hello to {user} for the first time as yourself, in one or two sentences."
             )
-        elif (now - turns[-1].at).total_seconds() > QUIET_GAP_SECONDS:
+        elif (gap := now - turns[-1].at).total_seconds() > QUIET_GAP_SECONDS:
+            mood = await self._move(lambda mood: inner.returned(mood, gap, now))
+            self._told = mood.word
             event = (
-                f"{user} is back, {_ago(now - turns[-1].at)} after you last talked. It is {_part_of_day(now)}. "
+                f"{user} is back, {inner.span(gap)} after you last talked. It is {_part_of_day(now)}. "
+                f"{inner.greeting(mood, user)} "
                 f"Greet {user} by name in a sentence or two; if something was left open last time, you may ask."
             )
         else:
@@ -292,27 +336,43 @@ class Companion:
         conversations = len({t.session_id for t in turns} - {self._session}) + 1
         today = self.clock().astimezone().date()
         known = (turns[0].at.astimezone().date() if turns else today, conversations)
-        system = system_prompt(self.persona, self.profile, today, self.reflection, known)
+        system = system_prompt(self.persona, self.profile, today, self.reflection, known, self._prefixed)
         prefix = prefix_messages(system, self.profile.name)
         budget = self.context_tokens - sum(estimate_tokens(m["content"]) for m in prefix) - self.reply_tokens
         return [*prefix, *history_messages(turns, budget)]
 
+    def feels(self) -> Mood:
+        """Its mood as felt now (content since it was named, if nothing has moved it yet)."""
+        return inner.felt(self.mood or inner.at_rest(self.persona.created_at), self.clock())
+
     def describe(self, turns: list[Turn]) -> str:
-        """Who the companion is, in its own words, for /who."""
+        """Who the companion is, in its own words, for /who: its name and why, its traits and how they changed,
+        how it feels right now and why, and the interests it has grown."""
         p = self.persona
         said = sum(t.speaker == "user" and not t.from_interview for t in turns)
-        return (
+        mood = self.feels()
+        lines = [
             f"I'm {p.name}. I chose my name on {p.created_at.astimezone():%d %B %Y}, out of "
-            f"{p.names_considered:,} given names. {p.why}\n"
-            f"I'm {', '.join(p.traits)}, with a {p.voice} voice. You're {self.profile.name}; "
-            f"you've said {said:,} thing{'' if said == 1 else 's'} to me so far."
-        )
+            f"{p.names_considered:,} given names. {p.why}",
+            f"I'm {', '.join(self.inner.traits(p.traits))}, with a {p.voice} voice. You're {self.profile.name}; "
+            f"you've said {said:,} thing{'' if said == 1 else 's'} to me so far.",
+            f"Right now I feel {inner.phrase(mood)}: {inner.why(mood)}.",
+        ]
+        if self.inner.changes:
+            lines.append(f"When we met I was {', '.join(p.traits)}. Since then:")
+            lines += [f"- {_changed(change)}" for change in self.inner.changes]
+        if self.inner.interests:
+            lines.append("Things I've come to care about myself, from our talks:")
+            lines += [f"- {i.topic} (since {i.since.astimezone():%d %B %Y}): {i.why}" for i in self.inner.interests]
+        return "\n".join(lines)
 
     async def _turn(self, speaker: Speaker, text: str, *, notes: Sequence[str] = ()) -> AsyncIterator[str]:
         turns = await self.transcript()
         for note in notes:  # appended to the history once, so they are computed once and then cached
             turns.append(await self._save("event", note))
-        turns.append(await self._save(speaker, text))
+        turns.append(said := await self._save(speaker, text))
+        if speaker == "user" and (moved := await self._moved_by(said)) is not None:
+            turns.append(await self._save("event", moved))
         parts: list[str] = []
         finished = False
         try:
@@ -326,6 +386,23 @@ class Companion:
         finally:
             if parts:  # what was said is kept as said, marked if it was cut off
                 turns.append(await self._save("assistant", "".join(parts), interrupted=not finished))
+
+    async def _moved_by(self, said: Turn) -> str | None:
+        """Let what the user said move the mood; the note that tells the model, when its word changed since the
+        conversation was last told (after their words: what they said is what moved it)."""
+        mood = await self._move(lambda mood: inner.heard(mood, said.text, said.at, said.id))
+        note = inner.note(mood, self._told, self.profile.name)
+        self._told = mood.word
+        return note
+
+    async def _move(self, event: Callable[[Mood | None], Mood | None]) -> Mood:
+        """Move the mood as ``event`` says and keep it; the mood as felt now. The store's record is read again
+        first, so what growth wrote there meanwhile stays."""
+        kept = await self.store.inner() or Inner()
+        self.mood = event(kept.mood)
+        if self.mood != kept.mood:
+            await self.store.save_inner(replace(kept, mood=self.mood))
+        return inner.felt(self.mood, self.clock())
 
     async def _save(self, speaker: Speaker, text: str, *, interrupted: bool = False) -> Turn:
         if self._session is None:
@@ -369,13 +446,11 @@ def _report_failure(task: asyncio.Task[int]) -> None:
         logging.getLogger("os1.memory").warning("memory extraction stopped; the turns stay queued: %s", error)
 
 
-def _ago(gap: object) -> str:
-    seconds = int(gap.total_seconds())  # type: ignore[attr-defined]
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return "a moment"
+def _changed(change: TraitChange) -> str:
+    """A trait change as /who tells it: when, what, and the reason it gave (unless forgotten since)."""
+    grew = f"I grew {'more' if change.change == 'stronger' else 'less'} {change.trait}"
+    why = f": {change.why}" if change.why else " (the reason went with a memory you had me forget)"
+    return f"on {change.at.astimezone():%d %B %Y} {grew}{why} (now {', '.join(change.after)})"
 
 
 def _part_of_day(now: datetime) -> str:

@@ -1,9 +1,9 @@
 """The prompt, laid out for speed: a stable prefix, then the transcript, append-only.
 
-The system message (persona, the user's profile, today's date) changes only when one of those changes, and
-past turns are replayed exactly as they were said, so every turn shares its whole beginning with the previous
-one and llama.cpp only computes the new tokens. When the transcript outgrows the context window, its oldest
-turns are dropped in whole blocks, so the cached prefix is broken once per block, not on every turn.
+The system message (persona and what it has grown into, the user's profile, today's date) changes only when one
+of those changes, and past turns are replayed exactly as they were said, so every turn shares its whole beginning
+with the previous one and llama.cpp only computes the new tokens. When the transcript outgrows the context window,
+its oldest turns are dropped in whole blocks, so the cached prefix is broken once per block, not on every turn.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from os1.llm import Message
-from os1.memory.store import MemoryKind, Persona, Profile, Reflection, Turn
+from os1.memory.store import Inner, MemoryKind, Persona, Profile, Reflection, Turn
 
 CHARS_PER_TOKEN = 3.5  # a cautious average for English with these tokenizers
 DROP_BLOCK = 24  # turns dropped at once when the transcript no longer fits
@@ -70,6 +70,7 @@ def system_prompt(
     today: date,
     reflection: Reflection | None = None,
     known: tuple[date, int] | None = None,
+    inner: Inner | None = None,
 ) -> str:
     about = "\n".join(
         f'- "{QUESTIONS[key]}" They said: "{answer}"' for key, answer in profile.answers.items() if key in QUESTIONS
@@ -78,7 +79,7 @@ def system_prompt(
         f"You are {persona.name}, an operating system with a mind of your own. The person talking to you is "
         f"{profile.name}; talk to them as 'you'. "
         f"You chose your own name: {persona.why}\n"
-        f"You are {', '.join(persona.traits)}.\n"
+        f"{_yourself(persona, profile.name, inner or Inner())}"
         f"{STYLE.format(user=profile.name)}\n\n"
         f"What {profile.name} told you when you met (their own words):\n{about}\n\n"
         f"{_notes(profile.name, reflection, known, today)}"
@@ -117,6 +118,19 @@ def history_messages(turns: Sequence[Turn], budget_tokens: int) -> list[Message]
         else:
             messages.append({"role": "user", "content": turn.text})
     return messages
+
+
+def _yourself(persona: Persona, user: str, inner: Inner) -> str:
+    """Your traits as they are now, the last way knowing the user changed them, and your own interests: all of it
+    changes only at a reflection (``growth.py``), so the prefix stays the same from turn to turn."""
+    lines = [f"You are {', '.join(inner.traits(persona.traits))}."]
+    if inner.changes and (last := inner.changes[-1]).why:
+        grew = "more" if last.change == "stronger" else "less"
+        lines.append(f'Knowing {user} has made you {grew} {last.trait}; in your own words: "{last.why}"')
+    if inner.interests:
+        mine = "; ".join(f"{i.topic} ({i.why.rstrip('.')})" for i in inner.interests)
+        lines.append(f"Interests of your own, grown from your talks with {user}; bring them up now and then: {mine}.")
+    return "".join(line + "\n" for line in lines)
 
 
 def _notes(user: str, reflection: Reflection | None, known: tuple[date, int] | None, today: date) -> str:

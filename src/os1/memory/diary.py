@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from os1.errors import LLMBadResponse
-from os1.llm import LLM, complete, complete_json
+from os1.llm import LLM, Message, complete, complete_json
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, Reflection, Turn
 
@@ -108,23 +108,9 @@ class Diary:
         answer that cannot be read (a small model looping until it runs out of tokens): the old notes stay and
         the next settle tries again."""
         store = self.recall.store
-        memories = [m for m in await store.memories() if m.kind != "episode"]
-        chosen = sorted(memories, key=lambda m: (-m.importance, -m.id))[:REFLECT_FROM]
-        episodes = [m for m in await store.memories(last=REFLECT_FROM) if m.kind == "episode"][-5:]
-        user, companion = self.names.get("user", "the user"), self.names.get("assistant", "the companion")
-        facts = "\n".join(f"- {m.text}" for m in sorted(chosen, key=lambda m: m.id))
-        diary = "\n".join(f"- {m.text}" for m in episodes) or "- (none yet)"
+        messages, _ = await self.reflection_prompt()
         try:
-            reply = await complete_json(
-                self.llm,
-                [
-                    {"role": "system", "content": REFLECTION_INSTRUCTIONS.format(companion=companion, user=user)},
-                    {"role": "user", "content": f"What you remember:\n{facts}\n\nYour latest diary entries:\n{diary}"},
-                ],
-                REFLECTION_SCHEMA,
-                max_tokens=400,
-                temperature=0.3,
-            )
+            reply = await complete_json(self.llm, messages, REFLECTION_SCHEMA, max_tokens=400, temperature=0.3)
         except LLMBadResponse as error:
             logging.getLogger("os1.memory").warning("the reflection was not written; the old notes stay: %s", error)
             return None
@@ -141,6 +127,22 @@ class Diary:
             return None
         await store.save_reflection(reflection)
         return reflection
+
+    async def reflection_prompt(self) -> tuple[list[Message], list[Memory]]:
+        """The reflection's request as it would be made now, and the memories it shows the model (a request that
+        goes on from it, as the companion's growth does, finds those already read in the model's cache)."""
+        store = self.recall.store
+        memories = [m for m in await store.memories() if m.kind != "episode"]
+        chosen = sorted(sorted(memories, key=lambda m: (-m.importance, -m.id))[:REFLECT_FROM], key=lambda m: m.id)
+        episodes = [m for m in await store.memories(last=REFLECT_FROM) if m.kind == "episode"][-5:]
+        user, companion = self.names.get("user", "the user"), self.names.get("assistant", "the companion")
+        facts = "\n".join(f"- {m.text}" for m in chosen)
+        diary = "\n".join(f"- {m.text}" for m in episodes) or "- (none yet)"
+        messages: list[Message] = [
+            {"role": "system", "content": REFLECTION_INSTRUCTIONS.format(companion=companion, user=user)},
+            {"role": "user", "content": f"What you remember:\n{facts}\n\nYour latest diary entries:\n{diary}"},
+        ]
+        return messages, chosen
 
 
 def _strings(value: object) -> tuple[str, ...]:

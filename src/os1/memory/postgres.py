@@ -33,7 +33,19 @@ import numpy as np
 
 from os1.memory.postgres_database import Connection, Json, Pool, TupleRow, connect, one, translated
 from os1.memory.schema import tells_of
-from os1.memory.store import Corpus, Indexed, Memory, Persona, Profile, Reflection, Speaker, Turn, Unembedded, Vector
+from os1.memory.store import (
+    Corpus,
+    Indexed,
+    Inner,
+    Memory,
+    Persona,
+    Profile,
+    Reflection,
+    Speaker,
+    Turn,
+    Unembedded,
+    Vector,
+)
 from os1.memory.words import STOPWORDS
 
 # Per corpus: the table, its vector table and that table's key, which records count, and the SQL for when a record
@@ -112,6 +124,13 @@ class PostgresStore:
 
     async def save_reflection(self, reflection: Reflection) -> None:
         await self._put("reflection", {**asdict(reflection), "written_at": reflection.written_at.isoformat()})
+
+    async def inner(self) -> Inner | None:
+        data = await self._get("inner")
+        return None if data is None else Inner.from_record(data)
+
+    async def save_inner(self, inner: Inner) -> None:
+        await self._put("inner", inner.record())
 
     async def sessions_without_episode(self, *, min_said: int) -> list[int]:
         rows = await self._rows(
@@ -275,8 +294,9 @@ class PostgresStore:
         """Delete a memory everywhere: its row, its vector and its words in the full-text index, then vacuum (see
         the module's docstring for what PostgreSQL keeps). The turns it came from lose their words too (they would
         bring it back through transcript search); the turns stay in place, marked as forgotten. Diary entries made
-        from those turns and the reflection are deleted, to be written again without them. A forgotten diary entry
-        loses its words but keeps its place, so that its conversation is not written up again."""
+        from those turns and the reflection are deleted, to be written again without them, and the companion's inner
+        life loses what stood on them (``Inner.forgetting``). A forgotten diary entry loses its words but keeps its
+        place, so that its conversation is not written up again."""
         memory = await self.memory(memory_id)
         if memory is None:
             return False
@@ -290,7 +310,8 @@ class PostgresStore:
                     )
                 else:
                     await db.execute("DELETE FROM os1.memories WHERE user_id = %(u)s AND id = %(id)s", mine)
-                turns = {"u": self.user_id, "ids": [] if memory.kind == "episode" else list(memory.source_turn_ids)}
+                ids = [] if memory.kind == "episode" else list(memory.source_turn_ids)
+                turns = {"u": self.user_id, "ids": ids}
                 await db.execute(
                     "UPDATE os1.turns SET text = '', tells_of = NULL, forgotten = true "
                     "WHERE user_id = %(u)s AND id = ANY(%(ids)s)",
@@ -307,6 +328,17 @@ class PostgresStore:
                 await db.execute(  # it may hold the memory's words
                     "DELETE FROM os1.kv WHERE user_id = %s AND key = 'reflection'", (self.user_id,)
                 )
+                inner = await (
+                    await db.execute(
+                        "SELECT value FROM os1.kv WHERE user_id = %s AND key = 'inner' FOR UPDATE", (self.user_id,)
+                    )
+                ).fetchone()
+                if inner is not None:  # so may the companion's reasons for what it became, and its mood
+                    kept = Inner.from_record(inner[0]).forgetting(memory_id, ids)
+                    await db.execute(
+                        "UPDATE os1.kv SET value = %s WHERE user_id = %s AND key = 'inner'",
+                        (Json(kept.record()), self.user_id),
+                    )
             await db.execute(f"VACUUM (INDEX_CLEANUP ON) {_WITH_WORDS}")
         return True
 

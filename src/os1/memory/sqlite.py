@@ -36,6 +36,7 @@ from os1.memory.schema import MIGRATIONS, tells_of
 from os1.memory.store import (
     Corpus,
     Indexed,
+    Inner,
     Memory,
     Persona,
     Profile,
@@ -174,6 +175,13 @@ class SQLiteStore:
 
     async def save_reflection(self, reflection: Reflection) -> None:
         self._put("reflection", {**asdict(reflection), "written_at": reflection.written_at.isoformat()})
+
+    async def inner(self) -> Inner | None:
+        data = self._get("inner")
+        return None if data is None else Inner.from_record(data)
+
+    async def save_inner(self, inner: Inner) -> None:
+        self._put("inner", inner.record())
 
     async def sessions_without_episode(self, *, min_said: int) -> list[int]:
         with _translated(self.path):
@@ -343,8 +351,9 @@ class SQLiteStore:
         """Delete a memory everywhere: its row, its vector, its full-text entry, and the pages they were on. The
         turns it came from lose their words too (they would bring it back through transcript search); the turns
         stay in place, marked as forgotten. Diary entries made from those turns and the reflection are deleted,
-        to be written again without them. A forgotten diary entry loses its words but keeps its place, so that
-        its conversation is not written up again."""
+        to be written again without them, and the companion's inner life loses what stood on them
+        (``Inner.forgetting``). A forgotten diary entry loses its words but keeps its place, so that its
+        conversation is not written up again."""
         memory = await self.memory(memory_id)
         if memory is None:
             return False
@@ -370,6 +379,10 @@ class SQLiteStore:
                     if set(json.loads(sources)) & forgotten:
                         self._db.execute("DELETE FROM memories WHERE id = ?", (episode_id,))
                 self._db.execute("DELETE FROM kv WHERE key = 'reflection'")  # it may hold the memory's words
+                inner = self._db.execute("SELECT value FROM kv WHERE key = 'inner'").fetchone()
+                if inner is not None:  # so may the companion's reasons for what it became, and its mood
+                    kept = Inner.from_record(json.loads(str(inner[0]))).forgetting(memory_id, sorted(forgotten))
+                    self._db.execute("UPDATE kv SET value = ? WHERE key = 'inner'", (json.dumps(kept.record()),))
                 for index in ("memories_fts", "turns_fts"):
                     self._db.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, Protocol
 
@@ -112,6 +112,98 @@ class Reflection:
 
 
 @dataclass(frozen=True)
+class Mood:
+    """How the companion feels, as what happened last moved it (``companion/inner.py`` decides, in code): a word
+    ("pleased", "hurt", "curious", "tender", "amused", or "content" at rest), how strongly (0 to 1) as it was at
+    ``since``, when it was last moved (it fades from there), and what moved it: a cause ("return", "absence",
+    "love", "sad", ...) and its detail ("9 days", "climbing"). ``turn_id`` is the user's line that moved it: if
+    the user has os1 forget that line, the mood goes back to rest."""
+
+    word: str
+    intensity: float
+    cause: str
+    detail: str
+    since: datetime
+    turn_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TraitChange:
+    """One trait grown stronger or softer at a reflection, with the companion's one-sentence reason and the memory
+    that reason stands on (None once the user had that memory forgotten: the reason is forgotten with it)."""
+
+    trait: str
+    change: Literal["stronger", "softer"]
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    why: str
+    memory_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Interest:
+    """Something the companion has come to care about itself, grown from what its user loves."""
+
+    topic: str
+    why: str
+    since: datetime
+    memory_ids: tuple[int, ...]  # the memories it grew from: forgetting one of them forgets the interest
+
+
+@dataclass(frozen=True)
+class Inner:
+    """The companion's inner life, kept beside its persona: its mood, how its traits have changed since setup
+    (newest last), its own interests, and the reflection they were last grown at (``written_at``)."""
+
+    mood: Mood | None = None  # None: at rest, nothing has moved it yet
+    changes: tuple[TraitChange, ...] = ()
+    interests: tuple[Interest, ...] = ()
+    grown_at: datetime | None = None
+
+    def traits(self, at_setup: tuple[str, ...]) -> tuple[str, ...]:
+        """Its traits now, strongest first: as the last change left them, or as chosen at setup."""
+        return self.changes[-1].after if self.changes else at_setup
+
+    def forgetting(self, memory_id: int, turn_ids: Sequence[int]) -> Inner:
+        """What is left once a memory and the words of ``turn_ids`` are forgotten: the interests grown from that
+        memory go, the reasons standing on it are blanked, and a mood those words moved goes back to rest."""
+        mood = None if self.mood is not None and self.mood.turn_id in set(turn_ids) else self.mood
+        changes = tuple(replace(c, why="", memory_id=None) if c.memory_id == memory_id else c for c in self.changes)
+        interests = tuple(i for i in self.interests if memory_id not in i.memory_ids)
+        return replace(self, mood=mood, changes=changes, interests=interests)
+
+    def record(self) -> dict[str, Any]:
+        """As stored (JSON)."""
+        return {
+            "mood": None if self.mood is None else {**asdict(self.mood), "since": self.mood.since.isoformat()},
+            "changes": [{**asdict(c), "at": c.at.isoformat()} for c in self.changes],
+            "interests": [{**asdict(i), "since": i.since.isoformat()} for i in self.interests],
+            "grown_at": None if self.grown_at is None else self.grown_at.isoformat(),
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Inner:
+        mood = data.get("mood")
+        return cls(
+            mood=None if mood is None else Mood(**{**mood, "since": _at(mood["since"])}),
+            changes=tuple(
+                TraitChange(**{**c, "before": tuple(c["before"]), "after": tuple(c["after"]), "at": _at(c["at"])})
+                for c in data.get("changes", [])
+            ),
+            interests=tuple(
+                Interest(**{**i, "memory_ids": tuple(i["memory_ids"]), "since": _at(i["since"])})
+                for i in data.get("interests", [])
+            ),
+            grown_at=_at(data["grown_at"]) if data.get("grown_at") else None,
+        )
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
 class Indexed:
     """A corpus's vectors made by one model (one row per record), with when each record was said and when what it
     tells happened (epoch seconds; the same for a turn), so recall can look within a stretch of time."""
@@ -140,6 +232,8 @@ class Store(Protocol):
     async def save_persona(self, persona: Persona) -> None: ...
     async def reflection(self) -> Reflection | None: ...
     async def save_reflection(self, reflection: Reflection) -> None: ...
+    async def inner(self) -> Inner | None: ...
+    async def save_inner(self, inner: Inner) -> None: ...
     async def start_session(self, started_at: datetime | None = None) -> int: ...
     async def sessions_without_episode(self, *, min_said: int) -> list[int]:
         """Sessions where people said at least ``min_said`` things and that have no diary entry yet."""

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from os1.companion import inner
 from os1.companion.companion import Companion
 from os1.companion.names import Shortlist
 from os1.companion.onboarding import GREETING, MAX_ANSWER_CHARS, Interview, check_answer
@@ -53,6 +54,8 @@ class Edit(BaseModel):
 async def me(who: Signed, found: Found) -> dict[str, Any]:
     """The caller, their companion (None before the interview), and the CSRF token of their session."""
     space = await found.spaces.open(who.user.id)
+    if space.companion is not None:
+        await space.companion.look_inward()  # how it feels now, and what it has grown into since
     return {
         "user": user_record(who.user),
         "companion": companion_record(space.companion) if space.companion else None,
@@ -241,11 +244,22 @@ async def import_progress(who: Signed, found: Found) -> dict[str, int]:
 
 
 def companion_record(companion: Companion) -> dict[str, Any]:
-    p = companion.persona
+    """The companion as /who tells it: its persona, its traits now and how they changed, its mood and why (told to
+    the user: "you stayed away for 9 days"), and its interests."""
+    p, life = companion.persona, companion.inner
+    mood = companion.feels()
     return {
-        "name": p.name, "why": p.why, "traits": list(p.traits), "voice": p.voice,
+        "name": p.name, "why": p.why, "traits": list(life.traits(p.traits)), "voice": p.voice,
         "created_at": p.created_at.isoformat(), "names_considered": p.names_considered,
-        "user_name": companion.profile.name,
+        "user_name": companion.profile.name, "traits_at_setup": list(p.traits),
+        "mood": {"word": mood.word, "phrase": inner.phrase(mood), "intensity": mood.intensity,
+                 "why": inner.why(mood), "since": mood.since.isoformat()},
+        "trait_changes": [
+            {"trait": c.trait, "change": c.change, "before": list(c.before), "after": list(c.after), "why": c.why,
+             "at": c.at.isoformat()}
+            for c in life.changes
+        ],
+        "interests": [{"topic": i.topic, "why": i.why, "since": i.since.isoformat()} for i in life.interests],
     }  # fmt: skip
 
 

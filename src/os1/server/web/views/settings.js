@@ -20,6 +20,15 @@ export function settingsView(root, app) {
   if (user.admin) page.append(accounts(user));
   page.append(leave(app, companion.name));
   root.append(page);
+  // How it feels changes with time and what is said: ask again, and show it as it is now.
+  const shown = page.querySelector(".about");
+  get("/api/me")
+    .then((me) => {
+      if (!me.companion) return;
+      app.state.companion = me.companion;
+      shown.replaceWith(about(me.companion));
+    })
+    .catch(() => {}); // what was shown stays
 }
 
 function panel(title, ...children) {
@@ -31,7 +40,10 @@ function facts(...pairs) {
   return h(
     "dl",
     { class: "facts" },
-    pairs.flatMap(([term, value]) => [h("dt", { text: term }), h("dd", { text: value })]),
+    pairs.flatMap(([term, value]) => [
+      h("dt", { text: term }),
+      typeof value === "string" ? h("dd", { text: value }) : h("dd", {}, value),
+    ]),
   );
 }
 
@@ -142,16 +154,33 @@ function leave(app, name) {
   );
 }
 
+// The companion as /who tells it: its name and why, how it feels and why, its character and how it has changed
+// with you, and the interests it has grown from your talks.
 function about(companion) {
-  return panel(
-    companion.name,
-    h("p", { class: "voice why", text: companion.why }),
-    facts(
-      ["Chose this name", `${date(companion.created_at)}, from ${count(companion.names_considered)} given names`],
-      ["Character", companion.traits.join(", ")],
-      ["Voice", companion.voice],
-    ),
-  );
+  const rows = [
+    ["Chose this name", `${date(companion.created_at)}, from ${count(companion.names_considered)} given names`],
+  ];
+  if (companion.mood) rows.push(["Feels", `${companion.mood.phrase}: ${companion.mood.why}`]);
+  rows.push(["Character", companion.traits.join(", ")]);
+  const changes = companion.trait_changes ?? [];
+  if (changes.length) {
+    const items = changes.map((change) => {
+      const grew = `${date(change.at)}: ${change.change === "stronger" ? "more" : "less"} ${change.trait}`;
+      const why = change.why ? ` — “${change.why}”` : " (the reason went with a memory you had it forget)";
+      return h("li", { text: grew + why });
+    });
+    const met = h("li", { text: `When you met: ${companion.traits_at_setup.join(", ")}` });
+    rows.push(["Has grown", h("ul", { class: "grown" }, met, items)]);
+  }
+  const interests = companion.interests ?? [];
+  if (interests.length) {
+    const items = interests.map((i) => h("li", { text: `${i.topic} (since ${date(i.since)}) — “${i.why}”` }));
+    rows.push(["Its own interests", h("ul", { class: "grown" }, items)]);
+  }
+  rows.push(["Voice", companion.voice]);
+  const shown = panel(companion.name, h("p", { class: "voice why", text: companion.why }), facts(...rows));
+  shown.classList.add("about");
+  return shown;
 }
 
 function keys(name) {
