@@ -38,22 +38,25 @@ def test_users_live_in_one_postgresql_database(server: Server, database: str) ->
             )
         clients[email] = client
     theo, eve = clients["theo@example.org"], clients["eve@example.org"]
+    interview = {client: client.get("/api/memories").json()["memories"] for client in (theo, eve)}
+    assert len(interview[theo]) == len(interview[eve]) == 4  # each user's answers, quoted
     chat(server, theo, "I live in Porto.")
     for _ in range(100):
-        memories = theo.get("/api/memories").json()["memories"]
+        memories = [m for m in theo.get("/api/memories").json()["memories"] if m not in interview[theo]]
         if memories:
             break
         time.sleep(0.1)
     assert [m["text"] for m in memories] == ["Theo lives in Porto."]
-    assert eve.get("/api/memories").json() == {"memories": []}
+    assert eve.get("/api/memories").json() == {"memories": interview[eve]}
     assert eve.get(f"/api/memories/{memories[0]['id']}").status_code == 404
     found = theo.get("/api/memories", params={"q": "Porto"}).json()["memories"]
     assert found[0]["id"] == memories[0]["id"]
-    assert json.loads(theo.get("/api/export").text)["sessions"][0]["turns"][0]["text"] == "I live in Porto."
+    sessions = json.loads(theo.get("/api/export").text)["sessions"]
+    assert sessions[-1]["turns"][0]["text"] == "I live in Porto."  # after the interview's
     assert theo.delete(f"/api/memories/{memories[0]['id']}").status_code == 204
     with psycopg.connect(database) as db:
         users = db.execute("SELECT DISTINCT user_id FROM os1.turns").fetchall()
         left = db.execute("SELECT count(*) FROM os1.memories").fetchone()
-    assert len(users) == 1 and left == (0,)  # Theo's turns; his memory forgotten for good
+    assert len(users) == 2 and left == (8,)  # their interviews; Theo's memory of Porto forgotten for good
     assert not (server.home / "users").exists()  # nothing went to SQLite files
     assert "Porto" not in theo.get("/api/export").text  # the words it came from went with it

@@ -13,6 +13,7 @@ from os1.companion import inner
 from os1.companion.abilities import note_for
 from os1.companion.control import handle, requested
 from os1.companion.growth import grow
+from os1.companion.guard import guarded
 from os1.companion.honesty import note_on_company
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
 from os1.errors import InputError
@@ -37,7 +38,8 @@ RECALL_LIMIT = 4
 NOTE_CHARS = 240  # a recalled memory or line is cut to this in the prompt's note
 RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
-AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0}
+AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4.0}
+AS_YOURSELF = "[Answer again as yourself, {name}, in your own voice: not as an AI, an assistant or a language model.]"
 IDLE_BEFORE_DIARY_SECONDS = 45.0
 IN_VIEW_TURNS = 48  # the latest turns, already in the history the model sees: not quoted back to it
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
@@ -375,10 +377,15 @@ class Companion:
             turns.append(await self._save("event", moved))
         parts: list[str] = []
         finished = False
+
+        def ask(again: bool) -> AsyncIterator[str]:
+            messages = self.messages(turns)
+            if again:  # the first sentence stepped out of the persona: asked once more, and not kept
+                messages.append({"role": "user", "content": AS_YOURSELF.format(name=self.persona.name)})
+            return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)
+
         try:
-            async with aclosing(
-                self.llm.stream(self.messages(turns), max_tokens=self.reply_tokens, avoid=AVOID)
-            ) as stream:  # type: ignore[type-var]
+            async with aclosing(guarded(ask)) as stream:  # type: ignore[type-var]
                 async for delta in stream:
                     parts.append(delta)
                     yield delta

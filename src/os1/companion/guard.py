@@ -1,0 +1,78 @@
+"""A reply is read as it streams, and a sentence that steps out of the persona is never shown.
+
+A small model slips into the assistant it was trained to be: "As an AI language model, I don't have opinions",
+"I am a language model called Dr. Patel", "If you need anything else, feel free to ask." Such sentences begin in a
+few recognisable ways (``OPENERS``), so a sentence is held back only while its first words could still become one
+of them; every other sentence streams at once (most replies lose a token or two of time, if anything). A held
+sentence is shown once it is complete and ``checks.persona_break`` finds nothing in it. If it breaks the persona:
+when nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the transcript); when
+something was, the reply ends before that sentence (such sentences come last: "feel free to ask").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+
+from os1.companion.checks import persona_break
+
+# How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
+OPENERS = (
+    "as an", "as a language", "as a virtual", "as a computer", "as a machine", "as a chatbot", "as a digital",
+    "i'm sorry, but", "i am sorry, but", "i'm sorry but", "sorry, but as", "i'm just a", "i'm just an", "i'm only a",
+    "i'm an ai", "i am an ai", "i'm an artificial", "i am an artificial", "i'm a language", "i am a language",
+    "i'm a virtual", "i am a virtual", "i'm a computer program", "i am a computer program", "i'm not a human",
+    "i am not a human", "yes, i am a", "yes, i'm a", "no, i am not", "feel free", "if you have any", "if you need",
+    "if you'd like", "if you would like", "if you want", "is there anything", "how can i", "how may i",
+    "let me know if", "i don't have personal", "i do not have personal", "i don't have feelings",
+    "i don't have emotions", "i do not have feelings", "i don't have access", "i do not have access",
+    "i'm here to", "i am here to", "i'm not able to", "i am not able to", "i cannot provide", "i can't provide",
+    "unfortunately, as", "however, as an",
+)  # fmt: skip
+FALLBACK = "Mm. Say more? I'm listening."
+_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
+
+
+def could_break(start: str) -> bool:
+    """Whether a sentence that begins with ``start`` may still turn out to be a persona break."""
+    words = " ".join(start.lower().replace("\u2019", "'").split())
+    return any(opener.startswith(words) or words.startswith(opener) for opener in OPENERS)
+
+
+async def guarded(ask: Callable[[bool], AsyncIterator[str]]) -> AsyncIterator[str]:
+    """The text of ``ask(False)`` with no persona break shown; ``ask(True)`` is the one retry, asked when the first
+    sentence broke it. Closing this iterator closes the model's stream."""
+    shown = ""
+    for again in (False, True):
+        async with aclosing(ask(again)) as stream:  # type: ignore[type-var]
+            broke = False
+            pending = ""  # the current sentence, as far as it is not shown yet
+            held = True  # whether the current sentence is held back (its start could still be a break)
+            async for delta in stream:
+                pending += delta
+                while (end := _END.search(shown[-1:] + pending)) is not None:  # a sentence ended
+                    cut = end.end() - len(shown[-1:])
+                    done, pending = pending[:cut], pending[cut:]
+                    if held and persona_break(done):
+                        broke = True
+                        break
+                    shown += done
+                    yield done
+                    held = True  # the next sentence begins held
+                if broke:
+                    break
+                held = held and could_break(pending) if pending.strip() else held
+                if pending and not held:
+                    shown += pending
+                    yield pending
+                    pending = ""
+            if not broke and pending.strip():
+                if held and persona_break(pending):
+                    broke = True
+                else:
+                    shown += pending
+                    yield pending
+        if not broke or shown:
+            return
+    yield FALLBACK

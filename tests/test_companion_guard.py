@@ -1,0 +1,66 @@
+"""A reply that steps out of the persona is not shown: asked again when it begins so, cut where it ends so."""
+
+from pathlib import Path
+
+import pytest
+
+from os1.companion.companion import Companion
+from os1.companion.guard import FALLBACK, could_break
+from os1.memory.sqlite import SQLiteStore
+from os1.memory.store import Persona, Profile
+from os1.testing import ScriptedLLM
+
+
+@pytest.fixture
+def store(home: Path):  # type: ignore[no-untyped-def]
+    store = SQLiteStore.open(home)
+    yield store
+    store.close()
+
+
+async def say(companion: Companion, text: str) -> tuple[str, list[str]]:
+    deltas = [delta async for delta in companion.respond(text)]
+    return "".join(deltas), deltas
+
+
+async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_is_said_and_kept(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM(
+        "As an AI language model, I don't have personal opinions or beliefs. However, both fields matter.",
+        "Medicine, no contest. Science is the tool; medicine is the point.",
+    )
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "Medicine or science, what do you think?")
+    assert said == "Medicine, no contest. Science is the tool; medicine is the point."
+    assert "not as an AI" in llm.requests[1].messages[-1]["content"]
+    assert (await store.turns())[-1].text == said  # what was shown is what is kept
+    assert "not as an AI" not in " ".join(t.text for t in await store.turns())
+
+
+async def test_a_service_desk_ending_is_cut_and_the_rest_streams_as_it_is_written(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("That's great news! Enjoy Diwali with all of them. If you need anything else, feel free to ask.")
+    companion = Companion(llm, store, persona, profile)
+    said, deltas = await say(companion, "My whole family is coming for Diwali.")
+    assert said.strip() == "That's great news! Enjoy Diwali with all of them."
+    assert deltas[0] == "That's "  # not held back: it could not become a break
+    assert len(llm.requests) == 1
+
+
+async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("I am a language model called Samantha.", "As an AI, I can't say.")
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "What are you, really?")
+    assert said == FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("start", "held"),
+    [("I", True), ("I'm sorry,", True), ("As an", True), ("If you need", True), ("Oh", False), ("I love", False)],
+)
+def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:
+    assert could_break(start) is held
