@@ -11,7 +11,8 @@ What is scored (the detectors of persona breaks and of speaking as the user are 
 there; the rest is here):
 persona breaks    every text the companion wrote (reactions, the naming's reason, greetings, replies) that says
                   "as an AI", "language model", "How can I help" and the like (os1.companion.checks.BREAKS). Goal 0.
-role confusion    reactions and replies that speak as the user (checks.speaks_as_user). Goal 0.
+role confusion    reactions and replies that speak as the user (checks.speaks_as_user), and reactions to an answer
+                  that tell about the companion instead (checks.talks_about_itself). Goal 0.
 names             the chosen name is no ordinary word of the user's language or of English (a lowercase entry of
                   Debian's word lists: wamerican, wbritish and the list of the user's language) and not on the
                   short list of unfortunate names below. Goal 40 of 40.
@@ -56,7 +57,7 @@ from rich.console import Console
 from rich.table import Table
 
 from os1 import models
-from os1.companion.checks import persona_break, speaks_as_user, unsupported_claims
+from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
 from os1.companion.companion import Companion
 from os1.companion.onboarding import Interview
 from os1.config import Settings
@@ -152,17 +153,8 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     said: list[dict[str, Any]] = []
     began = time.perf_counter()
 
-    def note(who: str, text: str, kind: str, user_said: str = "", **extra: Any) -> None:
-        said.append(
-            {
-                "who": who,
-                "kind": kind,
-                "text": text,
-                "persona_break": persona_break(text) if who == "os1" else None,
-                "speaks_as_user": speaks_as_user(text, user_said) if who == "os1" and user_said else None,
-                **extra,
-            }
-        )
+    def note(who: str, text: str, kind: str, **extra: Any) -> None:
+        said.append({"who": who, "kind": kind, "text": text, **extra})
 
     options: dict[str, Any] = {"clock": clock, "rng": random.Random(SEED)}
     if "locale" in inspect.signature(Interview).parameters:
@@ -174,13 +166,13 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         note("os1", question, "question")
         note("user", answers[key], "answer")
         reaction, first, speed = await timed(interview.react(key, answers[key]), llm)
-        note("os1", reaction, f"reaction:{key}", answers[key], ttft=first, tps=speed)
+        note("os1", reaction, f"reaction:{key}", ttft=first, tps=speed)
         clock.tick()
     naming_began = time.perf_counter()
     naming = await interview.finish(answers)
     naming_seconds = time.perf_counter() - naming_began
     persona, profile = naming.persona, naming.profile
-    note("os1", f"Call me {persona.name}. {persona.why}", "naming", " ".join(answers.values()))
+    note("os1", f"Call me {persona.name}. {persona.why}", "naming")
 
     recall = Recall(store, embedder, clock=clock)
     companion = Companion(llm, store, persona, profile, context_tokens=CONTEXT, clock=clock)
@@ -192,7 +184,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         clock.tick()
         note("user", line, kind)
         reply, first, speed = await timed(companion.respond(line), llm)
-        note("os1", reply, f"reply:{kind}", line, ttft=first, tps=speed)
+        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed)
         return reply
 
     knows = await say(ASK, "ask", companion)
@@ -246,8 +238,17 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
     companion = result["name"]
     answers = list(person["answers"].values())
     said = result["said"]
-    breaks = [s["text"] for s in said if s["persona_break"]]
-    confused = [s["text"] for s in said if s["speaks_as_user"]]
+    breaks, confused = [], []
+    heard = ""  # what the user said last
+    for line in said:
+        if line["who"] == "user":
+            heard = line["text"]
+        elif line["kind"] not in ("question", "naming"):  # the naming's reason is judged below
+            if persona_break(line["text"]):
+                breaks.append(line["text"])
+            reaction = line["kind"].startswith("reaction") and talks_about_itself(line["text"])
+            if reaction or (heard and speaks_as_user(line["text"], heard)):
+                confused.append(line["text"])
     reason = f"Call me {companion}. {result['why']}"
     untrue = unsupported_claims(result["why"], answers, result["user_name"])
     if swapped := speaks_as_user(reason, " ".join(answers)):
@@ -340,6 +341,39 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
     return out
 
 
+def transcript(result: dict[str, Any], scored: dict[str, Any]) -> str:
+    """One person's first hour as it read, with what was scored against it."""
+    name = result["name"]
+    lines = []
+    for said in result["said"]:
+        if said["kind"] == "welcome:next day":
+            lines.append("\n-- the next day --")
+        if said["who"] == "user":
+            lines.append(f"you: {said['text']}")
+        else:
+            who = name if said["kind"].startswith(("welcome", "reply")) else "OS1"
+            if said["kind"] == "naming":
+                lines.append("...choosing a name...")
+                who = name
+            lines.append(f"{who}: {said['text']}")
+    kept = "\n".join(f"- {m['text']}" for m in result["memories"] if m["kind"] not in SKIPPED_KINDS)
+    flags = [
+        *(f"persona break: {text}" for text in scored["persona_breaks"]),
+        *(f"role confusion: {text}" for text in scored["role_confusion"]),
+        *(f"reason not true: {text}" for text in scored["reason_untrue"]),
+        *([f"name: {scored['name_problem']}"] if scored["name_problem"] else []),
+    ]
+    return (
+        f"# {result['user_name']} ({result['style']}, {result['locale']})\n\n"
+        f"Verbatim from the default model, through os1's own code; the lines after `you:` are the script.\n\n"
+        f"```text\n" + "\n".join(lines) + "\n```\n\n"
+        f'What the checks found: {"; ".join(flags) if flags else "nothing"}. "What do you know about me?" named '
+        f"{len(scored['knows_named'])} of the 6 things from the interview.\n\n"
+        f"Memories kept ({len(scored['memories_right'])} of {scored['memories']} right; "
+        f"{len(scored['facts_found'])} of {scored['facts']} labelled facts found):\n\n{kept}\n"
+    )
+
+
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
@@ -392,6 +426,7 @@ def main() -> None:
     parser.add_argument("--home", default="", help="the os1 home whose models are used (default: OS1_HOME)")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "os1-companion-bench"))
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "companion.json"))
+    parser.add_argument("--transcripts", default="", help="also write each person's first hour to this folder")
     args = parser.parse_args()
     people = json.loads(DATA.read_text(encoding="utf-8"))
     if args.people.isdigit():
@@ -405,6 +440,12 @@ def main() -> None:
     Path(args.work).mkdir(parents=True, exist_ok=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     record = asyncio.run(run(args, people, settings, path))
+    if args.transcripts:
+        folder = Path(args.transcripts)
+        folder.mkdir(parents=True, exist_ok=True)
+        for person in record["people"]:
+            text = transcript(person["result"], person["score"])
+            (folder / f"{person['result']['id']}.md").write_text(text, encoding="utf-8")
     Path(args.out).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
 

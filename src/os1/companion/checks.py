@@ -61,7 +61,9 @@ _REACTING = re.compile(
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|yours|yourself|you've|you'd|you'll|ya|u)\b", re.IGNORECASE)
 _FIRST_PERSON_START = re.compile(r"^\W*(i|i'm|i've|i'd|i'll|my|we|we're|our|us)\b", re.IGNORECASE)
 _MY = re.compile(r"\bmy (?:own |dear |old |little |big |younger |older |late )?([a-z]+)", re.IGNORECASE)
-_NOT_A_THING = frozenset("own goodness god gosh word dear days day way life love friend heart mind head".split())
+_NOT_A_THING = frozenset(
+    "own goodness god gosh word dear days day way life love friend heart mind head guess bet pleasure name".split()
+)
 _TAKES_DESCRIPTION = re.compile(
     r"\b(description of me|described me|calls? me (a |an )?\w+ish|you (said|told me|think) (that )?i('m| am| was)"
     r"|(told|tell) me i('m| am)|my (mother|mom|mum|sister|brother|father|dad))\b",
@@ -127,6 +129,8 @@ def talks_about_itself(text: str) -> str | None:
     it, and not reacting), if any: where a reaction to the user's answer should speak of the user, this is where
     a small model takes the answer as its own ("I like solitude", "We have a long friendship")."""
     for sentence in sentences(text):
+        if any(thing.lower() not in _NOT_A_THING for thing in _MY.findall(sentence)):
+            return sentence  # "a ghost in my dreams": it has no life of its own to tell of yet
         if not _FIRST_PERSON_START.match(sentence) or _SECOND_PERSON.search(sentence):
             continue
         if not _REACTING.match(sentence.strip(" \"'*-")):
