@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
+from os1.companion.languages import Locale
 from os1.companion.names import read_dataset
 from os1.companion.onboarding import Interview
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import Message
 from os1.memory.sqlite import SQLiteStore
 from os1.testing import ScriptedLLM
+from tests.test_companion_names import FRENCH
 
 ANSWERS = {
     "name": "call me Theo",
@@ -109,4 +111,25 @@ async def test_an_empty_answer_is_asked_again_not_stored(home: Path) -> None:
     with pytest.raises(InputError, match="even one word will do"):
         interview.react("social", "   ")
     assert await store.profile() is None
+    store.close()
+
+
+async def test_the_locale_and_the_language_of_the_answers_narrow_the_names(
+    home: Path, dataset: tuple[int, list[Any]]
+) -> None:
+    by_name = {n.name: n for n in dataset[1]}
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM(reading, choose_last)
+    naming = await Interview(llm, store, rng=random.Random(2), locale=Locale("de", "DE")).finish(ANSWERS)
+    what, count = naming.shortlist.steps[2]
+    assert what == "given in Germany" and count < len(dataset[1])
+    assert all(by_name[name].ranks["DE"] <= 1000 for name in naming.persona.offered)
+    assert naming.persona.offered == naming.shortlist.names
+
+    llm = ScriptedLLM(reading, choose_last)
+    naming = await Interview(llm, store, rng=random.Random(2), locale=Locale("en", "US")).finish(FRENCH)
+    assert naming.shortlist.steps[2][0] == "given where French is spoken (your answers are in French)"
+    assert naming.shortlist.steps[4][0] == "that are not everyday or unfortunate words in French or English"
+    french = ("FR", "BE", "CH", "CA", "LU")
+    assert all(min(by_name[name].ranks.get(c, 10**6) for c in french) <= 1000 for name in naming.persona.offered)
     store.close()
