@@ -158,9 +158,10 @@ def test_another_name_at_the_naming_and_by_rename_and_it_stays(home: Path, small
     turns = asyncio.run(store.turns())
     store.close()
     assert persona is not None and persona.name == named[2] and persona.refused == (named[0], named[1])
-    assert [t.speaker for t in turns] == ["event", "assistant", "user", "assistant", "event"]
-    assert turns[0].text.endswith("in one or two sentences.") and named[1] in turns[0].text  # hello, as named then
-    assert named[1] in turns[4].text and named[2] in turns[4].text  # /rename, told in the transcript
+    assert [t.speaker for t in turns] == ["event", "event", "assistant", "user", "assistant", "event"]
+    assert named[0] in turns[0].text and named[1] in turns[0].text  # "another one", told in the transcript
+    assert turns[1].text.endswith("in one or two sentences.") and named[1] in turns[1].text  # the first hello
+    assert named[1] in turns[5].text and named[2] in turns[5].text  # /rename
 
     again = os1(home, small_model_path, "chat", stdin=b"/who\n/quit\n")
     assert f"I'm {named[2]}." in again.stdout  # kept

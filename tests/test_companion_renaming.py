@@ -3,6 +3,7 @@
 import json
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def offered(llm: ScriptedLLM) -> list[str]:
 
 AT_NAMING = ["no", "Nope.", "another one", "another one, please", "I don't like it", "i dont like that one",
              "try again", "not that one", "I don't like your name", "Hmm, another one, please",
-             "Um... no."]  # fmt: skip
+             "Um... no.", "no, another one", "No thanks. A different one?"]  # fmt: skip
 
 
 @pytest.mark.parametrize("said", AT_NAMING)
@@ -40,7 +41,9 @@ def test_turning_the_name_down_at_the_naming(said: str) -> None:
     assert refused_at_naming(said)
 
 
-@pytest.mark.parametrize("said", ["I love it", "no, I love it!", "hello Nora", "yes", "", "nice to meet you"])
+@pytest.mark.parametrize(
+    "said", ["I love it", "no, I love it!", "hello Nora", "yes", "", "nice to meet you", "no way, it's perfect"]
+)
 def test_anything_else_at_the_naming_keeps_the_name(said: str) -> None:
     assert not refused_at_naming(said)
 
@@ -108,4 +111,19 @@ async def test_a_persona_named_before_the_list_was_kept_narrows_again(
     assert len(offered(llm)) == 30 and persona.name not in offered(llm)
     assert renamed.offered == tuple(offered(llm)) and renamed.refused == (persona.name,)
     assert await store.persona() == renamed
+    store.close()
+
+
+async def test_the_first_hello_comes_after_a_name_turned_down_at_the_naming(
+    home: Path, persona: Persona, profile: Profile
+) -> None:
+    store = SQLiteStore.open(home)
+    named = replace(persona, offered=("Iris", "Nora", "Samantha"))
+    await store.save_persona(named)
+    await store.save_profile(profile)
+    llm = ScriptedLLM(choose_first, "Hi Theo, I'm Iris.")
+    companion = Companion(llm, store, named, profile)
+    await companion.rename()
+    assert "".join([d async for d in companion.welcome()]) == "Hi Theo, I'm Iris."
+    assert "you chose to be called Iris" in llm.prompts[-1][-1]["content"]
     store.close()

@@ -291,7 +291,7 @@ class Companion:
         turns = await self.transcript()
         now = self.clock()
         user = self.profile.name
-        if not turns:
+        if all(turn.speaker == "event" for turn in turns):  # nothing said yet (it may have chosen another name)
             event = (
                 f"{user} has just finished setting you up, and you chose to be called {self.persona.name}. "
                 f"Say hello to {user} for the first time as yourself, in one or two sentences."

@@ -20,14 +20,14 @@ from os1.companion.onboarding import choose_name, naming_prompt, told, whole_sen
 from os1.llm import LLM
 from os1.memory.store import Persona, Profile, Store
 
-# Right after the name is said, a short "no" is about the name.
-AT_NAMING = re.compile(
-    r"^\W*((hmm+|um+|uh+|oh|well|sorry|actually|honestly)\W*\s+)?"
-    r"(no+|nope|nah|next|another|another one|another name|something else|try again|choose again|pick again|"
-    r"(i )?(don'?t|do not) like (it|that|this|that one|this one|the name|that name)|not (that|this)( one)?)"
-    r"(,? (please|thanks|thank you|sorry))?\W*$",
-    re.I,
+# Right after the name is said, a short "no" is about the name: a line made only of these (and of fillers like
+# "hmm" or "please") turns it down; "no, I love it" does not.
+REFUSAL = re.compile(
+    r"(no+|nope|nah|next|another( one| name)?|something else|(try|choose|pick) again|(a )?different (one|name)|"
+    r"(i )?(don'?t|do not|dont) (really )?like (it|that|this|that one|this one|the name|that name)|"
+    r"not (that|this)( one)?)( please| thanks| thank you)?"
 )
+FILLER = re.compile(r"hmm+|um+|uh+|oh|well|sorry|actually|honestly|please|thanks|thank you")
 # In a conversation, only words about its name are.
 LATER = re.compile(
     r"\b(i (don'?t|do not) (like|love) your name|(choose|pick|find|take|get|give yourself|have) (yourself )?"
@@ -39,7 +39,9 @@ LATER = re.compile(
 
 def refused_at_naming(text: str) -> bool:
     """Whether ``text``, said right after the name was announced, turns the name down."""
-    return bool(AT_NAMING.search(text) or LATER.search(text))
+    parts = [part.strip() for part in re.split(r"[^\w\s']+", text.lower()) if part.strip()]
+    only_refusing = all(REFUSAL.fullmatch(part) or FILLER.fullmatch(part) for part in parts)
+    return bool(LATER.search(text)) or (only_refusing and any(REFUSAL.fullmatch(part) for part in parts))
 
 
 def asked(text: str) -> bool:
