@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import replace
 
 from os1.companion.languages import UNKNOWN, Locale, place_for
@@ -64,13 +66,8 @@ async def choose_again(
     offered = persona.offered
     left = [name for name in offered if name not in refused]
     if not left:
-        total, names = await asyncio.to_thread(read_dataset)
-        short = await asyncio.to_thread(
-            shortlist, total, names, voice=persona.voice, traits=persona.traits,
-            avoid=[profile.name, *profile.answers.values()], place=place_for(locale, profile.answers.values()),
-            refused=refused, rng=rng or random.Random(),
-        )  # fmt: skip
-        offered, left = short.names, list(short.names)
+        offered = await asyncio.to_thread(_narrowed_again, persona, profile, locale, refused, rng or random.Random())
+        left = list(offered)
     prompt = naming_prompt(persona.traits, profile.name, told(profile.answers), left)
     prompt += f"\n{profile.name} did not like the name {persona.name}, so you are choosing again."
     choice = await choose_name(llm, prompt, left)
@@ -79,3 +76,17 @@ async def choose_again(
     )
     await store.save_persona(renamed)
     return renamed
+
+
+_READING = threading.Lock()  # the dataset takes ~1 GB while it is read: one narrowing at a time in a process
+
+
+def _narrowed_again(
+    persona: Persona, profile: Profile, locale: Locale, refused: Sequence[str], rng: random.Random
+) -> tuple[str, ...]:
+    with _READING:
+        total, names = read_dataset()
+        return shortlist(
+            total, names, voice=persona.voice, traits=persona.traits, avoid=[profile.name, *profile.answers.values()],
+            place=place_for(locale, profile.answers.values()), refused=refused, rng=rng,
+        ).names  # fmt: skip
