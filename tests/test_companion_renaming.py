@@ -127,3 +127,21 @@ async def test_the_first_hello_comes_after_a_name_turned_down_at_the_naming(
     assert "".join([d async for d in companion.welcome()]) == "Hi Theo, I'm Iris."
     assert "you chose to be called Iris" in llm.prompts[-1][-1]["content"]
     store.close()
+
+
+async def test_a_name_the_model_cannot_settle_on_keeps_the_old_one_and_loses_nothing(
+    home: Path, persona: Persona, profile: Profile
+) -> None:
+    store = SQLiteStore.open(home)
+    named = replace(persona, offered=("Iris", "Nora", "Samantha"))
+    await store.save_persona(named)
+    cut_short = '{"name": "Iris", "why": "lolie_1234567890'  # twice: a model that loses its way
+    llm = ScriptedLLM(cut_short, cut_short, "Sorry, I couldn't pick one just now.")
+    companion = Companion(llm, store, named, profile)
+    reply = "".join([d async for d in companion.respond("I don't like your name, change your name please")])
+    assert reply == "Sorry, I couldn't pick one just now." and companion.persona == named
+    assert await store.persona() == named
+    turns = await store.turns()
+    assert [t.speaker for t in turns] == ["event", "user", "assistant"]
+    assert "could not settle on one" in turns[0].text and turns[1].text.startswith("I don't like your name")
+    store.close()

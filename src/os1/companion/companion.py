@@ -15,7 +15,7 @@ from os1.companion.honesty import note_on_company
 from os1.companion.languages import UNKNOWN, Locale
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
 from os1.companion.renaming import asked, choose_again
-from os1.errors import InputError
+from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
 from os1.memory.recall import Hit, Recall
@@ -171,7 +171,7 @@ class Companion:
 
     async def _respond(self, text: str) -> AsyncIterator[str]:
         self.listening()
-        renamed = f"{await self._renamed()} Tell them, in a sentence or two." if asked(text) else None
+        renamed = await self._name_note(text)
         notes = [note for note in (renamed, await self._memory_note(text), *self._side_notes(text)) if note]
         async for delta in self._turn("user", text, notes=notes):
             yield delta
@@ -183,6 +183,18 @@ class Companion:
         note = await self._renamed()
         (await self.transcript()).append(await self._save("event", note))
         return self.persona
+
+    async def _name_note(self, text: str) -> str | None:
+        """If ``text`` asks for another name: choose it, and the note saying so (or that none could be chosen)."""
+        if not asked(text):
+            return None
+        try:
+            return f"{await self._renamed()} Tell them, in a sentence or two."
+        except LLMBadResponse:
+            return (
+                f"{self.profile.name} asked you to choose another name, but you could not settle on one just now: "
+                f"you are still {self.persona.name}. Say so, and that they can ask again."
+            )
 
     async def _renamed(self) -> str:
         old = self.persona
