@@ -144,6 +144,31 @@ def test_first_run_interview_naming_and_coming_back(home: Path, small_model_path
     assert f"I'm {name}." in again.stdout and "hello there" in again.stdout  # the recent lines are shown
 
 
+def test_another_name_at_the_naming_and_by_rename_and_it_stays(home: Path, small_model_path: Path) -> None:
+    answers = b"Theo\nsocial, mostly\nit's complicated\nwriting letters\nsomeone to talk to\na woman\n"
+    first = os1(home, small_model_path, stdin=answers + b"no, another one\nhello there\n/rename\n/who\n/help\n/quit\n",
+                LANG="en_GB.UTF-8")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "given in the United Kingdom" in out
+    named = [said.split(".", 1)[0] for said in out.split("Call me ")[1:]]
+    assert len(named) == 3 and len(set(named)) == 3  # at the naming, then by /rename: a new name each time
+    assert f"I'm {named[2]}. I chose my name on" in out  # /who
+    assert "/rename  I choose another name" in out  # /help
+    store = SQLiteStore.open(home)
+    persona = asyncio.run(store.persona())
+    turns = asyncio.run(store.turns())
+    store.close()
+    assert persona is not None and persona.name == named[2] and persona.refused == (named[0], named[1])
+    assert [t.speaker for t in turns] == ["event", "event", "assistant", "user", "assistant", "event"]
+    assert named[0] in turns[0].text and named[1] in turns[0].text  # "another one", told in the transcript
+    assert turns[1].text.endswith("in one or two sentences.") and named[1] in turns[1].text  # the first hello
+    assert named[1] in turns[5].text and named[2] in turns[5].text  # /rename
+
+    again = os1(home, small_model_path, "chat", stdin=b"/who\n/quit\n")
+    assert f"I'm {named[2]}." in again.stdout  # kept
+
+
 @contextmanager
 def chatting(home: Path, model: Path) -> Iterator[tuple[subprocess.Popen[bytes], bytearray]]:
     """A real `os1 chat` process on pipes, and everything it has printed so far (read as it comes)."""

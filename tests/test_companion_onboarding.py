@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
+from os1.companion.languages import Locale
 from os1.companion.names import read_dataset
 from os1.companion.onboarding import CHOSEN_REACTIONS, Interview
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import Message
 from os1.memory.sqlite import SQLiteStore
 from os1.testing import ScriptedLLM
+from tests.test_companion_names import FRENCH
 
 ANSWERS = {
     "name": "call me Theo",
@@ -150,4 +152,24 @@ async def test_a_reaction_that_speaks_as_the_user_is_asked_again_then_chosen(hom
     assert "say nothing about yourself" in llm.requests[1].messages[-1]["content"]
     mother = "".join([d async for d in interview.react("mother", "Complicated. She calls every Sunday.")])
     assert mother in CHOSEN_REACTIONS["mother"]
+
+
+async def test_the_locale_and_the_language_of_the_answers_narrow_the_names(
+    home: Path, dataset: tuple[int, list[Any]]
+) -> None:
+    by_name = {n.name: n for n in dataset[1]}
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM(reading, choose_last)
+    naming = await Interview(llm, store, rng=random.Random(2), locale=Locale("de", "DE")).finish(ANSWERS)
+    what, count = naming.shortlist.steps[2]
+    assert what == "given in Germany" and count < len(dataset[1])
+    assert all(by_name[name].ranks["DE"] <= 1000 for name in naming.persona.offered)
+    assert naming.persona.offered == naming.shortlist.names
+
+    llm = ScriptedLLM(reading, choose_last)
+    naming = await Interview(llm, store, rng=random.Random(2), locale=Locale("en", "US")).finish(FRENCH)
+    assert naming.shortlist.steps[2][0] == "given where French is spoken (your answers are in French)"
+    assert naming.shortlist.steps[4][0] == "that are not everyday or unfortunate words in French or English"
+    french = ("FR", "BE", "CH", "CA", "LU")
+    assert all(min(by_name[name].ranks.get(c, 10**6) for c in french) <= 1000 for name in naming.persona.offered)
     store.close()

@@ -1,6 +1,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from psycopg.conninfo import make_conninfo
 from os1.errors import StoreCorrupt, StoreError
 from os1.memory.embed import MiniLM
 from os1.memory.postgres import PostgresStore
-from os1.memory.postgres_database import close_pools, connect
+from os1.memory.postgres_database import MIGRATIONS, Json, close_pools, connect, m1_users_transcript_memories
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, Store
 from tests import test_memory_recall as on_recall
@@ -209,10 +210,28 @@ async def test_a_database_from_a_newer_os1_is_refused(postgres: str) -> None:
     await close_pools()
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("UPDATE os1.schema_version SET version = 99")
-    with pytest.raises(StoreError, match=r"newer os1 \(schema 99, this one knows 1\).*nothing was changed"):
+    with pytest.raises(
+        StoreError, match=rf"newer os1 \(schema 99, this one knows {len(MIGRATIONS)}\).*nothing was changed"
+    ):
         await PostgresStore.open(url, "theo")
     with psycopg.connect(url, autocommit=True) as db:
         assert db.execute("SELECT version FROM os1.schema_version").fetchall() == [(99,)]
+
+
+async def test_a_persona_named_before_keeps_its_name_and_can_be_named_again(postgres: str) -> None:
+    url = new_database(postgres)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as db:
+        await m1_users_transcript_memories(db)  # the first schema, with a persona of its time
+        await db.execute("INSERT INTO os1.schema_version (version) VALUES (1)")
+        persona = {"name": "Wren", "why": "It is short.", "traits": ["warm"], "voice": "neutral",
+                   "created_at": "2026-11-20T19:59:00+00:00", "names_considered": 727556}  # fmt: skip
+        await db.execute("INSERT INTO os1.kv VALUES ('theo', 'persona', %s)", (Json(persona),))
+    store = await PostgresStore.open(url, "theo")
+    upgraded = await store.persona()
+    assert upgraded is not None and (upgraded.name, upgraded.offered, upgraded.refused) == ("Wren", (), ())
+    await store.save_persona(replace(upgraded, name="Nora", offered=("Nora", "Wren"), refused=("Wren",)))
+    again = await store.persona()
+    assert again is not None and (again.name, again.offered, again.refused) == ("Nora", ("Nora", "Wren"), ("Wren",))
 
 
 async def test_servers_starting_at_once_set_the_database_up_once(postgres: str) -> None:
@@ -220,7 +239,7 @@ async def test_servers_starting_at_once_set_the_database_up_once(postgres: str) 
     first, second = await asyncio.gather(connect(url), connect(url))
     assert first is second  # one pool per database in a process
     with psycopg.connect(url, autocommit=True) as db:
-        assert db.execute("SELECT version FROM os1.schema_version").fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM os1.schema_version").fetchall() == [(len(MIGRATIONS),)]
 
 
 async def test_a_foreign_os1_schema_is_refused_and_left_untouched(postgres: str) -> None:

@@ -364,6 +364,7 @@ async def test_a_database_from_the_first_schema_is_upgraded_in_place(home: Path)
     assert [i for i, _ in await store.search_text("transcript", "beagles")] == [1]  # the old transcript is indexed
     assert store._db.execute("PRAGMA user_version").get == len(MIGRATIONS)
     assert (persona_now := await store.persona()) is not None and persona_now.name == "Wren"
+    assert (persona_now.offered, persona_now.refused) == ((), ())  # named before os1 kept its names: it narrows again
     store.close()
 
 

@@ -89,6 +89,55 @@ def test_meeting_the_companion_through_the_interview(server: Server) -> None:
     assert persona is not None and persona.name == companion["name"]
 
 
+def test_a_browser_in_german_and_another_name_at_the_naming_by_the_button_and_in_words(
+    server: Server, llm: ScriptedLLM
+) -> None:
+    client, said = server.sign_up("lea@example.org")
+    german = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    assert client.get("/api/onboarding", headers=german).json()["question"]["key"] == "name"
+    for key in QUESTIONS:
+        body = client.post("/api/onboarding", json={"key": key, "answer": ANSWERS.get(key, "fine, thanks")}).json()
+    assert body["naming"]["steps"][2][0] == "given in Germany"
+    offered, first = body["naming"]["names"], body["companion"]["name"]
+
+    kept = client.post("/api/rename", json={"said": "I love it!"}).json()  # words that keep the name
+    assert kept == {"renamed": False, "companion": body["companion"]}
+    second = client.post("/api/rename", json={"said": "Hmm, another one, please"})
+    assert second.status_code == 200, second.text
+    assert second.json()["renamed"] is True
+    second_name = second.json()["companion"]["name"]
+    assert second_name == next(name for name in offered if name != first) and second.json()["companion"]["why"]
+    third_name = client.post("/api/rename", json={}).json()["companion"]["name"]  # the button
+    assert third_name not in (first, second_name) and third_name in offered
+    too_long = client.post("/api/rename", json={"said": "no" * 2000})
+    assert too_long.status_code == 422
+
+    headers = {"Cookie": f"os1_session={client.cookies['os1_session']}"}
+    with opened(server, headers) as socket:
+        assert received(socket)["companion"] == {"name": third_name}
+        socket.send(json.dumps({"type": "say", "id": "m1", "text": "Honestly, I don't like your name either."}))
+        messages = {}
+        while not {"done", "renamed"} <= set(messages):
+            message = received(socket)
+            messages[message["type"]] = message
+        assert messages["done"]["text"]  # the reply that says it
+    fourth_name = messages["renamed"]["name"]  # the page is told
+    assert fourth_name not in (first, second_name, third_name) and messages["renamed"]["why"]
+    choices = [
+        r.schema["properties"]["name"]["enum"] for r in llm.requests if r.schema and "why" in r.schema["properties"]
+    ]
+    assert [len(enum) for enum in choices] == [30, 29, 28, 27]  # a refused name is never offered again
+    assert client.get("/api/me").json()["companion"]["name"] == fourth_name
+    store = SQLiteStore.open(server.home, said["user"]["id"])
+    persona = asyncio.run(store.persona())
+    store.close()
+    assert persona is not None and persona.refused == (first, second_name, third_name)
+
+    newcomer, _ = server.sign_up("nobody@example.org")
+    early = newcomer.post("/api/rename", json={})
+    assert early.status_code == 400 and "answer its questions first" in early.json()["error"]["message"]
+
+
 def memory_user(server: Server, email: str, persona: Persona, profile: Profile) -> Any:
     client, said = server.sign_up(email)
     server.meet(said["user"]["id"], persona, profile)

@@ -120,6 +120,19 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         expect(page.get_by_text("It fits.")).to_be_visible()  # why it chose the name, in its own words
         expect(page.get_by_role("banner").get_by_role("link", name=name)).to_be_visible()
 
+        # another name, by the button and in words: each refused name is struck through, never chosen again
+        page.get_by_role("button", name="Choose another name").click()
+        expect(chosen).not_to_have_text(name)
+        expect(page.get_by_text("Then I choose")).to_be_visible()
+        second = chosen.inner_text()
+        said = page.get_by_label(f"What you think of the name {second}")
+        said.fill("no, another one")
+        said.press("Enter")
+        expect(chosen).not_to_have_text(second)
+        name = chosen.inner_text()
+        expect(page.locator(".shortlist .refused")).to_have_count(2)
+        expect(page.get_by_role("banner").get_by_role("link", name=name)).to_be_visible()
+
         page.get_by_role("button", name="Say hello").click()
         log = page.get_by_role("log")
         expect(log.get_by_text(REPLY)).to_have_count(1)  # the first hello

@@ -7,6 +7,7 @@ cut off); Ctrl-C at the prompt only reminds how to leave.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Callable
 
@@ -16,7 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from os1.cli.console import ensure_model, err, out, show_stream
 from os1.cli.loop import Loop
 from os1.companion.companion import Companion, check_message
+from os1.companion.languages import Locale, from_environment
 from os1.companion.onboarding import GREETING, Interview
+from os1.companion.renaming import refused_at_naming
 from os1.config import Settings
 from os1.errors import InputError, OS1Error
 from os1.llm import LLM, open_llm
@@ -26,9 +29,10 @@ from os1.memory.sqlite import SQLiteStore
 
 REEMBED_QUIETLY = 200  # fewer records than this are embedded in a blink, without a progress bar
 HELP = """\
-/who   who I am and why I'm called what I'm called, how I feel and why, how I've changed, what I care about
-/help  this list
-/quit  leave (Ctrl-D works too; Ctrl-C stops a reply)"""
+/who     who I am and why I'm called what I'm called, how I feel and why, how I've changed, what I care about
+/rename  I choose another name (from those I chose from)
+/help    this list
+/quit    leave (Ctrl-D works too; Ctrl-C stops a reply)"""
 
 
 @click.command()
@@ -57,7 +61,7 @@ def chat(once: bool) -> None:
 
 
 def _once(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: Settings, text: str) -> None:
-    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
+    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context, locale=_locale()))
     if companion is None:
         raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
     companion.remember_with(recall)
@@ -67,17 +71,21 @@ def _once(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: 
 
 def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: Settings) -> None:
     read = _reader()
-    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context))
+    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context, locale=_locale()))
+    first: str | None = ""  # what the user said right after the naming, if it was not about the name
     if companion is None:
         companion = _interview(runner, llm, store, settings, read)
         if companion is None:
             return
+        first = _named(runner, companion, read)  # None: they left
     else:
         _show_recent(runner, companion)
+    left = first is None
     companion.remember_with(recall)
     _speak(runner, companion.persona.name, companion.welcome())
     out.print("[dim](/help for commands)[/]")
-    while (line := _ask(read, "you")) is not None:
+    while not left and (line := first or _ask(read, "you")) is not None:
+        first = None
         command = line.strip().lower()
         if command in ("/quit", "/exit", "/bye"):
             break
@@ -86,6 +94,8 @@ def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, se
         elif command == "/who":
             runner.run(companion.look_inward())
             out.print(companion.describe(runner.run(companion.transcript())), markup=False)
+        elif command == "/rename":
+            _rename(runner, companion)
         elif command.startswith("/"):
             err.print(f"unknown command {line.strip()!r}; /help lists them", markup=False)
         elif line.strip():
@@ -125,7 +135,7 @@ def _settle(runner: Loop, companion: Companion) -> None:
 def _interview(
     runner: Loop, llm: LLM, store: SQLiteStore, settings: Settings, read: Callable[[str], str | None]
 ) -> Companion | None:
-    interview = Interview(llm, store)
+    interview = Interview(llm, store, locale=_locale())
     interview.start()
     out.print(f"[bold cyan]OS1:[/] {GREETING}")
     answers: dict[str, str] = {}
@@ -151,9 +161,39 @@ def _interview(
         + "; ".join(f"{count:,} {what}" for what, count in steps[1:])
         + f"; then I looked closely at {len(naming.shortlist.names)}.[/]"
     )
-    out.print(f"[bold magenta]{naming.persona.name}:[/] ", end="")
-    out.print(f"Call me {naming.persona.name}. {naming.persona.why}", markup=False)
-    return Companion(llm, store, naming.persona, naming.profile, context_tokens=settings.context)
+    _announce(naming.persona.name, naming.persona.why)
+    return Companion(llm, store, naming.persona, naming.profile, context_tokens=settings.context, locale=_locale())
+
+
+def _named(runner: Loop, companion: Companion, read: Callable[[str], str | None]) -> str | None:
+    """After the name is said, the user may turn it down ("no", "another one"), as often as they like; what they
+    say otherwise is the first thing they say to their companion (None: they left)."""
+    out.print('[dim](Not keen on it? Say "another one" and I\'ll choose again.)[/]')
+    while (line := _ask(read, "you")) is not None and refused_at_naming(line):
+        _rename(runner, companion)
+    return line
+
+
+def _rename(runner: Loop, companion: Companion) -> None:
+    out.print("[dim]...choosing another name...[/]")
+    try:
+        persona = runner.run(companion.rename())
+    except KeyboardInterrupt:
+        out.print("[dim](stopped; I kept my name)[/]")
+        return
+    except OS1Error as exc:
+        err.print(f"[bold red]error:[/] {exc}; I kept my name")
+        return
+    _announce(persona.name, persona.why)
+
+
+def _announce(name: str, why: str) -> None:
+    out.print(f"[bold magenta]{name}:[/] ", end="")
+    out.print(f"Call me {name}. {why}", markup=False)
+
+
+def _locale() -> Locale:
+    return from_environment(os.environ)
 
 
 def _speak(runner: Loop, speaker: str, reply: AsyncIterator[str]) -> None:

@@ -15,8 +15,10 @@ from os1.companion.control import handle, requested
 from os1.companion.growth import grow
 from os1.companion.guard import guarded
 from os1.companion.honesty import note_on_company
+from os1.companion.languages import UNKNOWN, Locale
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
-from os1.errors import InputError
+from os1.companion.renaming import asked, choose_again
+from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
 from os1.memory.recall import Hit, Recall
@@ -59,8 +61,10 @@ class Companion:
         recall: Recall | None = None,
         observer: Observer | None = None,
         company: Callable[[], int] = lambda: 0,
+        locale: Locale = UNKNOWN,
     ):
         self.llm = llm
+        self.locale = locale  # the user's, should it have to narrow the names again
         self.company = company  # how many other conversations it is in right now (a server's count)
         self.remembered: Callable[[int], None] = lambda count: None  # told when memory work kept something
         self.recall = recall
@@ -117,6 +121,7 @@ class Companion:
     async def transcript(self) -> list[Turn]:
         if self._turns is None:
             self._turns = await self.store.turns()
+            self.persona = await self.store.persona() or self.persona  # another worker may have renamed it
         return self._turns
 
     def respond(self, text: str) -> AsyncIterator[str]:
@@ -138,7 +143,7 @@ class Companion:
         the conversation or those memories changed since. Nothing is said or kept but the start of the
         conversation; a request about memory itself ("forget that ...") is not read ahead, as answering it acts."""
         text = check_message(text)
-        if requested(text):
+        if requested(text) or asked(text):
             return
         if self._session is None:  # the conversation has begun: its count in the prompt is already the same
             self._session = await self.store.start_session()
@@ -197,10 +202,38 @@ class Companion:
 
     async def _respond(self, text: str) -> AsyncIterator[str]:
         self.listening()
-        notes = [note for note in (await self._memory_note(text), *self._side_notes(text)) if note]
+        renamed = await self._name_note(text)
+        notes = [note for note in (renamed, await self._memory_note(text), *self._side_notes(text)) if note]
         async for delta in self._turn("user", text, notes=notes):
             yield delta
         self._remember_later()
+
+    async def rename(self) -> Persona:
+        """Choose another name, as the user asked (``renaming.py``): the persona is saved with it, and the
+        transcript tells it as an event (what was said before stays as said)."""
+        note = await self._renamed()
+        (await self.transcript()).append(await self._save("event", note))
+        return self.persona
+
+    async def _name_note(self, text: str) -> str | None:
+        """If ``text`` asks for another name: choose it, and the note saying so (or that none could be chosen)."""
+        if not asked(text):
+            return None
+        try:
+            return f"{await self._renamed()} Tell them, in a sentence or two."
+        except LLMBadResponse:
+            return (
+                f"{self.profile.name} asked you to choose another name, but you could not settle on one just now: "
+                f"you are still {self.persona.name}. Say so, and that they can ask again."
+            )
+
+    async def _renamed(self) -> str:
+        old = self.persona
+        self.persona = await choose_again(self.llm, self.store, old, self.profile, locale=self.locale)
+        return (
+            f"{self.profile.name} asked you to choose another name than {old.name}. You chose {self.persona.name}, "
+            f"and you are {self.persona.name} from now on. Why: {self.persona.why}"
+        )
 
     def _remember_later(self) -> None:
         if self.observer is not None:
@@ -312,7 +345,7 @@ class Companion:
         turns = [turn for turn in await self.transcript() if not turn.from_interview]
         now = self.clock()
         user = self.profile.name
-        if not turns:
+        if all(turn.speaker == "event" for turn in turns):  # nothing said yet (it may have chosen another name)
             self._told = (await self._move(lambda mood: inner.met(mood, now))).word
             event = (
                 f"{user} has just finished setting you up, and you chose to be called {self.persona.name}. "

@@ -2,15 +2,21 @@
 
 The dataset is names-dataset (727,556 first names with gender shares and popularity ranks by country). Reading
 it takes a few seconds and ~1 GB, so onboarding starts reading it in the background while the interview runs
-and lets it go once the name is chosen.
+and lets it go once the name is chosen. The narrowing: names common somewhere; given where the user lives or
+where their language is spoken (everywhere, if too few are); of the voice they asked for; not an everyday or
+unfortunate word in their language or in English (``words.py``); nobody's name in their answers; and of a sound
+that suits the traits the companion chose.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+
+from os1.companion.languages import ANYWHERE, LANGUAGES, Place
+from os1.companion.words import unsayable
 
 # Sound symbolism (the bouba/kiki effect): soft sonorants and round vowels read as gentle, stops and front
 # vowels as quick and bright. Each trait leans one way; the name's letters are scored against the lean.
@@ -36,13 +42,22 @@ TRAIT_LEAN = {
 TRAITS = tuple(TRAIT_LEAN)
 _EASY = re.compile(r"[A-ZÀ-Ý][a-zß-ÿ]{2,7}")  # one Latin word of 3 to 8 letters
 VOICES = ("feminine", "masculine", "neutral")
+COMMON_IN_COUNTRY = 1000  # a name among a country's thousand commonest is given there
+ENOUGH = 60  # a place with fewer names of the voice asked for (twice the names offered) is widened
 
 
 @dataclass(frozen=True)
 class GivenName:
     name: str
     female_share: float
-    best_rank: int
+    ranks: dict[str, int]  # country (ISO code) -> its rank there, 1 the commonest
+
+    @property
+    def best_rank(self) -> int:
+        return min(self.ranks.values())
+
+    def rank_in(self, countries: Iterable[str]) -> int | None:
+        return min((self.ranks[c] for c in countries if c in self.ranks), default=None)
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,7 @@ def read_dataset() -> tuple[int, list[GivenName]]:
             continue
         best = min(ranks.values())
         if best <= 500:
-            kept.append(GivenName(name, float((info.get("gender") or {}).get("F", 0.5)), best))
+            kept.append(GivenName(name, float((info.get("gender") or {}).get("F", 0.5)), dict(ranks)))
     return len(first_names), kept
 
 
@@ -83,28 +98,58 @@ def shortlist(
     voice: str,
     traits: Iterable[str],
     avoid: Iterable[str],
+    place: Place = ANYWHERE,
+    refused: Iterable[str] = (),
     keep: int = 200,
     offer: int = 30,
     rng: random.Random | None = None,
 ) -> Shortlist:
+    """``refused``: names the user already turned down (never offered again)."""
     names = list(names)
     steps: list[tuple[str, int]] = [
         ("given names in the dataset", total),
         ("common somewhere and easy to say", len(names)),
     ]
     low, high = {"feminine": (0.9, 1.0), "masculine": (0.0, 0.1), "neutral": (0.25, 0.75)}[voice]
+    names, where, tier_steps = _given_where(names, place.tiers, lambda n: low <= n.female_share <= high)
+    steps.extend(tier_steps)
     names = [n for n in names if low <= n.female_share <= high]
     steps.append((f"that sound {voice}", len(names)))
-    avoided = {word.lower() for text in avoid for word in re.findall(r"[A-Za-z]+", text)}
+    languages = list(dict.fromkeys([*([place.language] if place.language else []), "en"]))
+    names = [n for n in names if unsayable(n.name, n.ranks, languages) is None]
+    steps.append((f"that are not everyday or unfortunate words in {_listed(languages)}", len(names)))
+    avoided = {word.lower() for text in avoid for word in re.findall(r"[^\W\d_]+", text)}
+    avoided |= {name.lower() for name in refused}
     names = [n for n in names if n.name.lower() not in avoided]
-    steps.append(("that are nobody's name in your answers", len(names)))
+    steps.append(("that are nobody's name in your answers" + (", nor turned down" if refused else ""), len(names)))
     traits = [t for t in traits if t in TRAIT_LEAN]
     lean = sum(TRAIT_LEAN[t] for t in traits) / max(1, len(traits))
     names.sort(key=lambda n: (-sound_score(n.name, lean), n.name))
     names = names[: max(keep, len(names) * 2 // 5)]  # the best-sounding two fifths...
-    names.sort(key=lambda n: (n.best_rank, n.name))
-    names = names[:keep]  # ...and of those, the most familiar
+    names.sort(key=lambda n: (n.rank_in(where) or n.best_rank, n.name))
+    names = names[:keep]  # ...and of those, the most familiar (where the user lives, if the names are from there)
     steps.append((f"whose sound suits someone {', '.join(traits)}", len(names)))
     rng = rng or random.Random()
     offered = rng.sample(names, min(offer, len(names)))
     return Shortlist(tuple(sorted(n.name for n in offered)), tuple(steps))
+
+
+def _given_where(
+    names: list[GivenName], tiers: Sequence[tuple[str, tuple[str, ...]]], voiced: Callable[[GivenName], bool]
+) -> tuple[list[GivenName], tuple[str, ...], list[tuple[str, int]]]:
+    """The names given in the narrowest place of ``tiers`` that has enough of them in the voice asked for, or else
+    all of them; with that place's countries (none: everywhere) and the step it makes."""
+    tried = []
+    for said, countries in tiers:
+        here = [n for n in names if (n.rank_in(countries) or COMMON_IN_COUNTRY + 1) <= COMMON_IN_COUNTRY]
+        if sum(map(voiced, here)) >= ENOUGH:
+            return here, countries, [(said, len(here))]
+        tried.append(said.split(" (")[0].removeprefix("given "))
+    if not tried:
+        return names, (), []
+    return names, (), [(f"given anywhere (too few of the voice you asked for are given {tried[-1]})", len(names))]
+
+
+def _listed(languages: Sequence[str]) -> str:
+    said = [LANGUAGES[code].name for code in languages if code in LANGUAGES]
+    return " or ".join(said) if len(said) < 3 else ", ".join(said[:-1]) + " or " + said[-1]

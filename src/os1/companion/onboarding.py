@@ -1,8 +1,9 @@
 """The setup interview, and the moment the companion chooses who it is and what it is called.
 
 UI-agnostic: the terminal and the web app both ask ``Interview.questions``, stream ``react()`` after each
-answer, and call ``finish()`` once, which reads the answers, shortlists names from the dataset, lets the model
-pick one and say why, and saves the profile and the persona.
+answer, and call ``finish()`` once, which reads the answers, shortlists names from the dataset (where the user
+lives and in their language: ``languages.py``), lets the model pick one and say why, and saves the profile and
+the persona, with the names it chose from (``renaming.py`` chooses again from them if the user asks).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from os1.companion import words
 from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself
+from os1.companion.languages import UNKNOWN, Locale, place_for
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
 from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
@@ -88,18 +91,22 @@ class Interview:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        locale: Locale = UNKNOWN,
     ):
+        """``locale``: the user's (the terminal's, or the browser's first language), for names given there."""
         self.llm = llm
         self.store = store
         self.clock = clock
         self.rng = rng or random.Random()
+        self.locale = locale
         self._dataset: Future[tuple[int, list[GivenName]]] | None = None
 
     def start(self) -> None:
-        """Begin reading the names dataset in a background thread while the questions are asked."""
+        """Begin reading the names dataset (and the word lists of English and the locale's language) in a
+        background thread while the questions are asked."""
         if self._dataset is None:
             reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-names")
-            self._dataset = reader.submit(read_dataset)
+            self._dataset = reader.submit(_read, ["en", self.locale.language or "en"])
             reader.shutdown(wait=False)  # the thread ends when the job is done
 
     def react(self, key: str, answer: str) -> AsyncIterator[str]:
@@ -122,7 +129,7 @@ class Interview:
             messages.append({"role": "assistant", "content": reaction})
         messages.append({"role": "user", "content": _asked(question, answer)})
         for temperature in (0.6, 0.3):
-            text = _whole_sentences(await complete(self.llm, messages, max_tokens=48, temperature=temperature))
+            text = whole_sentences(await complete(self.llm, messages, max_tokens=48, temperature=temperature))
             if text and not (persona_break(text) or talks_about_itself(text) or speaks_as_user(text, answer)):
                 yield text
                 return
@@ -137,9 +144,7 @@ class Interview:
         self.start()
         assert self._dataset is not None
         answers = {key: check_answer(text) for key, text in answers.items()}
-        transcript = "\n".join(
-            f'- You asked: "{QUESTIONS.get(key, key)}" They said: "{text}"' for key, text in answers.items()
-        )
+        transcript = told(answers)
         reading = await complete_json(
             self.llm,
             [{"role": "system", "content": _READ}, {"role": "user", "content": transcript}],
@@ -158,20 +163,22 @@ class Interview:
         traits = tuple(dict.fromkeys(t for t in reading.get("traits", []) if t in TRAITS)) or ("warm", "curious", "wry")
         voice = reading.get("voice") if reading.get("voice") in VOICES else "neutral"
         total, names = await asyncio.wrap_future(self._dataset)
-        short = shortlist(total, names, voice=voice, traits=traits, avoid=[user_name, *answers.values()], rng=self.rng)
+        place = place_for(self.locale, answers.values())
+        short = await asyncio.to_thread(  # 20-80 ms of word lookups (a list not read yet: 0.1-0.3 s more): not here
+            shortlist, total, names, voice=voice, traits=traits, avoid=[user_name, *answers.values()], place=place,
+            rng=self.rng,
+        )  # fmt: skip
         shortlisted(short)
-        prompt = _NAME.format(
-            traits=", ".join(traits), user=user_name, answers=transcript, names=", ".join(short.names)
-        )
-        choice = await self._choose(prompt, short.names)
+        choice = await choose_name(self.llm, naming_prompt(traits, user_name, transcript, short.names), short.names)
         now = self.clock()
         persona = Persona(
             name=choice["name"],
-            why=_whole_sentences(str(choice.get("why", ""))),
+            why=whole_sentences(str(choice.get("why", ""))),
             traits=traits,
             voice=voice,
             created_at=now,
             names_considered=total,
+            offered=short.names,
         )
         profile = Profile(name=user_name, answers=dict(answers), created_at=now)
         await self.store.save_profile(profile)
@@ -179,27 +186,42 @@ class Interview:
         await keep_interview(self.store, answers, user_name, now)
         return Naming(persona, profile, short)
 
-    async def _choose(self, prompt: str, names: Sequence[str]) -> dict[str, Any]:
-        """The model's choice of a name on the list, and why. Asked twice if the first answer cannot be used: the
-        naming happens once, and a small model sometimes loses its way in the middle of a sentence."""
-        schema = {
-            "type": "object",
-            "properties": {"name": {"enum": list(names)}, "why": {"type": "string", "maxLength": 280}},
-            "required": ["name", "why"],
-        }
-        failure = LLMBadResponse(f"{self.llm.model_id} did not choose a name")
-        for _ in range(2):
-            try:  # room for the longest "why" the schema allows, whatever its tokens (digits are one token each)
-                choice = await complete_json(
-                    self.llm, [{"role": "user", "content": prompt}], schema, max_tokens=340, temperature=0.7
-                )
-            except LLMBadResponse as exc:
-                failure = exc
-                continue
-            if isinstance(choice, dict) and choice.get("name") in names:
-                return choice
-            failure = LLMBadResponse(f"{self.llm.model_id} chose a name that was not on the list: {choice!r:.200}")
-        raise failure
+
+def told(answers: Mapping[str, str]) -> str:
+    """The interview's questions and answers, a line each, as the naming's prompts quote them."""
+    return "\n".join(f'- You asked: "{QUESTIONS.get(key, key)}" They said: "{text}"' for key, text in answers.items())
+
+
+def naming_prompt(traits: Sequence[str], user: str, transcript: str, names: Sequence[str]) -> str:
+    return _NAME.format(traits=", ".join(traits), user=user, answers=transcript, names=", ".join(names))
+
+
+async def choose_name(llm: LLM, prompt: str, names: Sequence[str]) -> dict[str, Any]:
+    """The model's choice of a name on the list, and why. Asked twice if the first answer cannot be used: the
+    naming happens once, and a small model sometimes loses its way in the middle of a sentence."""
+    schema = {
+        "type": "object",
+        "properties": {"name": {"enum": list(names)}, "why": {"type": "string", "maxLength": 280}},
+        "required": ["name", "why"],
+    }
+    failure = LLMBadResponse(f"{llm.model_id} did not choose a name")
+    for _ in range(2):
+        try:  # room for the longest "why" the schema allows, whatever its tokens (digits are one token each)
+            choice = await complete_json(
+                llm, [{"role": "user", "content": prompt}], schema, max_tokens=340, temperature=0.7
+            )
+        except LLMBadResponse as exc:
+            failure = exc
+            continue
+        if isinstance(choice, dict) and choice.get("name") in names:
+            return choice
+        failure = LLMBadResponse(f"{llm.model_id} chose a name that was not on the list: {choice!r:.200}")
+    raise failure
+
+
+def _read(languages: Sequence[str]) -> tuple[int, list[GivenName]]:
+    words.warm(languages)
+    return read_dataset()
 
 
 async def keep_interview(store: Store, answers: Mapping[str, str], user: str, now: datetime) -> None:
@@ -227,7 +249,7 @@ async def _said(text: str) -> AsyncIterator[str]:
     yield text
 
 
-def _whole_sentences(text: str) -> str:
+def whole_sentences(text: str) -> str:
     """The text up to its last full stop (a length-capped reply can end mid-sentence)."""
     text = text.strip()
     end = max(text.rfind(mark) for mark in ".!?")

@@ -106,7 +106,8 @@ class PostgresStore:
         data = await self._get("persona")
         if data is None:
             return None
-        data["traits"] = tuple(data["traits"])
+        for names in ("traits", "offered", "refused"):
+            data[names] = tuple(data[names])
         data["created_at"] = _time(data["created_at"])
         return Persona(**data)
 

@@ -86,7 +86,16 @@ async def m1_users_transcript_memories(db: Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Connection], Awaitable[None]]] = [m1_users_transcript_memories]
+async def m2_persona_names(db: Connection) -> None:
+    """As SQLite's m6: every persona keeps the names its naming offered and those the user turned down (none, for
+    one named before)."""
+    await db.execute(
+        "UPDATE os1.kv SET value = (jsonb_build_object('offered', '[]'::jsonb, 'refused', '[]'::jsonb) "
+        "|| value::jsonb)::json WHERE key = 'persona'"
+    )
+
+
+MIGRATIONS: list[Callable[[Connection], Awaitable[None]]] = [m1_users_transcript_memories, m2_persona_names]
 
 
 async def connect(url: str) -> Pool:

@@ -132,6 +132,16 @@ def m5_persona_without_notes(db: apsw.Connection) -> None:
         db.execute("UPDATE kv SET value = ? WHERE key = 'persona'", (json.dumps(persona),))
 
 
+def m6_persona_names(db: apsw.Connection) -> None:
+    """The persona keeps the names its naming offered and those the user turned down, so it can choose again from
+    the same list. A persona named before has neither (it narrows again if asked); the version this records keeps
+    an older os1 from reading a record it does not know."""
+    row = db.execute("SELECT value FROM kv WHERE key = 'persona'").fetchone()
+    if row is not None:
+        persona = {"offered": [], "refused": [], **json.loads(str(row[0]))}
+        db.execute("UPDATE kv SET value = ? WHERE key = 'persona'", (json.dumps(persona),))
+
+
 def tells_of(text: str, at: datetime) -> str | None:
     """The day ``text`` said at ``at`` tells of, as stored: noon of that day in the local time zone."""
     day = told_of(text, at.astimezone().date())
@@ -144,4 +154,5 @@ MIGRATIONS: list[Callable[[apsw.Connection], None]] = [
     m3_transcript_search,
     m4_turn_dates,
     m5_persona_without_notes,
+    m6_persona_names,
 ]

@@ -52,7 +52,7 @@ class Profile:
 
 @dataclass(frozen=True)
 class Persona:
-    """The companion as it chose itself at setup."""
+    """The companion as it chose itself at setup (and again, if the user asked it for another name)."""
 
     name: str
     why: str
@@ -60,6 +60,8 @@ class Persona:
     voice: str  # "feminine", "masculine" or "neutral"
     created_at: datetime
     names_considered: int = 0
+    offered: tuple[str, ...] = ()  # the names the naming narrowed to, that it chose from (and chooses again from)
+    refused: tuple[str, ...] = ()  # names the user turned down: never offered again
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from pydantic import BaseModel, Field
 
 from os1.companion import inner
 from os1.companion.companion import Companion
+from os1.companion.languages import from_accept_language
 from os1.companion.names import Shortlist
 from os1.companion.onboarding import GREETING, MAX_ANSWER_CHARS, Interview, check_answer
+from os1.companion.renaming import refused_at_naming
 from os1.errors import InputError, NotFound, OS1Error, TooLarge
 from os1.memory import archive, conversations
 from os1.memory.store import Memory, Turn
@@ -46,6 +48,10 @@ class Answer(BaseModel):
     answer: str = Field(max_length=MAX_ANSWER_CHARS)
 
 
+class Rename(BaseModel):
+    said: str | None = Field(None, max_length=MAX_ANSWER_CHARS)
+
+
 class Edit(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
@@ -64,12 +70,14 @@ async def me(who: Signed, found: Found) -> dict[str, Any]:
 
 
 @router.get("/onboarding")
-async def onboarding(who: Signed, found: Found) -> dict[str, Any]:
-    """Where the interview stands: the next question, or the companion it made."""
+async def onboarding(who: Signed, found: Found, request: Request) -> dict[str, Any]:
+    """Where the interview stands: the next question, or the companion it made. The names it chooses from are
+    those given where the browser's first language (Accept-Language) is spoken, unless the answers are clearly
+    in another language."""
     space = await found.spaces.open(who.user.id)
     if space.companion is not None:
         return {"done": True, "companion": companion_record(space.companion)}
-    return {"done": False, "greeting": GREETING, "question": _next_question(_interview(space, found), space)}
+    return {"done": False, "greeting": GREETING, "question": _next_question(_interview(space, found, request), space)}
 
 
 @router.post("/onboarding", response_model=None, responses={200: {"content": {NDJSON: {}}}})
@@ -81,7 +89,7 @@ async def answer(body: Answer, who: Signed, found: Found, request: Request) -> d
     space = await found.spaces.open(who.user.id)
     if space.companion is not None:
         raise InputError("the interview is over: your companion is already here")
-    interview = _interview(space, found)
+    interview = _interview(space, found, request)
     asked = _next_question(interview, space)
     if body.key != asked["key"]:
         raise InputError(f"the question being asked is {asked['key']!r}, not {body.key[:40]!r}")
@@ -129,6 +137,19 @@ async def _naming(
     finally:
         narrowed.cancel()
     yield {"companion": companion_record(await asyncio.shield(naming))}
+
+
+@router.post("/rename")
+async def rename(body: Rename, who: Signed, found: Found) -> dict[str, Any]:
+    """Your companion chooses another name, from the names its naming narrowed to less those you turned down, and
+    says why (``why``). With ``said``, what you answered when it told you its name, only if those words turn the
+    name down ("no", "another one", "I don't like it"); ``renamed`` says whether it chose again."""
+    space = await found.spaces.open(who.user.id)
+    if space.companion is None:
+        raise InputError("your companion has no name yet: answer its questions first")
+    if body.said is not None and not refused_at_naming(body.said):
+        return {"renamed": False, "companion": companion_record(space.companion)}
+    return {"renamed": True, "companion": companion_record(await found.spaces.rename(space))}
 
 
 def _named(naming: asyncio.Task[Companion]) -> None:
@@ -263,9 +284,10 @@ def companion_record(companion: Companion) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _interview(space: Space, found: Found) -> Interview:
+def _interview(space: Space, found: Found, request: Request) -> Interview:
     if space.interview is None:
-        space.interview = Interview(found.spaces.llm, space.store)
+        locale = from_accept_language(request.headers.get("accept-language"))
+        space.interview = Interview(found.spaces.llm, space.store, locale=locale)
         space.interview.start()
     return space.interview
 

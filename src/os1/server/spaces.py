@@ -136,6 +136,22 @@ class Spaces:
                 except OS1Error as exc:  # the reply will search again, and say what is wrong if it still is
                     log.warning("reading a draft ahead failed: %s", exc)
 
+    async def rename(self, space: Space) -> Companion:
+        """The user asked their companion for another name: it chooses one (``Companion.rename``), as a reply is
+        made (one at a time), and their connections are told."""
+        if space.companion is None:
+            raise InputError("your companion has no name yet: answer its questions first (the onboarding)")
+        companion = space.companion
+        async with space.turn, self.hub.turn(space.user_id):
+            space.last_used = self.clock()
+            await space.store.wake()
+            try:
+                await companion.rename()
+            finally:
+                await self.hub.changed(space.user_id)
+        _renamed(space, companion)
+        return companion
+
     def greet(self, space: Space) -> AsyncIterator[str]:
         """The companion's greeting when a conversation starts, if one is due (the first time, or back after a
         while); nothing otherwise."""
@@ -144,16 +160,20 @@ class Spaces:
     async def _said(self, space: Space, say: Callable[[Companion], AsyncIterator[str]]) -> AsyncIterator[str]:
         if space.companion is None:
             raise InputError("your companion is not set up yet: answer its questions first (the onboarding)")
+        companion = space.companion
         async with space.turn, self.hub.turn(space.user_id):
             space.last_message = space.last_used = self.clock()
             await space.store.wake()
+            name = companion.persona.name
             try:
-                async with aclosing(say(space.companion)) as deltas:  # type: ignore[type-var]
+                async with aclosing(say(companion)) as deltas:  # type: ignore[type-var]
                     async for delta in deltas:
                         yield delta
             finally:
                 space.last_message = self.clock()
                 await self.hub.changed(space.user_id)
+                if companion.persona.name != name:  # the user asked it for another name, in words
+                    _renamed(space, companion)
 
     async def imported(self, space: Space) -> None:
         """Conversations were brought into the user's store: their companion reads them (its transcript, and
@@ -265,6 +285,10 @@ class Spaces:
         companion.company = lambda: self.others(user_id)
         companion.remembered = lambda count: _tell(listeners, {"type": "remembered", "count": count})
         return companion
+
+
+def _renamed(space: Space, companion: Companion) -> None:
+    space.tell({"type": "renamed", "name": companion.persona.name, "why": companion.persona.why})
 
 
 def _tell(listeners: list[Callable[[dict[str, Any]], None]], message: dict[str, Any]) -> None:

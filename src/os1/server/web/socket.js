@@ -1,6 +1,7 @@
 // The conversation over the WebSocket at /ws (docs/websocket.md): it reconnects with backoff when the
 // connection drops, keeps it alive with pings, and tells its owner what happens through callbacks:
-//   ready(message) delta(message) done(message) error(message) remembered(message) dropped() signedOut(reason)
+//   ready(message) delta(message) done(message) error(message) remembered(message) renamed(message) dropped()
+//   signedOut(reason)
 //   status(state)
 // where state is {phase: "connecting" | "open" | "waiting" | "closed", reason, seconds}; and for voice, callbacks
 // named after the server's messages, "audio.format" "audio.flush" "audio.end" "voice.hearing" "voice.user"
@@ -12,7 +13,7 @@ const PING_EVERY_MS = 25000;
 const SILENT_MOST_MS = 70000; // no word from the server for this long: the connection is dead
 const SIGNED_OUT = 4401;
 const REFUSED = new Set([4403, 4426]); // trying again would be refused again
-const TEXT = ["delta", "done", "error", "remembered"];
+const TEXT = ["delta", "done", "error", "remembered", "renamed"];
 const VOICE = ["audio.format", "audio.flush", "audio.end", "voice.hearing", "voice.user", "voice.reply"];
 const ROUTED = new Set([...TEXT, ...VOICE]); // the messages handed to the callback of the same name
 

@@ -14,7 +14,7 @@ const HEADPHONES = "os1.headphones-suggested";
 const TYPING_PAUSE_MS = 400; // a pause this long in the typing hands the draft over (a "typing" message)
 
 export function chatView(root, app) {
-  const name = app.state.companion.name;
+  let name = app.state.companion.name;
   const log = h("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": `Conversation with ${name}` });
   const earlier = h("button", { type: "button", class: "quiet earlier", hidden: true, text: "Earlier conversation" });
   const scroller = h(
@@ -52,6 +52,11 @@ export function chatView(root, app) {
   root.append(h("section", { class: "chat" }, scroller, h("div", { class: "dock" }, status, listening, composer)));
   const fit = growing(message);
   submitOnEnter(message);
+  if (app.state.draft) {
+    message.value = app.state.draft; // what the user said of its name, not about the name: theirs to send
+    app.state.draft = null;
+    fit();
+  }
 
   const replies = new Map(); // id -> {item, words} of replies still being written
   let oldest = null; // the id of the oldest turn shown
@@ -194,6 +199,13 @@ export function chatView(root, app) {
       if (code === "rate_limited") note(retryAfter ? `${why} Try again in ${Math.ceil(retryAfter)} s.` : why);
       else if (code === "unavailable") note(`${name} can't answer just now. ${why} Say it again in a moment.`);
       else note(why);
+    },
+    renamed({ name: chosen, why }) {
+      // the user asked for another name in words: the reply said it; the page calls it that from now on
+      name = chosen;
+      app.meet({ ...app.state.companion, name: chosen, why });
+      message.placeholder = `Say something to ${name}…`;
+      log.setAttribute("aria-label", `Conversation with ${name}`);
     },
     remembered() {
       append(

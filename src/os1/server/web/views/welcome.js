@@ -1,5 +1,5 @@
 // Meeting the companion: a short interview, one question at a time, then the moment it reads every given
-// name it knows and chooses its own.
+// name it knows and chooses its own; the user may ask for another ("Choose another name", or in words).
 
 import { get, post, postStreamed } from "../api.js";
 import { busy, growing, h, submitOnEnter } from "../dom.js";
@@ -163,14 +163,60 @@ function narrowing(section, reaction, found) {
   return [slot, names];
 }
 
-function chose(app, companion, slot, shortlist) {
+function chose(app, companion, slot, shortlist, again = false) {
   app.meet(companion);
-  for (const item of shortlist.children) item.classList.toggle("chosen", item.textContent === companion.name);
+  for (const item of shortlist.children) {
+    if (item.classList.contains("chosen")) item.classList.add("refused");
+    item.classList.toggle("chosen", item.textContent === companion.name);
+  }
+  const error = h("p", { class: "form-error", role: "alert" });
+  const another = h("button", { type: "button", class: "quiet", text: "Choose another name" });
+  const words = h("input", {
+    id: "about-name",
+    type: "text",
+    maxlength: 2000,
+    autocomplete: "off",
+    placeholder: "Like it? Or say “another one”",
+  });
+  const form = h(
+    "form",
+    { class: "about-name" },
+    h("label", { for: "about-name", class: "visually-hidden", text: `What you think of the name ${companion.name}` }),
+    words,
+  );
+
+  // The server decides whether the words turn the name down; anything else is kept for the conversation.
+  async function answer(said) {
+    error.textContent = "";
+    try {
+      const reply = await busy(another, "…", () => post("/api/rename", said === null ? {} : { said }));
+      if (reply.renamed) chose(app, reply.companion, slot, shortlist, true);
+      else {
+        app.state.draft = said;
+        app.go("chat");
+      }
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  }
+  another.addEventListener("click", () => answer(null));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (words.value.trim()) answer(words.value.trim());
+  });
+
   slot.replaceChildren(
-    h("p", { class: "eyebrow", text: "I chose" }),
+    h("p", { class: "eyebrow", text: again ? "Then I choose" : "I chose" }),
     h("h2", { class: "name", text: companion.name }),
     h("p", { class: "voice why", text: companion.why }),
-    h("button", { type: "button", class: "primary", text: "Say hello", onclick: () => app.go("chat") }),
+    form,
+    error,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "primary", text: "Say hello", onclick: () => app.go("chat") }),
+      another,
+    ),
   );
   slot.scrollIntoView({ behavior: "smooth", block: "nearest" });
 }
