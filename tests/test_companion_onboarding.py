@@ -33,7 +33,9 @@ def reading(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
 def choose_last(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
     assert schema is not None
     names = schema["properties"]["name"]["enum"]
-    return json.dumps({"name": names[-1], "why": f"{names[-1]} sounds like someone who listens."})
+    return json.dumps(
+        {"name": names[-1], "sound": f"I like how {names[-1]} sounds, soft and unhurried.", "fits": "days"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +68,10 @@ async def test_the_interview_ends_with_a_name_chosen_from_the_dataset(
     assert all(name in by_name and by_name[name].female_share >= 0.9 for name in offered)
     assert "Linda" not in offered and "Theo" not in offered
     assert naming.persona.name == offered[-1]
-    assert naming.persona.why == f"{offered[-1]} sounds like someone who listens."
+    assert naming.persona.why == (
+        f'I like how {offered[-1]} sounds, soft and unhurried. You told me "I write letters for other people", and '
+        f"{offered[-1]} sounds like someone who would want to hear about it."
+    )  # what it likes about the name in its words, how it fits the user in theirs
     assert naming.persona.traits == ("warm", "curious", "wry")
     assert naming.persona.names_considered == total
     counts = [count for _what, count in naming.shortlist.steps]
@@ -97,7 +102,7 @@ async def test_a_choice_that_cannot_be_used_is_asked_for_once_more(home: Path) -
     llm = ScriptedLLM(reading, cut_short, choose_last)
     naming = await Interview(llm, store, rng=random.Random(3)).finish(ANSWERS)
     assert naming.persona.name == llm.requests[-1].schema["properties"]["name"]["enum"][-1]  # type: ignore[index]
-    assert llm.requests[-1].max_tokens >= 280  # room for the longest "why" the schema allows
+    assert llm.requests[-1].max_tokens >= 260  # room for the longest "sound" the schema allows
 
     llm = ScriptedLLM(reading, cut_short, '{"name": "Nobody On The List", "why": "Because."}')
     with pytest.raises(LLMBadResponse, match="not on the list"):
@@ -172,4 +177,27 @@ async def test_the_locale_and_the_language_of_the_answers_narrow_the_names(
     assert naming.shortlist.steps[4][0] == "that are not everyday or unfortunate words in French or English"
     french = ("FR", "BE", "CH", "CA", "LU")
     assert all(min(by_name[name].ranks.get(c, 10**6) for c in french) <= 1000 for name in naming.persona.offered)
+    store.close()
+
+
+async def test_a_reason_that_says_things_about_the_user_is_asked_again_then_left_to_their_words(home: Path) -> None:
+    """What the default model wrote about the user was often untrue ("Margo called every Sunday to visit me"): its
+    words may only be about the name; the user's part of the reason is their own answer, quoted."""
+
+    def about_theo(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        assert schema is not None and schema["properties"]["fits"]["enum"] == ["social", "mother", "days", "want"]
+        name = schema["properties"]["name"]["enum"][0]
+        return json.dumps(
+            {"name": name, "sound": "I chose it because Theo loves sailing with his dog.", "fits": "social"}
+        )
+
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM(reading, about_theo, about_theo)
+    naming = await Interview(llm, store, rng=random.Random(7)).finish(ANSWERS)
+    name = naming.persona.name
+    assert "only what you like about the name itself" in llm.requests[-1].messages[-1]["content"]
+    assert naming.persona.why == (
+        f'I like how {name} sounds. You told me "social I guess, but people tire me out", and {name} feels like good '
+        "company for that."
+    )
     store.close()

@@ -22,7 +22,7 @@ from tests.test_companion_onboarding import ANSWERS, choose_last, reading
 def choose_first(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
     assert schema is not None
     name = schema["properties"]["name"]["enum"][0]
-    return json.dumps({"name": name, "why": f"I like how {name} sounds. It is quieter."})
+    return json.dumps({"name": name, "sound": f"I like how {name} sounds. It is quieter."})
 
 
 def offered(llm: ScriptedLLM) -> list[str]:

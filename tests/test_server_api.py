@@ -124,7 +124,7 @@ def test_a_browser_in_german_and_another_name_at_the_naming_by_the_button_and_in
     fourth_name = messages["renamed"]["name"]  # the page is told
     assert fourth_name not in (first, second_name, third_name) and messages["renamed"]["why"]
     choices = [
-        r.schema["properties"]["name"]["enum"] for r in llm.requests if r.schema and "why" in r.schema["properties"]
+        r.schema["properties"]["name"]["enum"] for r in llm.requests if r.schema and "sound" in r.schema["properties"]
     ]
     assert [len(enum) for enum in choices] == [30, 29, 28, 27]  # a refused name is never offered again
     assert client.get("/api/me").json()["companion"]["name"] == fourth_name
@@ -156,8 +156,8 @@ def chat(server: Server, client: Any, *lines: str) -> None:
 
 def test_the_naming_comes_as_it_happens_and_a_failed_one_asks_again(home: Path, embedder: MiniLM) -> None:
     def slow_choice(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
-        if "why" in (schema or {}).get("properties", {}):  # the choice, long in coming: 60 words
-            return json.dumps({"name": schema["properties"]["name"]["enum"][0], "why": "It fits. " * 30})
+        if "sound" in (schema or {}).get("properties", {}):  # the choice, long in coming: 60 words
+            return json.dumps({"name": schema["properties"]["name"]["enum"][0], "sound": "It fits. " * 30})
         return remembering(messages, schema)
 
     reactions = [key for key in QUESTIONS if key not in ("name", "voice")]  # the others' are scripted

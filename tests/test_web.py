@@ -82,8 +82,8 @@ def shown_eventually(page: Page, text: str, seconds: float) -> None:
 
 def choosing_slowly(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
     """``remembering``, but the companion takes its time to say why it chose its name (100 words)."""
-    if "why" in (schema or {}).get("properties", {}):
-        return json.dumps({"name": schema["properties"]["name"]["enum"][0], "why": "It fits. " * 50})
+    if "sound" in (schema or {}).get("properties", {}):
+        return json.dumps({"name": schema["properties"]["name"]["enum"][0], "sound": "It fits. " * 50})
     return remembering(messages, schema)
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from os1.companion import words
-from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself
+from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
 from os1.companion.languages import UNKNOWN, Locale, place_for
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
 from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
@@ -68,10 +68,21 @@ _READ = (
 )
 _NAME = (
     "You are a new operating system choosing your own name. You are {traits}. You will live with {user}, who "
-    "told you:\n{answers}\n\nPick the one name from the list that feels most like you. Then say why, to {user}, "
-    'in at most 35 words: start with "I", say what you like about the sound or feel of the name, and how it '
-    "fits something {user} told you. {user} did not suggest any name; the choice is yours. Names: {names}."
+    'told you:\n{answers}\n\nPick the one name from the list that feels most like you. In "sound", say in one '
+    'sentence of at most 20 words, starting with "I", what you like about how the name sounds or feels: about the '
+    'name only, not about {user}. In "fits", pick the answer of {user}\'s that the name suits best. {user} did not '
+    "suggest any name; the choice is yours. Names: {names}."
 )
+_SOUND_AGAIN = '(This time, in "sound", say only what you like about the name itself.)'
+# The naming's reason about the user is made in code, from their own words: the model only says what it likes
+# about the name (a small model's reasons about the user were often untrue: "Margo called every Sunday to visit me").
+FITS = {
+    "social": 'You told me "{quote}", and {name} feels like good company for that.',
+    "mother": 'You told me about your mother ("{quote}"); {name} sounds like someone who would listen to all of it.',
+    "days": 'You told me "{quote}", and {name} sounds like someone who would want to hear about it.',
+    "want": 'You want "{quote}", and {name} sounds like someone who could be that.',
+}
+QUOTE_WORDS = 14
 
 
 @dataclass(frozen=True)
@@ -169,7 +180,8 @@ class Interview:
             rng=self.rng,
         )  # fmt: skip
         shortlisted(short)
-        choice = await choose_name(self.llm, naming_prompt(traits, user_name, transcript, short.names), short.names)
+        prompt = naming_prompt(traits, user_name, transcript, short.names)
+        choice = await choose_name(self.llm, prompt, short.names, answers=answers, user=user_name)
         now = self.clock()
         persona = Persona(
             name=choice["name"],
@@ -196,27 +208,71 @@ def naming_prompt(traits: Sequence[str], user: str, transcript: str, names: Sequ
     return _NAME.format(traits=", ".join(traits), user=user, answers=transcript, names=", ".join(names))
 
 
-async def choose_name(llm: LLM, prompt: str, names: Sequence[str]) -> dict[str, Any]:
-    """The model's choice of a name on the list, and why. Asked twice if the first answer cannot be used: the
-    naming happens once, and a small model sometimes loses its way in the middle of a sentence."""
+async def choose_name(
+    llm: LLM, prompt: str, names: Sequence[str], *, answers: Mapping[str, str], user: str
+) -> dict[str, str]:
+    """The model's choice of a name on the list, and why: what it likes about the name in its words (checked: a
+    sentence about the user, a persona break or the user's words as its own is asked for once more, then left out),
+    and how it fits the user in theirs (the answer it chose, quoted). Asked twice if the first answer cannot be
+    used: the naming happens once, and a small model sometimes loses its way in the middle of a sentence."""
+    fits = [key for key in FITS if answers.get(key, "").strip()]
     schema = {
         "type": "object",
-        "properties": {"name": {"enum": list(names)}, "why": {"type": "string", "maxLength": 280}},
-        "required": ["name", "why"],
+        "properties": {
+            "name": {"enum": list(names)},
+            "sound": {"type": "string", "maxLength": 160},
+            **({"fits": {"enum": fits}} if fits else {}),
+        },
+        "required": ["name", "sound", *(["fits"] if fits else [])],
     }
     failure = LLMBadResponse(f"{llm.model_id} did not choose a name")
+    messages: list[Message] = [{"role": "user", "content": prompt}]
+    chosen: tuple[str, str] | None = None  # a name on the list, with words that were not about it
     for _ in range(2):
-        try:  # room for the longest "why" the schema allows, whatever its tokens (digits are one token each)
-            choice = await complete_json(
-                llm, [{"role": "user", "content": prompt}], schema, max_tokens=340, temperature=0.7
-            )
+        try:  # room for the longest "sound" the schema allows, whatever its tokens (digits are one token each)
+            choice = await complete_json(llm, messages, schema, max_tokens=260, temperature=0.7)
         except LLMBadResponse as exc:
             failure = exc
             continue
-        if isinstance(choice, dict) and choice.get("name") in names:
-            return choice
-        failure = LLMBadResponse(f"{llm.model_id} chose a name that was not on the list: {choice!r:.200}")
+        if not isinstance(choice, dict) or choice.get("name") not in names:
+            failure = LLMBadResponse(f"{llm.model_id} chose a name that was not on the list: {choice!r:.200}")
+            continue
+        name, fit = str(choice["name"]), str(choice.get("fits", ""))
+        sound = whole_sentences(str(choice.get("sound", "")))
+        if _about_the_name(sound, answers, user):
+            return {"name": name, "why": _why(name, sound, fit, answers)}
+        chosen = name, fit
+        messages = [{"role": "user", "content": f"{prompt}\n{_SOUND_AGAIN}"}]
+    if chosen is not None:
+        return {"name": chosen[0], "why": _why(chosen[0], "", chosen[1], answers)}
     raise failure
+
+
+def _about_the_name(sound: str, answers: Mapping[str, str], user: str) -> bool:
+    mentions_user = re.search(rf"\b({re.escape(user)}|you|your)\b", sound, re.IGNORECASE) if user else None
+    return bool(sound) and not (
+        mentions_user
+        or persona_break(sound)
+        or speaks_as_user(sound, " ".join(answers.values()))
+        or unsupported_claims(sound, answers.values(), user)
+    )
+
+
+def _why(name: str, sound: str, fits: str, answers: Mapping[str, str]) -> str:
+    """The naming's reason: what it likes about the name, then the user's own answer it fits, quoted."""
+    if not sound:
+        sound = f"I like how {name} sounds."
+    answer = answers.get(fits, "").strip()
+    if fits not in FITS or not answer:
+        return sound
+    return f"{sound} {FITS[fits].format(quote=_quote(answer), name=name)}"
+
+
+def _quote(answer: str) -> str:
+    """The answer as said, its first sentence and at most ``QUOTE_WORDS`` words of it."""
+    first = re.split(r"(?<=[.!?])\s+", " ".join(answer.split()))[0]
+    words = first.split()
+    return " ".join(words[:QUOTE_WORDS]) + (" ..." if len(words) > QUOTE_WORDS else "")
 
 
 def _read(languages: Sequence[str]) -> tuple[int, list[GivenName]]:

@@ -70,7 +70,7 @@ async def choose_again(
         left = list(offered)
     prompt = naming_prompt(persona.traits, profile.name, told(profile.answers), left)
     prompt += f"\n{profile.name} did not like the name {persona.name}, so you are choosing again."
-    choice = await choose_name(llm, prompt, left)
+    choice = await choose_name(llm, prompt, left, answers=profile.answers, user=profile.name)
     renamed = replace(
         persona, name=choice["name"], why=whole_sentences(str(choice.get("why", ""))), offered=offered, refused=refused
     )
