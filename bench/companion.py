@@ -157,8 +157,10 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         said.append({"who": who, "kind": kind, "text": text, **extra})
 
     options: dict[str, Any] = {"clock": clock, "rng": random.Random(SEED)}
-    if "locale" in inspect.signature(Interview).parameters:
-        options["locale"] = person["locale"]
+    if "locale" in inspect.signature(Interview).parameters:  # os1 before its names knew places had none
+        from os1.companion.languages import Locale
+
+        options["locale"] = Locale.parse(person["locale"])
     interview = Interview(llm, store, **options)
     interview.start()
     answers = person["answers"]
