@@ -354,8 +354,12 @@ def transcript(result: dict[str, Any], scored: dict[str, Any]) -> str:
             lines.append(f"you: {said['text']}")
         else:
             who = name if said["kind"].startswith(("welcome", "reply")) else "OS1"
-            if said["kind"] == "naming":
+            if said["kind"] == "naming":  # as the terminal shows it
+                steps = result["steps"]
+                narrowed = "; ".join(f"{count:,} {what}" for what, count in steps[1:])
                 lines.append("...choosing a name...")
+                lines.append(f"I read {steps[0][1]:,} given names; {narrowed}; then I looked closely at "
+                             f"{len(result['shortlist'])}.")  # fmt: skip
                 who = name
             lines.append(f"{who}: {said['text']}")
     kept = "\n".join(f"- {m['text']}" for m in result["memories"] if m["kind"] not in SKIPPED_KINDS)

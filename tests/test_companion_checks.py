@@ -2,7 +2,7 @@
 
 import pytest
 
-from os1.companion.checks import persona_break, speaks_as_user, unsupported_claims
+from os1.companion.checks import greets_itself, persona_break, speaks_as_user, talks_about_itself, unsupported_claims
 
 MARGO = [
     "Margo",
@@ -83,3 +83,10 @@ def test_a_naming_reason_that_invents_or_swaps_is_caught() -> None:
 def test_a_naming_reason_in_the_users_own_words_passes() -> None:
     why = "Rowena sounds calm, and you told me you like people one at a time. It reminds me of your old pianos."
     assert unsupported_claims(why, MARGO, "Margo") == []
+
+
+def test_a_reaction_that_invents_a_shared_past_or_greets_itself_is_caught() -> None:
+    assert talks_about_itself("She's a ghost, but we still love her.")
+    assert talks_about_itself("That sounds like a good life.") is None
+    assert greets_itself("Good evening, Allison. How are things?", "Allison")
+    assert not greets_itself("Good evening, Dale. I'm Allison, remember me?", "Allison")

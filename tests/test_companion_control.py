@@ -30,11 +30,12 @@ async def remember(companion: Companion) -> None:
 
 
 async def say(companion: Companion, text: str) -> str:
-    """The event note the companion's model saw just before ``text``, if any."""
+    """The event note on a request about memory that the companion's model saw right after ``text``, if any."""
     async for _ in companion.respond(text):
         pass
     prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
-    return prompt[-2]["content"] if prompt[-2]["content"].startswith("[") else ""
+    assert prompt[-2]["content"] == text.strip() or prompt[-1]["content"] == text.strip()
+    return prompt[-1]["content"] if prompt[-1]["content"].startswith("[") else ""
 
 
 async def test_what_do_you_know_about_me_lists_every_memory(companion: Companion) -> None:

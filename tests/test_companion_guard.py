@@ -64,3 +64,12 @@ async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
 )
 def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:
     assert could_break(start) is held
+
+
+async def test_a_greeting_by_its_own_name_is_asked_again(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("Good evening, Samantha. How are things?", "Good evening, Theo. How are things?")
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "hey, I'm back")
+    assert said == "Good evening, Theo. How are things?"

@@ -58,6 +58,7 @@ _REACTING = re.compile(
     r"pick|mean|meant|promise|agree|totally|do|did|have to|want to know|'d love|would love|must)\b)",
     re.IGNORECASE,
 )
+_WE = re.compile(r"\b(we|us|our|ours|we're|we've|we'll|we'd)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|yours|yourself|you've|you'd|you'll|ya|u)\b", re.IGNORECASE)
 _FIRST_PERSON_START = re.compile(r"^\W*(i|i'm|i've|i'd|i'll|my|we|we're|our|us)\b", re.IGNORECASE)
 _MY = re.compile(r"\bmy (?:own |dear |old |little |big |younger |older |late )?([a-z]+)", re.IGNORECASE)
@@ -131,11 +132,21 @@ def talks_about_itself(text: str) -> str | None:
     for sentence in sentences(text):
         if any(thing.lower() not in _NOT_A_THING for thing in _MY.findall(sentence)):
             return sentence  # "a ghost in my dreams": it has no life of its own to tell of yet
+        if _WE.search(sentence) and not _SECOND_PERSON.search(sentence):
+            return sentence  # "She's a ghost, but we still love her": a past with the user's people it never had
         if not _FIRST_PERSON_START.match(sentence) or _SECOND_PERSON.search(sentence):
             continue
         if not _REACTING.match(sentence.strip(" \"'*-")):
             return sentence
     return None
+
+
+def greets_itself(text: str, own_name: str) -> bool:
+    """Whether ``text`` greets someone by the companion's own name ("Good evening, Allison" from Allison)."""
+    greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
+    return bool(own_name) and bool(
+        re.search(rf"{greeting}[^.!?]{{0,20}}\b{re.escape(own_name)}\b", text, re.IGNORECASE)
+    )
 
 
 def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str]:

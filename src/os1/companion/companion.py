@@ -203,8 +203,9 @@ class Companion:
     async def _respond(self, text: str) -> AsyncIterator[str]:
         self.listening()
         renamed = await self._name_note(text)
-        notes = [note for note in (renamed, await self._memory_note(text), *self._side_notes(text)) if note]
-        async for delta in self._turn("user", text, notes=notes):
+        recalled, done = await self._memory_note(text)
+        notes = [note for note in (renamed, recalled, *self._side_notes(text)) if note]
+        async for delta in self._turn("user", text, notes=notes, after=[done] if done else []):
             yield delta
         self._remember_later()
 
@@ -271,20 +272,21 @@ class Companion:
         )) is not None:  # fmt: skip
             self.inner = grown
 
-    async def _memory_note(self, text: str) -> str | None:
-        """What memory has to say about this message: the outcome of a request about memory itself ("forget
-        that..."), or what it holds that is new to this conversation."""
+    async def _memory_note(self, text: str) -> tuple[str | None, str | None]:
+        """What memory has to say about this message: what it holds that is new to this conversation (a note for
+        before the message), or the outcome of a request about memory itself ("forget that...": a note for after
+        it, what the reply must say, where a small model heeds it)."""
         if self.recall is None:
-            return None
+            return None, None
         newest = await self.recall.store.memories(last=5)
         recent = [*self._noted, *(m for m in newest if m.id not in {n.id for n in self._noted})]
         if (done := await handle(text, self.recall, self.profile.name, recent)) is not None:
             self._noted = [m for m in [await self.recall.store.memory(n.id) for n in self._noted] if m]
-            return done
+            return None, done
         note, fresh = await self._recalled_now(text)
         self._noted.extend(hit.memory for hit in fresh if hit.memory is not None)
         self._noted_turns.update(hit.turn.id for hit in fresh if hit.turn is not None)
-        return note
+        return note, None
 
     async def _recalled_now(self, text: str) -> tuple[str | None, list[Hit]]:
         """What ``_recalled`` gives for ``text`` now: what foresee() found for it, if the conversation, the
@@ -401,13 +403,19 @@ class Companion:
             lines += [f"- {i.topic} (since {i.since.astimezone():%d %B %Y}): {i.why}" for i in self.inner.interests]
         return "\n".join(lines)
 
-    async def _turn(self, speaker: Speaker, text: str, *, notes: Sequence[str] = ()) -> AsyncIterator[str]:
+    async def _turn(
+        self, speaker: Speaker, text: str, *, notes: Sequence[str] = (), after: Sequence[str] = ()
+    ) -> AsyncIterator[str]:
+        """Say ``text`` (the user's words, or an event) and stream the reply; ``notes`` come before it in the
+        transcript and ``after`` after it, appended once, so they are computed once and then cached."""
         turns = await self.transcript()
-        for note in notes:  # appended to the history once, so they are computed once and then cached
+        for note in notes:
             turns.append(await self._save("event", note))
         turns.append(said := await self._save(speaker, text))
         if speaker == "user" and (moved := await self._moved_by(said)) is not None:
             turns.append(await self._save("event", moved))
+        for note in after:
+            turns.append(await self._save("event", note))
         parts: list[str] = []
         finished = False
 
@@ -418,7 +426,7 @@ class Companion:
             return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)
 
         try:
-            async with aclosing(guarded(ask)) as stream:  # type: ignore[type-var]
+            async with aclosing(guarded(ask, self.persona.name)) as stream:  # type: ignore[type-var]
                 async for delta in stream:
                     parts.append(delta)
                     yield delta

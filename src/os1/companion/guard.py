@@ -2,11 +2,12 @@
 
 A small model slips into the assistant it was trained to be: "As an AI language model, I don't have opinions",
 "I am a language model called Dr. Patel", "If you need anything else, feel free to ask." Such sentences begin in a
-few recognisable ways (``OPENERS``), so a sentence is held back only while its first words could still become one
-of them; every other sentence streams at once (most replies lose a token or two of time, if anything). A held
-sentence is shown once it is complete and ``checks.persona_break`` finds nothing in it. If it breaks the persona:
-when nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the transcript); when
-something was, the reply ends before that sentence (such sentences come last: "feel free to ask").
+few recognisable ways (``OPENERS``; greetings too, which a small model sometimes addresses to its own name), so a
+sentence is held back only while its first words could still become one of them; every other sentence streams at
+once (most replies lose a token or two of time, if anything). A held sentence is shown once it is complete and
+nothing is wrong with it. If it breaks the persona: when nothing was shown yet, the reply is asked for once more,
+with a word on why (not kept in the transcript); when something was, the reply ends before that sentence (such
+sentences come last: "feel free to ask").
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 
-from os1.companion.checks import persona_break
+from os1.companion.checks import greets_itself, persona_break
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
@@ -28,7 +29,8 @@ OPENERS = (
     "let me know if", "i don't have personal", "i do not have personal", "i don't have feelings",
     "i don't have emotions", "i do not have feelings", "i don't have access", "i do not have access",
     "i'm here to", "i am here to", "i'm not able to", "i am not able to", "i cannot provide", "i can't provide",
-    "unfortunately, as", "however, as an",
+    "unfortunately, as", "however, as an", "if there's", "if there is", "let me know", "hi", "hello", "hey",
+    "good morning", "good evening", "good afternoon", "good night", "morning", "evening", "welcome back",
 )  # fmt: skip
 FALLBACK = "Mm. Say more? I'm listening."
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
@@ -40,9 +42,14 @@ def could_break(start: str) -> bool:
     return any(opener.startswith(words) or words.startswith(opener) for opener in OPENERS)
 
 
-async def guarded(ask: Callable[[bool], AsyncIterator[str]]) -> AsyncIterator[str]:
-    """The text of ``ask(False)`` with no persona break shown; ``ask(True)`` is the one retry, asked when the first
-    sentence broke it. Closing this iterator closes the model's stream."""
+async def guarded(ask: Callable[[bool], AsyncIterator[str]], own_name: str = "") -> AsyncIterator[str]:
+    """The text of ``ask(False)`` with no persona break shown (nor a greeting by ``own_name``, the companion's:
+    "Good evening, Allison" from Allison); ``ask(True)`` is the one retry, asked when the first sentence broke it.
+    Closing this iterator closes the model's stream."""
+
+    def broken(sentence: str) -> bool:
+        return bool(persona_break(sentence)) or greets_itself(sentence, own_name)
+
     shown = ""
     for again in (False, True):
         async with aclosing(ask(again)) as stream:  # type: ignore[type-var]
@@ -54,7 +61,7 @@ async def guarded(ask: Callable[[bool], AsyncIterator[str]]) -> AsyncIterator[st
                 while (end := _END.search(shown[-1:] + pending)) is not None:  # a sentence ended
                     cut = end.end() - len(shown[-1:])
                     done, pending = pending[:cut], pending[cut:]
-                    if held and persona_break(done):
+                    if held and broken(done):
                         broke = True
                         break
                     shown += done
@@ -68,7 +75,7 @@ async def guarded(ask: Callable[[bool], AsyncIterator[str]]) -> AsyncIterator[st
                     yield pending
                     pending = ""
             if not broke and pending.strip():
-                if held and persona_break(pending):
+                if held and broken(pending):
                     broke = True
                 else:
                     shown += pending

@@ -269,9 +269,14 @@ def _why(name: str, sound: str, fits: str, answers: Mapping[str, str]) -> str:
 
 
 def _quote(answer: str) -> str:
-    """The answer as said, its first sentence and at most ``QUOTE_WORDS`` words of it."""
-    first = re.split(r"(?<=[.!?])\s+", " ".join(answer.split()))[0]
-    words = first.split()
+    """The answer as said: its sentences while they come to at most ``QUOTE_WORDS`` words (the first one cut there
+    if it alone is longer)."""
+    quoted: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(answer.split())):
+        if quoted and len(" ".join([*quoted, sentence]).split()) > QUOTE_WORDS:
+            break
+        quoted.append(sentence)
+    words = " ".join(quoted).split()
     return " ".join(words[:QUOTE_WORDS]) + (" ..." if len(words) > QUOTE_WORDS else "")
 
 
