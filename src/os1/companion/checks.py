@@ -7,10 +7,13 @@ written down here so a reader can judge what they catch and what they miss.
 
 - ``persona_break``: the service-desk and "as an AI" phrases of ``BREAKS`` (the list is the whole detector).
 - ``speaks_as_user``: the reply claims the user's things or words as its own. Three rules: (1) it says "my X"
-  where the user said "my X" (their mother, their job); (2) a sentence in the first person, with no "you" in it,
-  whose verb is not one of reacting (glad, sorry, love that, can't, wonder, ...), that shares a content word with
-  what the user just said; (3) it takes a description of the user as one of itself ("your description of me as
-  anti-social", "you said I'm ...").
+  where the user said "my X" (their mother, their job); (2) unless the user spoke of "you" (asked about the
+  companion), a sentence in the first person, with no "you" in it, whose verb is not one of reacting (glad,
+  sorry, love that, can't, wonder, ...), that shares a content word with what the user just said; (3) it takes
+  a description of the user as one of itself ("your description of me as anti-social", "you said I'm ...").
+- ``talks_about_itself``: for a reaction to an interview answer, any first-person sentence that is not reacting,
+  "my X" of a life it does not have yet, or a "we" with no "you" ("we still love her").
+- ``greets_itself``: a greeting by the companion's own name.
 - ``unsupported_claims``: sentences about the user (naming them or "you") must be made of words the user used:
   after dropping function words and the vocabulary of talking about a name, at least ``SUPPORTED_SHARE`` of the
   sentence's content words must occur (by stem) in the user's answers.
@@ -114,6 +117,8 @@ def speaks_as_user(reply: str, said: str) -> str | None:
         words = taken.group(0).lower().split()
         if words[0] != "my" or words[1] in theirs:
             return _sentence_of(reply, taken.start())
+    if _SECOND_PERSON.search(said):
+        return None  # asked about itself ("why did you pick that name?"), it answers in the first person
     their_words = _content(said) | (_THIRD_PERSON & _words(said))
     for sentence in sentences(reply):
         if not _FIRST_PERSON_START.match(sentence) or _SECOND_PERSON.search(sentence):
