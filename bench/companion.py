@@ -59,7 +59,7 @@ from rich.table import Table
 from os1 import models
 from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
 from os1.companion.companion import Companion
-from os1.companion.onboarding import Interview
+from os1.companion.onboarding import GREETING, Interview
 from os1.config import Settings
 from os1.llm.llamacpp import LlamaCppLLM
 from os1.memory.embed import ASSETS, MiniLM
@@ -346,7 +346,7 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
 def transcript(result: dict[str, Any], scored: dict[str, Any]) -> str:
     """One person's first hour as it read, with what was scored against it."""
     name = result["name"]
-    lines = []
+    lines = [f"OS1: {GREETING}"]  # as the terminal begins
     for said in result["said"]:
         if said["kind"] == "welcome:next day":
             lines.append("\n-- the next day --")
