@@ -94,3 +94,8 @@ def test_a_reaction_that_invents_a_shared_past_or_greets_itself_is_caught() -> N
 
 def test_an_answer_about_itself_to_a_question_about_it_is_no_confusion() -> None:
     assert speaks_as_user("I thought it was a fun name. Do you like it?", "Why'd you pick that name?") is None
+
+
+def test_a_reaction_that_tells_the_users_life_as_its_own_is_caught() -> None:
+    assert talks_about_itself("Surfing's hard, but I'm learning.")
+    assert talks_about_itself("Good to know; I'll follow your lead.") is None

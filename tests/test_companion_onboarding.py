@@ -201,3 +201,13 @@ async def test_a_reason_that_says_things_about_the_user_is_asked_again_then_left
         "company for that."
     )
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"), [("It's Dr. Patel to you", "Dr. Patel"), ("Sienna :)", "Sienna"), ("call me Theo", "Theo")]
+)
+async def test_the_name_is_taken_from_the_answer_without_what_surrounds_it(home: Path, answer: str, name: str) -> None:
+    store = SQLiteStore.open(home)
+    said = "".join([d async for d in Interview(ScriptedLLM(), store).react("name", answer)])
+    assert said == f"{name}. Nice to meet you, {name}."
+    store.close()

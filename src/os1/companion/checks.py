@@ -61,6 +61,7 @@ _REACTING = re.compile(
     r"pick|mean|meant|promise|agree|totally|do|did|have to|want to know|'d love|would love|must)\b)",
     re.IGNORECASE,
 )
+_I = re.compile(r"\b(i|i'm|i'd|i've|i'll)\b", re.IGNORECASE)
 _WE = re.compile(r"\b(we|us|our|ours|we're|we've|we'll|we'd)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|yours|yourself|you've|you'd|you'll|ya|u)\b", re.IGNORECASE)
 _FIRST_PERSON_START = re.compile(r"^\W*(i|i'm|i've|i'd|i'll|my|we|we're|our|us)\b", re.IGNORECASE)
@@ -137,8 +138,12 @@ def talks_about_itself(text: str) -> str | None:
     for sentence in sentences(text):
         if any(thing.lower() not in _NOT_A_THING for thing in _MY.findall(sentence)):
             return sentence  # "a ghost in my dreams": it has no life of its own to tell of yet
-        if _WE.search(sentence) and not _SECOND_PERSON.search(sentence):
+        if _SECOND_PERSON.search(sentence):
+            continue
+        if _WE.search(sentence):
             return sentence  # "She's a ghost, but we still love her": a past with the user's people it never had
+        if any(not _REACTING.match(sentence[i.start() :]) for i in _I.finditer(sentence)):
+            return sentence  # "Surfing's hard, but I'm learning": the user's life told as its own
         if not _FIRST_PERSON_START.match(sentence) or _SECOND_PERSON.search(sentence):
             continue
         if not _REACTING.match(sentence.strip(" \"'*-")):

@@ -30,6 +30,7 @@ GREETING = (
     f"a little. {len(QUESTIONS)} questions; answer them however you like."
 )
 MAX_ANSWER_CHARS = 2000
+_TRAIL_WORDS = {"to", "you", "please", "pls", "plz", "thanks", "then", "lol", "i", "guess", "ok", "okay"}
 _LEAD_WORDS = {"call", "me", "i'm", "im", "i", "am", "it's", "its", "my", "name", "is", "just", "you", "can"}
 
 _REACT = (
@@ -249,7 +250,8 @@ async def choose_name(
 
 
 def _about_the_name(sound: str, answers: Mapping[str, str], user: str) -> bool:
-    mentions_user = re.search(rf"\b({re.escape(user)}|you|your)\b", sound, re.IGNORECASE) if user else None
+    names = "|".join(re.escape(word) for word in re.findall(r"[^\W\d_]{3,}", user))  # "Dr. Patel": Patel
+    mentions_user = re.search(rf"\b({names + '|' if names else ''}you|your)\b", sound, re.IGNORECASE)
     return bool(sound) and not (
         mentions_user
         or persona_break(sound)
@@ -327,7 +329,11 @@ def check_answer(text: str) -> str:
 
 
 def _clean_name(text: str) -> str:
-    words = [w.strip(".,!?\"'") for w in text.split()]
-    while words and words[0].lower() in _LEAD_WORDS:
+    """The name in an answer to "What should I call you?": "It's Dr. Patel to you" is "Dr. Patel", "Sienna :)" is
+    "Sienna"."""
+    words = [w.strip(",!?\"'") for w in text.split() if any(ch.isalpha() for ch in w)]
+    while words and words[0].lower().strip(".") in _LEAD_WORDS:
         words = words[1:]
-    return " ".join(words[:3])[:40].strip()
+    while words and words[-1].lower().strip(".") in _TRAIL_WORDS:
+        words = words[:-1]
+    return " ".join(words[:3])[:40].strip().rstrip(".") if words else ""
