@@ -86,6 +86,7 @@ DICTIONARIES = {
 }
 # Given names that read as something unfortunate in English though they are not ordinary dictionary words.
 UNFORTUNATE = frozenset("dick fanny randy gaylord willy titty dong wang lame moron dumb bimbo".split())
+SCRIPTED = {"question", "naming", "reaction:name", "reaction:voice"}  # not the model's words (the reason: below)
 SKIPPED_KINDS = {"episode", "reflection"}  # the diary and its notes summarise; they are not facts kept
 
 
@@ -245,7 +246,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
     for line in said:
         if line["who"] == "user":
             heard = line["text"]
-        elif line["kind"] not in ("question", "naming"):  # the naming's reason is judged below
+        elif line["kind"] not in SCRIPTED:
             if persona_break(line["text"]):
                 breaks.append(line["text"])
             reaction = line["kind"].startswith("reaction") and talks_about_itself(line["text"])
@@ -253,7 +254,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
                 confused.append(line["text"])
     reason = f"Call me {companion}. {result['why']}"
     untrue = unsupported_claims(result["why"], answers, result["user_name"])
-    if swapped := speaks_as_user(reason, " ".join(answers)):
+    if swapped := speaks_as_user(re.sub(r'"[^"]*"', '""', reason), " ".join(answers)):
         untrue.append(swapped)
     named = [key for key in person["interview_facts"] if matches(facts[key]["keywords"], result["knows"])]
     kept = [m for m in result["memories"] if m["kind"] not in SKIPPED_KINDS]

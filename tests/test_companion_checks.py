@@ -99,3 +99,8 @@ def test_an_answer_about_itself_to_a_question_about_it_is_no_confusion() -> None
 def test_a_reaction_that_tells_the_users_life_as_its_own_is_caught() -> None:
     assert talks_about_itself("Surfing's hard, but I'm learning.")
     assert talks_about_itself("Good to know; I'll follow your lead.") is None
+
+
+def test_the_users_words_quoted_are_what_they_said() -> None:
+    why = 'I like how Des sounds. You told me "I\'m talking to a computer.", and Des feels like good company for that.'
+    assert unsupported_claims(why, ["I'm talking to a computer."], "Bex") == []

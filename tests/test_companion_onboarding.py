@@ -204,7 +204,13 @@ async def test_a_reason_that_says_things_about_the_user_is_asked_again_then_left
 
 
 @pytest.mark.parametrize(
-    ("answer", "name"), [("It's Dr. Patel to you", "Dr. Patel"), ("Sienna :)", "Sienna"), ("call me Theo", "Theo")]
+    ("answer", "name"),
+    [
+        ("It's Dr. Patel to you", "Dr. Patel"),
+        ("Sienna :)", "Sienna"),
+        ("call me Theo", "Theo"),
+        ("Marcus. Do I have to answer this?", "Marcus"),
+    ],
 )
 async def test_the_name_is_taken_from_the_answer_without_what_surrounds_it(home: Path, answer: str, name: str) -> None:
     store = SQLiteStore.open(home)

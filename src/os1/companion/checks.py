@@ -61,6 +61,7 @@ _REACTING = re.compile(
     r"pick|mean|meant|promise|agree|totally|do|did|have to|want to know|'d love|would love|must)\b)",
     re.IGNORECASE,
 )
+_QUOTED = re.compile(r'"[^"]*"')
 _I = re.compile(r"\b(i|i'm|i'd|i've|i'll)\b", re.IGNORECASE)
 _WE = re.compile(r"\b(we|us|our|ours|we're|we've|we'll|we'd)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|yours|yourself|you've|you'd|you'll|ya|u)\b", re.IGNORECASE)
@@ -165,6 +166,7 @@ def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str
     said = set().union(*(_content(answer) for answer in answers)) if answers else set()
     person = re.compile(rf"\b({re.escape(user)}|you|your|you're|you've|yours)\b", re.IGNORECASE) if user else None
     claims = []
+    text = _QUOTED.sub('""', text)  # the user's own words, quoted, are what they said
     for sentence in sentences(text):
         for clause in _CLAUSES.split(sentence):
             if person is None or not person.search(clause):

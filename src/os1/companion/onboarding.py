@@ -331,7 +331,8 @@ def check_answer(text: str) -> str:
 def _clean_name(text: str) -> str:
     """The name in an answer to "What should I call you?": "It's Dr. Patel to you" is "Dr. Patel", "Sienna :)" is
     "Sienna"."""
-    words = [w.strip(",!?\"'") for w in text.split() if any(ch.isalpha() for ch in w)]
+    first = re.split(r"(?<!\b[DMS]r)(?<!\bMrs)(?<!\bMs)(?<!\bSt)(?<!\bProf)[.!?]\s", text + " ")[0]  # "Marcus. Do I..."
+    words = [w.strip(",!?\"'") for w in first.split() if any(ch.isalpha() for ch in w)]
     while words and words[0].lower().strip(".") in _LEAD_WORDS:
         words = words[1:]
     while words and words[-1].lower().strip(".") in _TRAIL_WORDS:
