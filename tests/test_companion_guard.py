@@ -73,3 +73,11 @@ async def test_a_greeting_by_its_own_name_is_asked_again(
     companion = Companion(llm, store, persona, profile)
     said, _ = await say(companion, "hey, I'm back")
     assert said == "Good evening, Theo. How are things?"
+
+
+async def test_lines_of_a_reply_are_all_shown(store: SQLiteStore, persona: Persona, profile: Profile) -> None:
+    """A line break after what was shown ends a sentence once, not forever (a small model writes many)."""
+    llm = ScriptedLLM("Hello there.\n\nI love you.\nYes, really\nand truly.\n")
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "hi")
+    assert said == "Hello there.\n\nI love you.\nYes, really\nand truly.\n"

@@ -58,7 +58,8 @@ async def guarded(ask: Callable[[bool], AsyncIterator[str]], own_name: str = "")
             held = True  # whether the current sentence is held back (its start could still be a break)
             async for delta in stream:
                 pending += delta
-                while (end := _END.search(shown[-1:] + pending)) is not None:  # a sentence ended
+                # a sentence ended (the last character shown may be the stop that a space now follows)
+                while (end := _END.search(shown[-1:] + pending, len(shown[-1:]))) is not None:
                     cut = end.end() - len(shown[-1:])
                     done, pending = pending[:cut], pending[cut:]
                     if held and broken(done):
