@@ -157,7 +157,7 @@ def test_another_name_at_the_naming_and_by_rename_and_it_stays(home: Path, small
     assert "/rename  I choose another name" in out  # /help
     store = SQLiteStore.open(home)
     persona = asyncio.run(store.persona())
-    turns = asyncio.run(store.turns())
+    turns = [turn for turn in asyncio.run(store.turns()) if not turn.from_interview]
     store.close()
     assert persona is not None and persona.name == named[2] and persona.refused == (named[0], named[1])
     assert [t.speaker for t in turns] == ["event", "event", "assistant", "user", "assistant", "event"]

@@ -90,6 +90,7 @@ def test_a_reaction_that_invents_a_shared_past_or_greets_itself_is_caught() -> N
     assert talks_about_itself("That sounds like a good life.") is None
     assert greets_itself("Good evening, Allison. How are things?", "Allison")
     assert not greets_itself("Good evening, Dale. I'm Allison, remember me?", "Allison")
+    assert not greets_itself("Hello Theo, I'm Allison.", "Allison")
 
 
 def test_an_answer_about_itself_to_a_question_about_it_is_no_confusion() -> None:

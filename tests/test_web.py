@@ -150,9 +150,10 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         log.get_by_role("link", name="See what").click()
         expect(page.get_by_role("heading", name=f"What {name} remembers")).to_be_visible()
         shown_eventually(page, "Theo lives in Porto.", seconds=20)
-        expect(page.get_by_text("1 memory", exact=True)).to_be_visible()
-        page.get_by_role("button", name="Where this came from").click()
-        expect(page.get_by_role("blockquote")).to_have_text("I live in Porto.")
+        expect(page.get_by_text("5 memories", exact=True)).to_be_visible()  # and the interview's four answers
+        for source in page.get_by_role("button", name="Where this came from").all():
+            source.click()
+        expect(page.get_by_role("blockquote").filter(has_text="I live in Porto.")).to_have_count(1)
 
         page.get_by_role("button", name="Edit “Theo lives in Porto.”").click()
         page.get_by_role("textbox", name="Memory").fill("Theo lives in Lisbon.")
@@ -165,7 +166,7 @@ def test_meeting_talking_remembering_and_forgetting(home: Path, embedder: MiniLM
         dialog.get_by_role("button", name="Forget").click()
         expect(page.get_by_text("Theo lives in Lisbon.")).to_have_count(0)
         page.reload()
-        expect(page.get_by_text("Nothing yet.")).to_be_visible()  # forgotten for good, not just hidden
+        expect(page.get_by_text("4 memories", exact=True)).to_be_visible()  # forgotten for good, not just hidden
         expect(page.get_by_text("Theo lives in")).to_have_count(0)
         page.get_by_role("navigation").get_by_role("link", name="Talk").click()
         expect(log.get_by_text("This message was forgotten.")).to_be_visible()  # what it was learned from, too

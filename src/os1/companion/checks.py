@@ -156,7 +156,7 @@ def greets_itself(text: str, own_name: str) -> bool:
     """Whether ``text`` greets someone by the companion's own name ("Good evening, Allison" from Allison)."""
     greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
     return bool(own_name) and bool(
-        re.search(rf"{greeting}[^.!?]{{0,20}}\b{re.escape(own_name)}\b", text, re.IGNORECASE)
+        re.search(rf"{greeting}\W{{1,3}}{re.escape(own_name)}\b", text, re.IGNORECASE)
     )
 
 
