@@ -146,7 +146,8 @@ async def apply(
         relation = str(item.get("relation", "other"))
         obj = _key(item.get("object"))
         turn = _source(turns, index, f"{text} {obj}", subject)
-        if not _supported(text, turn.text, names=f"{turn.speaker} {people} {subject if text.lower().startswith(subject) else ''}") or not _fact(text):
+        named = f"{turn.speaker} {people} {subject if text.lower().startswith(subject) else ''}"  # who it is about
+        if not _supported(text, turn.text, names=named) or not _fact(text):
             skipped += 1  # not what the turn said (an example's words, a guess), or not a fact at all
             continue
         if SAID_OF_ITSELF.search(text) or (relation == "is called" and obj in ("", subject)):
