@@ -155,9 +155,7 @@ def talks_about_itself(text: str) -> str | None:
 def greets_itself(text: str, own_name: str) -> bool:
     """Whether ``text`` greets someone by the companion's own name ("Good evening, Allison" from Allison)."""
     greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
-    return bool(own_name) and bool(
-        re.search(rf"{greeting}\W{{1,3}}{re.escape(own_name)}\b", text, re.IGNORECASE)
-    )
+    return bool(own_name) and bool(re.search(rf"{greeting}\W{{1,3}}{re.escape(own_name)}\b", text, re.IGNORECASE))
 
 
 def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str]:
