@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from os1.companion.companion import Companion
+from os1.companion.control import second_person
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
@@ -43,6 +44,70 @@ async def test_what_do_you_know_about_me_lists_every_memory(companion: Companion
     note = await say(companion, "So... what do you know about me?")
     assert note.startswith("[Theo asks what you know about them")
     assert all(f"- {text}" in note for text in KNOWN)
+
+
+async def reply_to(companion: Companion, text: str) -> str:
+    return "".join([delta async for delta in companion.respond(text)])
+
+
+async def test_an_answer_that_tells_what_it_remembers_is_said_as_written(
+    home: Path, embedder: MiniLM, persona: Persona, profile: Profile
+) -> None:
+    answer = "You live in Berlin, your sister Ana is lovely, and you love pancakes. Correct me any time."
+    store = SQLiteStore.open(home)
+    companion = Companion(ScriptedLLM(answer), store, persona, profile, recall=Recall(store, embedder))
+    await remember(companion)
+    assert await reply_to(companion, "what do you know about me?") == answer
+    assert (await store.turns())[-1].text == answer
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I'm sorry if I didn't make you feel welcome yet. Tell me how things are going!",  # tells none of it
+        "You live in Berlin. I love pancakes too, they're my favourite.",  # takes the user's words as its own
+        "As an AI, I know you live in Berlin, have a sister Ana and love pancakes.",  # out of its persona
+    ],
+)
+async def test_an_answer_that_does_not_tell_it_truly_is_replaced_by_the_list(
+    home: Path, embedder: MiniLM, persona: Persona, profile: Profile, answer: str
+) -> None:
+    store = SQLiteStore.open(home)
+    companion = Companion(ScriptedLLM(answer, answer), store, persona, profile, recall=Recall(store, embedder))
+    await remember(companion)  # (a persona break is asked for once more)
+    said = await reply_to(companion, "What do you remember about me?")
+    assert said == (
+        "Here's what I remember about you, Theo:\n- You live in Berlin.\n- Your sister is called Ana.\n"
+        "- You love pancakes.\nIf any of it is wrong, tell me, or ask me to forget it."
+    )
+    assert (await store.turns())[-1].text == said  # what was said is what is kept, not what the model wrote
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("memory", "said"),
+    [
+        ("Dale restores old pianos.", "You restore old pianos."),
+        ("Dale's dog Rusty rides with Dale.", "Your dog Rusty rides with you."),
+        ("Dale quit smoking in March, but Dale still wants one.", "You quit smoking in March, but you still want one."),
+        (
+            'Asked whether Dale is social or anti-social, Dale said: "Anti."',
+            'Asked whether you are social or anti-social, you said: "Anti."',
+        ),
+        (
+            'Asked what Dale wants from a companion, Dale said: "Company."',
+            'Asked what you want from a companion, you said: "Company."',
+        ),
+        (
+            "Maria visits Dale on Sundays, and Dale watches films with her.",
+            "Maria visits you on Sundays, and you watch films with her.",
+        ),
+        ("Dale often tries new recipes; Dale has two sons.", "You often try new recipes; you have two sons."),
+    ],
+)
+def test_a_memory_is_told_back_as_you(memory: str, said: str) -> None:
+    assert second_person(memory, "Dale") == said
 
 
 async def test_forget_that_deletes_the_memory_it_means(companion: Companion) -> None:

@@ -127,10 +127,10 @@ async def test_the_answers_become_memories_that_quote_them_and_name_their_turns(
     await Interview(llm, store, rng=random.Random(7)).finish(ANSWERS)
     memories = {m.text: m for m in await store.memories()}
     assert sorted(memories) == [
-        'About their relationship with their mother, Theo said: "complicated. Linda is funny but she never listens"',
-        'Asked if they are social or anti-social, Theo said: "social I guess, but people tire me out"',
-        'Asked what fills their days, Theo said: "I write letters for other people"',
-        'Asked what they want from their companion, Theo said: "someone who actually gets me"',
+        'Asked about Theo\'s mother, Theo said: "complicated. Linda is funny but she never listens"',
+        'Asked what Theo wants from a companion, Theo said: "someone who actually gets me"',
+        'Asked what fills Theo\'s days, Theo said: "I write letters for other people"',
+        'Asked whether Theo is social or anti-social, Theo said: "social I guess, but people tire me out"',
     ]  # the name is the profile's, and the voice is about the companion
     turns = {t.id: t for t in await store.turns()}
     for memory in memories.values():

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from os1.companion import inner
 from os1.companion.abilities import note_for
-from os1.companion.control import handle, requested
+from os1.companion.control import Done, handle, requested, told
 from os1.companion.growth import grow
 from os1.companion.guard import guarded
 from os1.companion.honesty import note_on_company
@@ -205,7 +205,10 @@ class Companion:
         renamed = await self._name_note(text)
         recalled, done = await self._memory_note(text)
         notes = [note for note in (renamed, recalled, *self._side_notes(text)) if note]
-        async for delta in self._turn("user", text, notes=notes, after=[done] if done else []):
+        after = [done.note] if done else []
+        listed, user = done.listed if done else (), self.profile.name
+        vet = (lambda reply: told(reply, listed, user)) if listed else None
+        async for delta in self._turn("user", text, notes=notes, after=after, vet=vet):
             yield delta
         self._remember_later()
 
@@ -272,7 +275,7 @@ class Companion:
         )) is not None:  # fmt: skip
             self.inner = grown
 
-    async def _memory_note(self, text: str) -> tuple[str | None, str | None]:
+    async def _memory_note(self, text: str) -> tuple[str | None, Done | None]:
         """What memory has to say about this message: what it holds that is new to this conversation (a note for
         before the message), or the outcome of a request about memory itself ("forget that...": a note for after
         it, what the reply must say, where a small model heeds it)."""
@@ -404,10 +407,17 @@ class Companion:
         return "\n".join(lines)
 
     async def _turn(
-        self, speaker: Speaker, text: str, *, notes: Sequence[str] = (), after: Sequence[str] = ()
+        self,
+        speaker: Speaker,
+        text: str,
+        *,
+        notes: Sequence[str] = (),
+        after: Sequence[str] = (),
+        vet: Callable[[str], str] | None = None,
     ) -> AsyncIterator[str]:
         """Say ``text`` (the user's words, or an event) and stream the reply; ``notes`` come before it in the
-        transcript and ``after`` after it, appended once, so they are computed once and then cached."""
+        transcript and ``after`` after it, appended once, so they are computed once and then cached. With ``vet``,
+        the reply is written whole first and what ``vet`` makes of it is said instead (in one piece)."""
         turns = await self.transcript()
         for note in notes:
             turns.append(await self._save("event", note))
@@ -416,7 +426,8 @@ class Companion:
             turns.append(await self._save("event", moved))
         for note in after:
             turns.append(await self._save("event", note))
-        parts: list[str] = []
+        parts: list[str] = []  # what was said
+        written: list[str] = []  # what the model wrote, for ``vet``
         finished = False
 
         def ask(again: bool) -> AsyncIterator[str]:
@@ -428,8 +439,14 @@ class Companion:
         try:
             async with aclosing(guarded(ask, self.persona.name)) as stream:  # type: ignore[type-var]
                 async for delta in stream:
+                    if vet is not None:
+                        written.append(delta)
+                        continue
                     parts.append(delta)
                     yield delta
+            if vet is not None:
+                parts.append(vet("".join(written)))
+                yield parts[0]
             finished = True
         finally:
             if parts:  # what was said is kept as said, marked if it was cut off

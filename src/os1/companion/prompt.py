@@ -29,10 +29,10 @@ QUESTIONS = {
 # What the companion keeps from each answer, as a memory that quotes it: the user's own words, never a summary a
 # small model could get wrong. The name is the profile's, and the voice is about the companion, not the user.
 KEPT_ANSWERS: dict[str, tuple[MemoryKind, str]] = {
-    "social": ("fact", 'Asked if they are social or anti-social, {user} said: "{answer}"'),
-    "mother": ("relationship", 'About their relationship with their mother, {user} said: "{answer}"'),
-    "days": ("fact", 'Asked what fills their days, {user} said: "{answer}"'),
-    "want": ("preference", 'Asked what they want from their companion, {user} said: "{answer}"'),
+    "social": ("fact", 'Asked whether {user} is social or anti-social, {user} said: "{answer}"'),
+    "mother": ("relationship", 'Asked about {user}\'s mother, {user} said: "{answer}"'),
+    "days": ("fact", 'Asked what fills {user}\'s days, {user} said: "{answer}"'),
+    "want": ("preference", 'Asked what {user} wants from a companion, {user} said: "{answer}"'),
 }
 
 STYLE = """\
