@@ -142,6 +142,8 @@ async def test_what_the_turn_did_not_say_or_that_is_no_fact_is_not_kept(recall: 
         await said(recall, "user", "Ha, tell me a joke about pianos.", NOVEMBER),
         await said(recall, "user", "My sister Anna is visiting on Saturday.", NOVEMBER),
         await said(recall, "user", "I'm a bit low tonight, my old cat Pip died last month.", NOVEMBER),
+        await said(recall, "user", "Can you set me an alarm for 4?", NOVEMBER),
+        await said(recall, "user", "can u play some Tame Impala, my sister loves them", NOVEMBER),
     ]
     items = [
         item(1, "Sam's brother is called Tom.", "Sam", "is related to", "Tom, brother"),  # the prompt's example
@@ -151,10 +153,14 @@ async def test_what_the_turn_did_not_say_or_that_is_no_fact_is_not_kept(recall: 
         item(2, "Margo's sister is called.", "Anna", "is called", ""),
         item(2, "Margo's sister Anna is visiting on Saturday.", "Anna", "plans to", "visit", "on Saturday"),
         item(3, "Margo's old cat Pip died last month.", "Margo", "other", "cat Pip died", "last month"),
+        item(4, "Margo sets an alarm for 4.", "Margo", "other", "alarm"),  # what it was asked to do
+        item(5, "Margo plays Tame Impala.", "Margo", "other", "Tame Impala"),
+        item(5, "Margo's sister loves Tame Impala.", "Margo", "likes", "Tame Impala"),  # said along the way
     ]
     result = await apply(recall, turns, items, "m", {"user": "Margo", "assistant": "Wren"})
     assert [m.text for m in result.stored] == [
         "Margo's sister Anna is visiting on Saturday.",
         "Margo's old cat Pip died last month.",
+        "Margo's sister loves Tame Impala.",
     ]
-    assert result.skipped == 5
+    assert result.skipped == 7

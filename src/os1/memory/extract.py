@@ -36,6 +36,15 @@ MIN_SUPPORT = 0.5  # of a memory's meaningful words (names aside), the share its
 # that they said something ("Margo asks about her", "Margo asked for a joke about pianos").
 NOT_A_FACT = re.compile(r"\b(asks?|asked|asking|requests?|requested|wants? to know|wonders?|wondered)\b", re.I)
 SAID_OF_ITSELF = re.compile(r"\b(\w+)(?:'s)? (?:\w+ )?(?:is called|tells|told|asks|asked) \1\b", re.I)
+# A turn that asks the companion to do something ("can u play some Tame Impala", "Set me an alarm for 4"): what it
+# asks is not a fact about the user ("Dale sets an alarm for 4").
+ASKED_TO_DO = re.compile(
+    r"^\W*(?:(?:hey|ok|okay|so|and|please|oh)\W+)*"
+    r"(?:(?:can|could|would|will|cud|wud) (?:you|u|ya) (?:please )?|please )?"
+    r"(?P<verb>set|play|order|book|send|text|call|email|mail|write|read|find|show|put|turn|add|schedule|wake|buy|"
+    r"remind|look|search|check|sing|draw|open|start|stop|pay|message|ring|phone|get|make|tell)\b",
+    re.I,
+)
 FIELDS = ("turn", "text", "subject", "relation", "object", "when", "importance")
 
 # Each memory is a list, not an object: the model writes a third of the tokens (no key names), and generating
@@ -147,7 +156,7 @@ async def apply(
         obj = _key(item.get("object"))
         turn = _source(turns, index, f"{text} {obj}", subject)
         named = f"{turn.speaker} {people} {subject if text.lower().startswith(subject) else ''}"  # who it is about
-        if not _supported(text, turn.text, names=named) or not _fact(text):
+        if not _supported(text, turn.text, names=named) or not _fact(text) or _asked_of_it(text, turn.text):
             skipped += 1  # not what the turn said (an example's words, a guess), or not a fact at all
             continue
         if SAID_OF_ITSELF.search(text) or (relation == "is called" and obj in ("", subject)):
@@ -208,6 +217,13 @@ def _supported(text: str, said: str, *, names: str) -> bool:
 def _fact(text: str) -> bool:
     """Not a request, a question or the user's words as they said them ("What's my dog's name?")."""
     return not (NOT_A_FACT.search(text) or text.rstrip().endswith("?") or re.search(r"\b(I|my|me)\b", text))
+
+
+def _asked_of_it(text: str, said: str) -> bool:
+    """Whether ``text`` only repeats what the user, saying ``said``, asked the companion to do."""
+    asked = ASKED_TO_DO.match(said)
+    verb = asked["verb"].lower()[:4] if asked else ""
+    return bool(verb) and any(word.startswith(verb) for word in re.findall(r"[a-z]+", text.lower()))
 
 
 def _source(turns: Sequence[Turn], index: int, said: str, subject: str) -> Turn:
