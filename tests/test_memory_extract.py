@@ -164,3 +164,46 @@ async def test_what_the_turn_did_not_say_or_that_is_no_fact_is_not_kept(recall: 
         "Margo's sister loves Tame Impala.",
     ]
     assert result.skipped == 7
+
+
+async def test_questions_banter_and_memories_about_no_one_are_not_kept(recall: Recall) -> None:
+    """What the user asks, and what they say to the companion about the companion, states nothing about them;
+    a memory must be about someone it names."""
+    turns = [
+        await said(recall, "user", "What exactly are you? A language model with a pleasant name?", NOVEMBER),
+        await said(recall, "user", "Bet you couldn't back a 53 foot trailer into a dock.", NOVEMBER),
+        await said(recall, "user", "wow. a diplomat.", NOVEMBER),
+        await said(recall, "user", "I'll tell you a joke my father used to tell: what do you call a fish?", NOVEMBER),
+        await said(recall, "user", "Tell me, do you remember what my daughter does over in Boston?", NOVEMBER),
+        await said(recall, "user", "haha you are funny. My brother Rafael is getting married in December", NOVEMBER),
+    ]
+    items = [
+        item(1, "Dale is a language model with a pleasant name.", "Dale", "other", "language model"),
+        item(2, "Dale couldn't back a 53 foot trailer into a dock.", "Dale", "other", "trailer"),
+        item(3, "Wow. a diplomat.", "Dale", "other", "diplomat"),
+        item(4, "Dale told a joke his father used to tell.", "Dale", "other", "joke"),
+        item(5, "Dale remembers what his daughter does in Boston.", "Dale", "other", "daughter"),
+        item(6, "Dale's brother Rafael is getting married in December.", "Rafael", "plans to", "marry", "December"),
+    ]
+    result = await apply(recall, turns, items, "m", {"user": "Dale", "assistant": "Wren"})
+    assert [m.text for m in result.stored] == ["Dale's brother Rafael is getting married in December."]
+    assert result.skipped == 5
+
+
+async def test_a_correction_later_in_the_batch_mends_what_is_kept(recall: Recall) -> None:
+    """The user corrects a slip a line later, before the fact was kept: what is kept says it right."""
+    turns = [
+        await said(recall, "user", "Long haul. Phoenix to Denver mostly.", NOVEMBER),
+        await said(recall, "user", "Sorry, it's Dallas, not Denver.", NOVEMBER),
+        await said(recall, "user", "We have one daughter, Mira, who is reading law in Leeds.", NOVEMBER),
+        await said(recall, "user", "Actually, it's Meera. I typed my own daughter's name wrongly.", NOVEMBER),
+    ]
+    items = [
+        item(1, "Dale drives long haul from Phoenix to Denver.", "Dale", "other", "Phoenix to Denver"),
+        item(3, "Dale's daughter Mira is reading law in Leeds.", "Mira", "studies", "law in Leeds"),
+    ]
+    result = await apply(recall, turns, items, "m", {"user": "Dale", "assistant": "Wren"})
+    assert [(m.text, m.subject, m.object) for m in result.stored] == [
+        ("Dale drives long haul from Phoenix to Dallas.", "dale", "phoenix to dallas"),
+        ("Dale's daughter Meera is reading law in Leeds.", "meera", "law in leeds"),
+    ]

@@ -18,13 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from os1.companion.checks import covered, persona_break, speaks_as_user
+from os1.memory.corrections import correction
 from os1.memory.recall import Recall
 from os1.memory.store import Memory
 
 ASK = re.compile(r"\bwhat (do|did) you (know|remember)( about me)?\b|\bwhat have you (learned|remembered)\b", re.I)
 FORGET = re.compile(r"\b(please )?forget (that|about|the fact that|what i said about)\s+(?P<what>.+)", re.I)
-CORRECT = re.compile(r"^\W*(no,? |actually,? |sorry,? )+(it'?s|it is|the name is|her name is|his name is|i meant)\s+"
-                     r"(?P<word>[\w'-]+)\W*$", re.I)  # fmt: skip
 MIN_FORGET_SIMILARITY = 0.5
 LIST_LIMIT = 12
 MUST_TELL = 4  # of the memories listed (or all of them, if fewer)
@@ -41,7 +40,7 @@ class Done:
 
 def requested(text: str) -> bool:
     """Whether ``text`` asks something of memory itself (what it knows, to forget, a correction)."""
-    return bool(ASK.search(text) or FORGET.search(text) or CORRECT.search(text))
+    return bool(ASK.search(text) or FORGET.search(text) or correction(text))
 
 
 async def handle(text: str, recall: Recall, user: str, recent: list[Memory]) -> Done | None:
@@ -66,12 +65,9 @@ async def handle(text: str, recall: Recall, user: str, recent: list[Memory]) -> 
             return Done(f'{user} asked you to forget "{what}", but you have no memory like that. Say so.')
         await recall.forget(best.id)
         return Done(f'As {user} asked, you deleted this memory for good: "{best.text}". Confirm it in a sentence.')
-    if (match := CORRECT.search(text)) and recent:
-        word = match["word"]
+    if (fix := correction(text)) and recent:
         for memory in reversed(recent):
-            wrong = _near_word(memory.text, word)
-            if wrong:
-                corrected = re.sub(rf"\b{re.escape(wrong)}\b", word, memory.text)
+            if corrected := fix.applied(memory.text):
                 await recall.edit(memory.id, corrected)
                 return Done(f'{user} corrected you, and you changed your memory to: "{corrected}". Thank them briefly.')
     return None
@@ -132,21 +128,3 @@ def _plain(verb: str) -> str:
     if verb.endswith("s") and not verb.endswith(("ss", "us", "is")) and len(verb) > 3:
         return verb[:-1]
     return verb
-
-
-def _near_word(text: str, word: str) -> str | None:
-    """A word of ``text`` that is ``word`` misspelt (one or two letters off), if any."""
-    for candidate in re.findall(r"[\w'-]+", text):
-        if candidate.lower() != word.lower() and _distance(candidate.lower(), word.lower()) <= 2 and len(word) > 2:
-            return str(candidate)
-    return None
-
-
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]

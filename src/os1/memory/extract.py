@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from os1.llm import LLM, complete_json
+from os1.memory.corrections import correction
 from os1.memory.dates import resolve
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, MemoryKind, Turn
@@ -34,7 +35,12 @@ MIN_IMPORTANCE = 2  # of 5: 1 is small talk
 MIN_SUPPORT = 0.5  # of a memory's meaningful words (names aside), the share its source turn must have said
 # What a small model keeps that is not a memory: the user asking the companion for something, or saying
 # that they said something ("Margo asks about her", "Margo asked for a joke about pianos").
-NOT_A_FACT = re.compile(r"\b(asks?|asked|asking|requests?|requested|wants? to know|wonders?|wondered)\b", re.I)
+NOT_A_FACT = re.compile(
+    r"\b(asks?|asked|asking|requests?|requested|wants? to know|wonders?|wondered)\b"
+    r"|\b(told|tells|telling) (him|her|them|it|a joke|jokes|another joke)\b"
+    r"|\b(you|your|yours|yourself)\b",  # a memory tells of people by name: "you" was a line copied as said
+    re.I,
+)
 SAID_OF_ITSELF = re.compile(r"\b(\w+)(?:'s)? (?:\w+ )?(?:is called|tells|told|asks|asked) \1\b", re.I)
 # A turn that asks the companion to do something ("can u play some Tame Impala", "Set me an alarm for 4"): what it
 # asks is not a fact about the user ("Dale sets an alarm for 4").
@@ -45,6 +51,7 @@ ASKED_TO_DO = re.compile(
     r"remind|look|search|check|sing|draw|open|start|stop|pay|message|ring|phone|get|make|tell)\b",
     re.I,
 )
+SPOKEN_TO = re.compile(r"\b(you|your|you're|you'd|you'll|yours|yourself|u|ur|ya)\b", re.I)
 FIELDS = ("turn", "text", "subject", "relation", "object", "when", "importance")
 
 # Each memory is a list, not an object: the model writes a third of the tokens (no key names), and generating
@@ -156,7 +163,12 @@ async def apply(
         obj = _key(item.get("object"))
         turn = _source(turns, index, f"{text} {obj}", subject)
         named = f"{turn.speaker} {people} {subject if text.lower().startswith(subject) else ''}"  # who it is about
-        if not _supported(text, turn.text, names=named) or not _fact(text) or _asked_of_it(text, turn.text):
+        stated = _stated(turn)
+        if (
+            not _supported(text, stated, turn.text, names=named)
+            or not _fact(text, named)
+            or _asked_of_it(text, turn.text)
+        ):
             skipped += 1  # not what the turn said (an example's words, a guess), or not a fact at all
             continue
         if SAID_OF_ITSELF.search(text) or (relation == "is called" and obj in ("", subject)):
@@ -165,6 +177,7 @@ async def apply(
         if relation in SUPERSEDABLE and not stems(obj) & stems(" ".join(t.text for t in turns)):
             skipped += 1  # a change of home, job or partner must be in what was said: never a guess
             continue
+        text, subject, obj = (_mended(part, turn, turns) for part in (text, subject, obj))
         when = resolve(str(item.get("when") or ""), turn.at.astimezone().date())
         valid_from = datetime.combine(when, time(12), tzinfo=UTC) if when else turn.at
         same_key = await recall.store.current_with_key(subject, relation) if relation != "other" else []
@@ -205,18 +218,45 @@ def small_talk(text: str) -> bool:
     return all(word in FILLER for word in words)
 
 
-def _supported(text: str, said: str, *, names: str) -> bool:
-    """Whether the turn that was ``said`` holds most of the meaningful words of ``text`` and every name in it
-    (the speakers' names aside)."""
+def _supported(text: str, stated: str, said: str, *, names: str) -> bool:
+    """Whether what a turn ``stated`` holds most of the meaningful words of ``text``, and what it ``said`` every
+    name in it (the speakers' names aside)."""
     words = stems(text) - stems(names)
     proper = stems(" ".join(re.findall(r"\b[A-Z][a-z]+", text))) - stems(names)
     heard = stems(said) | {word[:4] for word in re.findall(r"[a-z]+", said.lower())}
-    return proper <= heard and (not words or len(words & stems(said)) >= MIN_SUPPORT * len(words))
+    return proper <= heard and (not words or len(words & stems(stated)) >= MIN_SUPPORT * len(words))
 
 
-def _fact(text: str) -> bool:
-    """Not a request, a question or the user's words as they said them ("What's my dog's name?")."""
-    return not (NOT_A_FACT.search(text) or text.rstrip().endswith("?") or re.search(r"\b(I|my|me)\b", text))
+def _fact(text: str, names: str) -> bool:
+    """Not a request, a question or the user's words as they said them ("What's my dog's name?"), and about
+    someone it names (one of ``names``, or a name within a sentence): "Wow. a diplomat." is about no one."""
+    if NOT_A_FACT.search(text) or text.rstrip().endswith("?") or re.search(r"\b(I|my|me)\b", text):
+        return False
+    known = stems(names)
+    return any(
+        (match.start() > 0 and text[: match.start()].rstrip()[-1:] not in ".!?") or stems(match.group()) <= known
+        for match in re.finditer(r"\b[A-Z][\w'-]*", text)
+    )
+
+
+def _stated(turn: Turn) -> str:
+    """What ``turn`` states: of the user's words, the sentences that ask nothing and, of those, the clauses that do
+    not speak to the companion ("What exactly are you? A language model with a pleasant name?", "Bet you couldn't
+    back a 53 foot trailer into a dock", "can u play some Tame Impala"); the companion's words as they are."""
+    if turn.speaker != "user":
+        return turn.text
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", turn.text) if not s.rstrip().endswith("?")]
+    clauses = [c for s in sentences for c in re.split(r"[,;:]\s+|\s+(?:and|but|so)\s+|\s[-\u2013\u2014]\s", s)]
+    return " ".join(c for c in clauses if not SPOKEN_TO.search(c))
+
+
+def _mended(text: str, turn: Turn, turns: Sequence[Turn]) -> str:
+    """``text``, kept from ``turn``, as the user's corrections later in ``turns`` mend it ("Sorry, it's Dallas, not
+    Denver.")."""
+    for later in turns:
+        if later.id > turn.id and later.speaker == "user" and (fix := correction(later.text)):
+            text = fix.applied(text) or text
+    return text
 
 
 def _asked_of_it(text: str, said: str) -> bool:

@@ -1,0 +1,28 @@
+import pytest
+
+from os1.memory.corrections import Correction, correction
+
+
+@pytest.mark.parametrize(
+    ("said", "found"),
+    [
+        ("actually, it's Anna", Correction("Anna", None)),
+        ("Sorry, it's Dallas, not Denver.", Correction("Dallas", "Denver")),
+        ("Actually, it's Bickie. idk why i typed that, he'd be so offended", Correction("Bickie", None)),
+        ("no, it's Perdizes, not Pinheiros. is the next neighborhood haha", Correction("Perdizes", "Pinheiros")),
+        ("it's raining", None),
+        ("Actually it's fine, don't worry", Correction("fine", None)),
+    ],
+)
+def test_a_correction_is_read_from_the_users_words(said: str, found: Correction | None) -> None:
+    assert correction(said) == found
+
+
+def test_a_correction_replaces_the_word_it_names_or_the_one_it_mends() -> None:
+    assert Correction("Dallas", "Denver").applied("Dale drives to Denver.") == "Dale drives to Dallas."
+    assert Correction("Dallas", "Denver").applied("Dale's dog is Rusty.") is None  # not the word it named
+    assert (
+        Correction("Meera", None).applied("Dale's daughter Mira studies law.") == "Dale's daughter Meera studies law."
+    )
+    assert Correction("Meera", None).applied("mira") == "meera"  # a subject, kept in lowercase
+    assert Correction("fine", None).applied("Dale drinks wine.") is None  # only a name is matched by spelling
