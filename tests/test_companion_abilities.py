@@ -13,6 +13,7 @@ from os1.companion.abilities import cannot_do, note_for
         ("book me a table for two", ["book, order or buy anything"]),
         ("can you look it up?", ["look things up on the internet"]),
         ("play me a song", ["play music"]),
+        ("can u play some Tame Impala to cheer me up", ["play music"]),
     ],
 )
 def test_requests_it_cannot_do_yet_are_noticed(text: str, asked: list[str]) -> None:
@@ -21,7 +22,13 @@ def test_requests_it_cannot_do_yet_are_noticed(text: str, asked: list[str]) -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["I got an email from my boss today", "I was texting with my sister", "my mom called", "I bought a plant"],
+    [
+        "I got an email from my boss today",
+        "I was texting with my sister",
+        "my mom called",
+        "I bought a plant",
+        "I play the veena when I cannot sleep",
+    ],
 )
 def test_talking_about_those_things_is_just_talk(text: str) -> None:
     assert cannot_do(text) == []

@@ -49,6 +49,15 @@ async def test_a_service_desk_ending_is_cut_and_the_rest_streams_as_it_is_writte
     assert len(llm.requests) == 1
 
 
+async def test_saying_it_lacks_the_ability_like_a_help_desk_is_cut(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("Sorry Marcus, I can't order things yet. I don't have the ability to book or buy anything.")
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "Can you order me a pizza.")
+    assert said.strip() == "Sorry Marcus, I can't order things yet."
+
+
 async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:

@@ -27,7 +27,11 @@ CANNOT = (
     ),
     ("book, order or buy anything", r"\b(book|order|buy|purchase|reserve)\b (me |a |an |the |some |tickets?)"),
     ("look things up on the internet", r"\b(google|look (it |that )?up|search (the web|online|for)|browse)\b"),
-    ("play music", r"\bplay (me |us |some |a |the )*(song|music|playlist|track)"),
+    (
+        "play music",
+        r"\bplay (me |us |some |a |the )*(song|music|playlist|track)|\b(can|could|would|will) (you|u) (please )?play\b"
+        r"|^\W*(please )?play\b",
+    ),
 )
 _PATTERNS = [(what, re.compile(pattern, re.IGNORECASE)) for what, pattern in CANNOT]
 

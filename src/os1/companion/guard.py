@@ -28,7 +28,9 @@ OPENERS = (
     "if you'd like", "if you would like", "if you want", "is there anything", "how can i", "how may i",
     "let me know if", "i don't have personal", "i do not have personal", "i don't have feelings",
     "i don't have emotions", "i do not have feelings", "i don't have access", "i do not have access",
-    "i'm here to", "i am here to", "i'm not able to", "i am not able to", "i cannot provide", "i can't provide",
+    "i'm here to", "i am here to", "i don't have the ability", "i do not have the ability",
+    "i don't have the capability", "i do not have the capability", "i'm not able to", "i am not able to",
+    "i cannot provide", "i can't provide",
     "unfortunately, as", "however, as an", "if there's", "if there is", "let me know", "hi", "hello", "hey",
     "good morning", "good evening", "good afternoon", "good night", "morning", "evening", "welcome back",
 )  # fmt: skip
