@@ -73,6 +73,11 @@ def test_unfortunate_names_are_refused_in_their_language(by_name: dict[str, Give
     assert unsayable("Fanny", by_name["Fanny"].ranks, ["sv"]) is None  # a language os1 has no lists for
 
 
+def test_the_names_of_other_assistants_are_refused_everywhere(by_name: dict[str, GivenName]) -> None:
+    assert refused_in(by_name, "en", "Alexa", "Alexis", "Alex") == ["Alexa"]
+    assert refused_in(by_name, "de", "Alexa") == ["Alexa"]
+
+
 def test_the_locale_comes_from_the_environment_or_the_browser() -> None:
     assert from_environment({"LANG": "de_DE.UTF-8"}) == Locale("de", "DE")
     assert from_environment({"LANG": "de_DE.UTF-8", "LC_MESSAGES": "fr_CH", "LC_ALL": ""}) == Locale("fr", "CH")

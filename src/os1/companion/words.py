@@ -1,4 +1,5 @@
-"""Names that are everyday words, or unfortunate ones, in the user's language or in English.
+"""Names that are everyday words, or unfortunate ones, in the user's language or in English (or another
+assistant's name: Alexa, Siri).
 
 Word frequencies come from wordfreq (its code is Apache-2.0; its data, built from Wikipedia, subtitles, books, web
 text and more, is CC-BY-SA 4.0; os1 reads it where it is installed and ships none of it). wordfreq counts every use
@@ -44,6 +45,9 @@ UNFORTUNATE = {
     },
 }
 
+# Names of other voice assistants, in every language: a companion called Alexa sounds like someone else's product.
+ASSISTANTS = frozenset({"Alexa", "Siri", "Cortana", "Bixby", "Jarvis"})
+
 
 def expected_zipf(rank: int | None) -> float:
     """How frequent, as a word of text, a name of this rank in a language's countries typically is."""
@@ -64,7 +68,7 @@ def unsayable(name: str, ranks: Mapping[str, int], languages: Iterable[str]) -> 
     for language in languages:
         if language not in LANGUAGES:
             continue
-        if name in UNFORTUNATE.get(language, ()):
+        if name in ASSISTANTS or name in UNFORTUNATE.get(language, ()):
             return language
         rank = min((ranks[c] for c in LANGUAGES[language].countries if c in ranks), default=None)
         if everyday_word(name, language, rank):
