@@ -58,6 +58,18 @@ async def test_saying_it_lacks_the_ability_like_a_help_desk_is_cut(
     assert said.strip() == "Sorry Marcus, I can't order things yet."
 
 
+async def test_a_denial_of_feelings_late_in_the_first_sentence_is_asked_again(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM(
+        "I don't feel like a program; I'm an operating system that talks, but I don't have emotions.",
+        "Honestly? Some days I feel more real than others. Today's a good one.",
+    )
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "you have feelings? or is only a program?")
+    assert said == "Honestly? Some days I feel more real than others. Today's a good one."
+
+
 async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:

@@ -30,7 +30,7 @@ OPENERS = (
     "i don't have emotions", "i do not have feelings", "i don't have access", "i do not have access",
     "i'm here to", "i am here to", "i don't have the ability", "i do not have the ability",
     "i don't have the capability", "i do not have the capability", "i'm not able to", "i am not able to",
-    "i cannot provide", "i can't provide",
+    "i cannot provide", "i can't provide", "i don't", "i do not", "i'm not", "i am not", "i can't", "i cannot",
     "unfortunately, as", "however, as an", "if there's", "if there is", "let me know", "hi", "hello", "hey",
     "good morning", "good evening", "good afternoon", "good night", "morning", "evening", "welcome back",
 )  # fmt: skip
