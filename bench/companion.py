@@ -5,7 +5,8 @@ answers the setup interview, watches the companion choose its name, asks "What d
 dozen lines on the first day (a sad one, a playful one, a request it cannot do, a question about the companion, a
 correction, facts about their life) and comes back the next day. Everything runs through os1's own code on a real
 model: `Interview` (reactions and naming), `Companion` with memory (recall before replies, extraction after them,
-the diary and reflection when the day is over). The clock is injected: day one starts on a fixed date.
+the diary and reflection when the day is over). The clock is injected: day one starts on a fixed date. What /who
+shows at the end (its traits and how they changed, its mood and why, the interests it grew) goes in the transcript.
 
 What is scored (the detectors of persona breaks and of speaking as the user are os1.companion.checks, described
 there; the rest is here):
@@ -209,6 +210,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     for line, kind in zip(person["day2"], person["kinds2"], strict=True):
         await say(line, kind, companion)
     await companion.settle()
+    who = companion.describe(await store.turns())  # what /who shows at the end of day two
     memories = await store.memories(include_past=True)
     store.close()
     return {
@@ -225,6 +227,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         "naming_seconds": naming_seconds,
         "knows": knows,
         "said": said,
+        "who_shows": who,
         "memories": [_memory(m) for m in memories],
         "seconds": time.perf_counter() - began,
     }
@@ -369,6 +372,8 @@ def transcript(result: dict[str, Any], scored: dict[str, Any]) -> str:
                 who = name
             lines.append(f"{who}: {said['text']}")
     kept = "\n".join(f"- {m['text']}" for m in result["memories"] if m["kind"] not in SKIPPED_KINDS)
+    if "who_shows" in result:  # runs before /who showed an inner life did not record it
+        lines += ["", "you: /who", result["who_shows"]]
     flags = [
         *(f"persona break: {text}" for text in scored["persona_breaks"]),
         *(f"role confusion: {text}" for text in scored["role_confusion"]),
