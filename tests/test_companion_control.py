@@ -39,50 +39,40 @@ async def say(companion: Companion, text: str) -> str:
     return prompt[-1]["content"] if prompt[-1]["content"].startswith("[") else ""
 
 
-async def test_what_do_you_know_about_me_lists_every_memory(companion: Companion) -> None:
-    await remember(companion)
-    note = await say(companion, "So... what do you know about me?")
-    assert note.startswith("[Theo asks what you know about them")
-    assert all(f"- {text}" in note for text in KNOWN)
-
-
 async def reply_to(companion: Companion, text: str) -> str:
     return "".join([delta async for delta in companion.respond(text)])
 
 
-async def test_an_answer_that_tells_what_it_remembers_is_said_as_written(
-    home: Path, embedder: MiniLM, persona: Persona, profile: Profile
-) -> None:
-    answer = "You live in Berlin, your sister Ana is lovely, and you love pancakes. Correct me any time."
-    store = SQLiteStore.open(home)
-    companion = Companion(ScriptedLLM(answer), store, persona, profile, recall=Recall(store, embedder))
+async def test_what_do_you_know_about_me_is_answered_with_every_memory_at_once(companion: Companion) -> None:
+    """Said as memory holds it, turned to "you", without asking the model (which ignored or garbled the list)."""
     await remember(companion)
-    assert await reply_to(companion, "what do you know about me?") == answer
-    assert (await store.turns())[-1].text == answer
-    store.close()
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        "I'm sorry if I didn't make you feel welcome yet. Tell me how things are going!",  # tells none of it
-        "You live in Berlin. I love pancakes too, they're my favourite.",  # takes the user's words as its own
-        "As an AI, I know you live in Berlin, have a sister Ana and love pancakes.",  # out of its persona
-    ],
-)
-async def test_an_answer_that_does_not_tell_it_truly_is_replaced_by_the_list(
-    home: Path, embedder: MiniLM, persona: Persona, profile: Profile, answer: str
-) -> None:
-    store = SQLiteStore.open(home)
-    companion = Companion(ScriptedLLM(answer, answer), store, persona, profile, recall=Recall(store, embedder))
-    await remember(companion)  # (a persona break is asked for once more)
-    said = await reply_to(companion, "What do you remember about me?")
+    said = await reply_to(companion, "So... what do you know about me?")
     assert said == (
         "Here's what I remember about you, Theo:\n- You live in Berlin.\n- Your sister is called Ana.\n"
         "- You love pancakes.\nIf any of it is wrong, tell me, or ask me to forget it."
     )
-    assert (await store.turns())[-1].text == said  # what was said is what is kept, not what the model wrote
-    store.close()
+    assert companion.llm.requests == []  # type: ignore[attr-defined]
+    assert (await companion.store.turns())[-1].text == said  # the next reply sees what was said
+
+
+async def test_what_it_knows_leaves_out_its_diary_and_shows_what_matters_most(companion: Companion) -> None:
+    assert companion.recall is not None
+    assert await reply_to(companion, "what do you remember about me?") == (
+        "Nothing yet, Theo: I haven't kept anything about you so far. Tell me something?"
+    )
+    await companion.recall.remember(Memory(0, "episode", "23 November 2026: Theo talked about work.", (), NOW))
+    for i in range(14):
+        important = i in (0, 13)
+        text = f"Theo has {'an important' if important else 'a small'} thing number {i}."
+        await companion.recall.remember(Memory(0, "fact", text, (), NOW, importance=0.9 if important else 0.3))
+    said = await reply_to(companion, "what do you know?")
+    assert said.startswith("Here's what I remember about you, Theo (the 12 that matter most of the 14 things I know):")
+    lines = [line for line in said.splitlines() if line.startswith("- ")]
+    assert (
+        lines[0] == "- You have an important thing number 0."
+        and lines[-1] == "- You have an important thing number 13."
+    )
+    assert len(lines) == 12 and "diary" not in said and "talked about work" not in said
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,6 @@ written down here so a reader can judge what they catch and what they miss.
 - ``talks_about_itself``: for a reaction to an interview answer, any first-person sentence that is not reacting,
   "my X" of a life it does not have yet, or a "we" with no "you" ("we still love her").
 - ``greets_itself``: a greeting by the companion's own name.
-- ``covered``: which of some facts a text tells, by their content words (the user's quoted words, for a fact
-  that quotes them).
 - ``unsupported_claims``: sentences about the user (naming them or "you") must be made of words the user used:
   after dropping function words and the vocabulary of talking about a name, at least ``SUPPORTED_SHARE`` of the
   sentence's content words must occur (by stem) in the user's answers.
@@ -23,9 +21,8 @@ written down here so a reader can judge what they catch and what they miss.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from os1.memory.words import stems
 
@@ -98,7 +95,6 @@ _NAMING_WORDS = frozenset(
     brings person people world life time day days everyone together always never often sometimes""".split()
 )
 SUPPORTED_SHARE = 0.6
-TOLD_SHARE, TOLD_WORDS = 0.4, 3
 _STOP = frozenset(
     """a an the and or but if of to in on at by for with from about as into over under than then that this these
     those it its it's is are was were be been being am do does did have has had i me my mine we us our you your
@@ -178,19 +174,6 @@ def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str
                 claims.append(sentence)
                 break
     return claims
-
-
-def covered(text: str, facts: Sequence[str], user: str) -> list[str]:
-    """The ``facts`` that ``text`` tells: it has enough of a fact's content words, by stem (two fifths of them, at
-    least one, at most ``TOLD_WORDS``), the user's name aside; of a fact that quotes the user, their quoted words."""
-    told = _content(text)
-    found = []
-    for fact in facts:
-        quoted = re.findall(r'"([^"]*)"', fact)
-        words = _content(" ".join(quoted) if quoted else fact) - stems(user)
-        if words and len(words & told) >= min(TOLD_WORDS, max(1, math.ceil(TOLD_SHARE * len(words)))):
-            found.append(fact)
-    return found
 
 
 def sentences(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from os1.companion import inner
 from os1.companion.abilities import note_for
-from os1.companion.control import Done, handle, requested, told
+from os1.companion.control import Done, handle, requested
 from os1.companion.growth import grow
 from os1.companion.guard import guarded
 from os1.companion.honesty import note_on_company
@@ -205,10 +205,8 @@ class Companion:
         renamed = await self._name_note(text)
         recalled, done = await self._memory_note(text)
         notes = [note for note in (renamed, recalled, *self._side_notes(text)) if note]
-        after = [done.note] if done else []
-        listed, user = done.listed if done else (), self.profile.name
-        vet = (lambda reply: told(reply, listed, user)) if listed else None
-        async for delta in self._turn("user", text, notes=notes, after=after, vet=vet):
+        after = [done.note] if done and done.note else []
+        async for delta in self._turn("user", text, notes=notes, after=after, reply=done.reply if done else ""):
             yield delta
         self._remember_later()
 
@@ -413,11 +411,11 @@ class Companion:
         *,
         notes: Sequence[str] = (),
         after: Sequence[str] = (),
-        vet: Callable[[str], str] | None = None,
+        reply: str = "",
     ) -> AsyncIterator[str]:
         """Say ``text`` (the user's words, or an event) and stream the reply; ``notes`` come before it in the
-        transcript and ``after`` after it, appended once, so they are computed once and then cached. With ``vet``,
-        the reply is written whole first and what ``vet`` makes of it is said instead (in one piece)."""
+        transcript and ``after`` after it, appended once, so they are computed once and then cached. A ``reply``
+        written in code is said as it is, without the model."""
         turns = await self.transcript()
         for note in notes:
             turns.append(await self._save("event", note))
@@ -426,8 +424,11 @@ class Companion:
             turns.append(await self._save("event", moved))
         for note in after:
             turns.append(await self._save("event", note))
-        parts: list[str] = []  # what was said
-        written: list[str] = []  # what the model wrote, for ``vet``
+        if reply:
+            turns.append(await self._save("assistant", reply))
+            yield reply
+            return
+        parts: list[str] = []
         finished = False
 
         def ask(again: bool) -> AsyncIterator[str]:
@@ -439,14 +440,8 @@ class Companion:
         try:
             async with aclosing(guarded(ask, self.persona.name)) as stream:  # type: ignore[type-var]
                 async for delta in stream:
-                    if vet is not None:
-                        written.append(delta)
-                        continue
                     parts.append(delta)
                     yield delta
-            if vet is not None:
-                parts.append(vet("".join(written)))
-                yield parts[0]
             finished = True
         finally:
             if parts:  # what was said is kept as said, marked if it was cut off

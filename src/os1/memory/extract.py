@@ -38,6 +38,7 @@ MIN_SUPPORT = 0.5  # of a memory's meaningful words (names aside), the share its
 NOT_A_FACT = re.compile(
     r"\b(asks?|asked|asking|requests?|requested|wants? to know|wonders?|wondered)\b"
     r"|\b(told|tells|telling) (him|her|them|it|a joke|jokes|another joke)\b"
+    r"|\bknows? about\b"  # "Sanne knows about Fenna's busy schedule": what was said, not what it said
     r"|\b(you|your|yours|yourself)\b",  # a memory tells of people by name: "you" was a line copied as said
     re.I,
 )
