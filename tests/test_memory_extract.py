@@ -185,10 +185,11 @@ async def test_questions_banter_and_memories_about_no_one_are_not_kept(recall: R
         item(5, "Dale remembers what his daughter does in Boston.", "Dale", "other", "daughter"),
         item(6, "Dale's brother Rafael is getting married in December.", "Rafael", "plans to", "marry", "December"),
         item(6, "Dale knows about Rafael getting married in December.", "Dale", "other", "Rafael"),
+        item(6, "Dale is called Rafael.", "Dale", "is called", "Rafael"),  # the user's name is the profile's
     ]
     result = await apply(recall, turns, items, "m", {"user": "Dale", "assistant": "Wren"})
     assert [m.text for m in result.stored] == ["Dale's brother Rafael is getting married in December."]
-    assert result.skipped == 6
+    assert result.skipped == 7
 
 
 async def test_a_correction_later_in_the_batch_mends_what_is_kept(recall: Recall) -> None:
@@ -208,3 +209,12 @@ async def test_a_correction_later_in_the_batch_mends_what_is_kept(recall: Recall
         ("Dale drives long haul from Phoenix to Dallas.", "dale", "phoenix to dallas"),
         ("Dale's daughter Meera is reading law in Leeds.", "meera", "law in leeds"),
     ]
+
+
+async def test_a_correction_mends_what_an_earlier_batch_kept(recall: Recall) -> None:
+    first = [await said(recall, "user", "We have a summer house on Styrsö. We go there every July.", NOVEMBER)]
+    kept = item(1, "Erik has a summer house on Styrsö.", "Erik", "owns", "summer house on Styrsö")
+    await apply(recall, first, [kept], "m", {"user": "Erik", "assistant": "Agneta"})
+    later = [await said(recall, "user", "Sorry, it's Vrångö, not Styrsö. My head is tired.", NOVEMBER)]
+    await apply(recall, later, [], "m", {"user": "Erik", "assistant": "Agneta"})
+    assert [m.text for m in await recall.store.memories()] == ["Erik has a summer house on Vrångö."]

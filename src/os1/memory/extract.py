@@ -32,6 +32,7 @@ KIND_OF: dict[str, MemoryKind] = {
     "is partner of": "relationship", "feels": "mood", "plans to": "event", "has birthday on": "event",
 }  # fmt: skip
 MIN_IMPORTANCE = 2  # of 5: 1 is small talk
+MENDED_LAST = 5  # memories a correction may mend after they were kept
 MIN_SUPPORT = 0.5  # of a memory's meaningful words (names aside), the share its source turn must have said
 # What a small model keeps that is not a memory: the user asking the companion for something, or saying
 # that they said something ("Margo asks about her", "Margo asked for a joke about pianos").
@@ -149,6 +150,7 @@ async def apply(
     """Store the worthwhile items, closing what they supersede; every memory names its source turn, and says
     mostly what that turn said. ``names`` maps a speaker to their name, as for ``extract``."""
     people = " ".join((names or {}).values())
+    speakers = list((names or {}).values())  # what they are called is the profile's and the persona's to say
     stored: list[Memory] = []
     closed: list[Memory] = []
     skipped = 0
@@ -172,8 +174,9 @@ async def apply(
         ):
             skipped += 1  # not what the turn said (an example's words, a guess), or not a fact at all
             continue
-        if SAID_OF_ITSELF.search(text) or (relation == "is called" and obj in ("", subject)):
-            skipped += 1  # "Margo is called Margo", "Margo tells Margo ...": who said what got lost
+        renamed = any(re.match(rf"{re.escape(name)} is called\b", text, re.I) for name in speakers if name)
+        if SAID_OF_ITSELF.search(text) or (relation == "is called" and obj in ("", subject)) or renamed:
+            skipped += 1  # "Margo is called Margo", "Erik is called Karin", "Margo tells Margo": who said what got lost
             continue
         if relation in SUPERSEDABLE and not stems(obj) & stems(" ".join(t.text for t in turns)):
             skipped += 1  # a change of home, job or partner must be in what was said: never a guess
@@ -203,6 +206,7 @@ async def apply(
             extracted_by=model_id,
         )
         stored.append(await recall.remember(memory))
+    await _mend_kept(recall, turns, {memory.id for memory in stored})
     return Applied(stored, closed, skipped)
 
 
@@ -249,6 +253,18 @@ def _stated(turn: Turn) -> str:
     sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", turn.text) if not s.rstrip().endswith("?")]
     clauses = [c for s in sentences for c in re.split(r"[,;:]\s+|\s+(?:and|but|so)\s+|\s[-\u2013\u2014]\s", s)]
     return " ".join(c for c in clauses if not SPOKEN_TO.search(c))
+
+
+async def _mend_kept(recall: Recall, turns: Sequence[Turn], new: set[int]) -> None:
+    """Mend what was kept before these turns as a correction among them says (the slip may have been kept from an
+    earlier batch): the newest ``MENDED_LAST`` memories, of turns said before the correction."""
+    for said in turns:
+        if said.speaker != "user" or (fix := correction(said.text)) is None:
+            continue
+        for memory in await recall.store.memories(last=MENDED_LAST):
+            earlier = memory.id not in new and max(memory.source_turn_ids, default=0) < said.id
+            if earlier and (mended := fix.applied(memory.text)):
+                await recall.edit(memory.id, mended)
 
 
 def _mended(text: str, turn: Turn, turns: Sequence[Turn]) -> str:
