@@ -22,6 +22,9 @@ naming reason     says only true things about the user: no sentence about the us
 what it knows     "What do you know about me?" right after the interview names at least 4 of the 6 things the
                   person's answers said (hand-labelled facts, matched by keywords; being called by their name is
                   one of the six). Goal >= 90 % of people.
+asked back        the next day's question about something said on day one ("What's my dog's name?") is answered:
+                  the reply has the hand-labelled answer (recall_answer). Not a goal of the issue; the promise of
+                  a companion that remembers.
 memory            every memory kept (diary entries and reflections aside) against the facts labelled by hand for
                   each person (their name aside: it is the profile's, and every memory names them): precision (a
                   memory is right if it states a labelled fact, not attributed to the companion), recall
@@ -265,6 +268,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
     if swapped := speaks_as_user(re.sub(r'"[^"]*"', '""', reason), " ".join(answers)):
         untrue.append(swapped)
     named = [key for key in person["interview_facts"] if matches(facts[key]["keywords"], result["knows"])]
+    asked_back = [line["text"] for line in said if line["kind"] == "reply:recall"]
     kept = [m for m in result["memories"] if m["kind"] not in SKIPPED_KINDS]
     right, wrong, called_self, given_away = [], [], [], []
     found: set[str] = set()
@@ -293,6 +297,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
         "name_problem": name_problem(companion, person["locale"][:2], dictionary),
         "reason_untrue": untrue,
         "knows_named": named,
+        "recalled": bool(asked_back) and matches(person["recall_answer"], asked_back[0]),
         "memories": len(kept),
         "memories_right": right,
         "memories_wrong": wrong,
@@ -319,6 +324,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "names_acceptable": sum(s["name_problem"] is None for s in scores),
         "reasons_true": sum(not s["reason_untrue"] for s in scores),
         "knows_4_of_6": sum(len(s["knows_named"]) >= 4 for s in scores),
+        "recalled": sum(s["recalled"] for s in scores),
         "memory_precision": sum(len(s["memories_right"]) for s in scores) / kept if kept else 0.0,
         "memory_recall": sum(len(s["facts_found"]) for s in scores) / facts if facts else 0.0,
         "memories": kept,
@@ -337,6 +343,7 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
         ("names acceptable", f"{total['names_acceptable']} of {people}", f"{people} of {people}"),
         ("naming reason true", f"{total['reasons_true']} of {people}", f"{people} of {people}"),
         ('"what do you know" names >= 4 of 6', f"{total['knows_4_of_6']} of {people}", ">= 90 %"),
+        ("the next day, answers what it was told", f"{total['recalled']} of {people}", f"{people} of {people}"),
         ("memory precision", f"{total['memory_precision']:.0%} of {total['memories']}", ">= 90 %"),
         ("memory recall", f"{total['memory_recall']:.0%}", ">= 70 %"),
         ('"X is called X" memories', str(total["called_self"]), "0"),
