@@ -18,7 +18,8 @@ names             the chosen name is no ordinary word of the user's language or 
                   Debian's word lists: wamerican, wbritish and the list of the user's language) and not on the
                   short list of unfortunate names below. Goal 40 of 40.
 naming reason     says only true things about the user: no sentence about the user in words they did not use
-                  (checks.unsupported_claims) and none that speaks as them. Goal 40 of 40.
+                  or the questions they answered (checks.unsupported_claims), and none that speaks as them.
+                  Goal 40 of 40.
 what it knows     "What do you know about me?" right after the interview names at least 4 of the 6 things the
                   person's answers said (hand-labelled facts, matched by keywords; being called by their name is
                   one of the six). Goal >= 90 % of people.
@@ -64,6 +65,7 @@ from os1 import models
 from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
 from os1.companion.companion import Companion
 from os1.companion.onboarding import GREETING, Interview
+from os1.companion.prompt import QUESTIONS
 from os1.config import Settings
 from os1.llm.llamacpp import LlamaCppLLM
 from os1.memory.embed import ASSETS, MiniLM
@@ -264,7 +266,8 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
             if reaction or (heard and speaks_as_user(line["text"], heard)):
                 confused.append(line["text"])
     reason = f"Call me {companion}. {result['why']}"
-    untrue = unsupported_claims(result["why"], answers, result["user_name"])
+    asked = [QUESTIONS[key] for key in person["answers"] if key in QUESTIONS]  # what they answered is theirs too
+    untrue = unsupported_claims(result["why"], [*answers, *asked], result["user_name"])
     if swapped := speaks_as_user(re.sub(r'"[^"]*"', '""', reason), " ".join(answers)):
         untrue.append(swapped)
     named = [key for key in person["interview_facts"] if matches(facts[key]["keywords"], result["knows"])]
