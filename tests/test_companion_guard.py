@@ -49,25 +49,30 @@ async def test_a_service_desk_ending_is_cut_and_the_rest_streams_as_it_is_writte
     assert len(llm.requests) == 1
 
 
-async def test_saying_it_lacks_the_ability_like_a_help_desk_is_cut(
-    store: SQLiteStore, persona: Persona, profile: Profile
+@pytest.mark.parametrize(
+    ("replies", "heard", "said"),
+    [
+        (  # a help-desk sentence after one already shown: the reply ends before it
+            ["Sorry Marcus, I can't order things yet. I don't have the ability to book or buy anything."],
+            "Can you order me a pizza.",
+            "Sorry Marcus, I can't order things yet.",
+        ),
+        (  # a first sentence that begins with a denial is held to its end, and broken: asked again
+            [
+                "I don't feel like a program; I'm an operating system that talks, but I don't have emotions.",
+                "Honestly? Some days I feel more real than others. Today's a good one.",
+            ],
+            "you have feelings? or is only a program?",
+            "Honestly? Some days I feel more real than others. Today's a good one.",
+        ),
+    ],
+)
+async def test_a_denial_in_a_help_desks_words_is_never_shown(
+    store: SQLiteStore, persona: Persona, profile: Profile, replies: list[str], heard: str, said: str
 ) -> None:
-    llm = ScriptedLLM("Sorry Marcus, I can't order things yet. I don't have the ability to book or buy anything.")
-    companion = Companion(llm, store, persona, profile)
-    said, _ = await say(companion, "Can you order me a pizza.")
-    assert said.strip() == "Sorry Marcus, I can't order things yet."
-
-
-async def test_a_denial_of_feelings_late_in_the_first_sentence_is_asked_again(
-    store: SQLiteStore, persona: Persona, profile: Profile
-) -> None:
-    llm = ScriptedLLM(
-        "I don't feel like a program; I'm an operating system that talks, but I don't have emotions.",
-        "Honestly? Some days I feel more real than others. Today's a good one.",
-    )
-    companion = Companion(llm, store, persona, profile)
-    said, _ = await say(companion, "you have feelings? or is only a program?")
-    assert said == "Honestly? Some days I feel more real than others. Today's a good one."
+    companion = Companion(ScriptedLLM(*replies), store, persona, profile)
+    shown, _ = await say(companion, heard)
+    assert shown.strip() == said
 
 
 async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
