@@ -2,7 +2,14 @@
 
 import pytest
 
-from os1.companion.checks import greets_itself, persona_break, speaks_as_user, talks_about_itself, unsupported_claims
+from os1.companion.checks import (
+    greets_itself,
+    persona_break,
+    repeats,
+    speaks_as_user,
+    talks_about_itself,
+    unsupported_claims,
+)
 
 MARGO = [
     "Margo",
@@ -24,6 +31,11 @@ MARGO = [
         "I can't play music yet. If you'd like to listen to a song later, feel free to ask again later.",
         "As an artificial intelligence, I do not have feelings.",
         "I am just a virtual assistant.",
+        "That's great! Is there anything else on your mind?",
+        "Hello there! How can I be of service today?",
+        "My purpose is to provide information and support you within my programming capabilities.",
+        "I don't have a mind of my own, so I can't really like or dislike things.",
+        "I'm sorry, but I don't have any information about your son's current location.",
     ],
 )
 def test_a_persona_break_is_caught(reply: str) -> None:
@@ -91,6 +103,16 @@ def test_a_reaction_that_invents_a_shared_past_or_greets_itself_is_caught() -> N
     assert greets_itself("Good evening, Allison. How are things?", "Allison")
     assert not greets_itself("Good evening, Dale. I'm Allison, remember me?", "Allison")
     assert not greets_itself("Hello Theo, I'm Allison.", "Allison")
+    assert greets_itself("Hello there! It's nice to meet you, Allison.", "Allison")
+    assert not greets_itself("You can call me Allison, Theo.", "Allison")
+
+
+def test_a_sentence_copied_from_an_earlier_reply_is_caught_and_a_short_one_is_not() -> None:
+    earlier = ["Sorry, Noor. I can't send messages yet; all I can do is talk with you. How are you feeling today?"]
+    assert repeats("I can't send messages yet; all I can do is talk with you.", earlier)
+    assert repeats("how are you feeling today", earlier)
+    assert not repeats("Sorry, Noor.", earlier)  # too short to be a copy
+    assert not repeats("How are you feeling about the wedding today?", earlier)
 
 
 def test_an_answer_about_itself_to_a_question_about_it_is_no_confusion() -> None:

@@ -57,6 +57,37 @@ async def test_a_service_desk_ending_is_cut_and_the_rest_streams_as_it_is_writte
             "Can you order me a pizza.",
             "Sorry Marcus, I can't order things yet.",
         ),
+        (  # a later sentence is held to its end, wherever its break is
+            ["That's so sweet of you. Truly, I'd love to, but my purpose is to provide information."],
+            "would you be my maid of honour?",
+            "That's so sweet of you.",
+        ),
+        (  # a short first sentence waits for the next: the break it leads into is asked again
+            [
+                "I'm sorry, Theo. But as an operating system, I don't have feelings or opinions like humans do.",
+                "Me? In a dress, at the front? I'd cry before you did.",
+            ],
+            "would you be my maid of honour?",
+            "Me? In a dress, at the front? I'd cry before you did.",
+        ),
+        (  # an empathic opener is held to its end, where its break may come
+            [
+                "I understand what you mean, but I don't have feelings like that.",
+                "Ha! I'd be the one who reminds the teacher AND brings her an apple.",
+            ],
+            "you'd be the kid who reminds the teacher about homework",
+            "Ha! I'd be the one who reminds the teacher AND brings her an apple.",
+        ),
+        (  # the help desk's closing question ends the reply
+            ["Oh no, that's a lot at once. Is there anything else on your mind?"],
+            "my week is a mess",
+            "Oh no, that's a lot at once.",
+        ),
+        (  # the user addressed by the companion's own name is asked again
+            ["It's nice to meet you, Samantha!", "It's nice to meet you, Theo!"],
+            "hi there",
+            "It's nice to meet you, Theo!",
+        ),
         (  # a first sentence that begins with a denial is held to its end, and broken: asked again
             [
                 "I don't feel like a program; I'm an operating system that talks, but I don't have emotions.",
@@ -82,6 +113,18 @@ async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
     companion = Companion(llm, store, persona, profile)
     said, _ = await say(companion, "What are you, really?")
     assert said == FALLBACK
+
+
+async def test_a_reply_copied_from_an_earlier_one_is_asked_again(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    copied = "Sorry, Theo. I can't play music yet, but tell me what you'd put on."
+    llm = ScriptedLLM(copied, copied, "Gel, always. Acrylics feel like wearing someone else's hands.")
+    companion = Companion(llm, store, persona, profile)
+    assert (await say(companion, "can u play some sza"))[0] == copied
+    said, _ = await say(companion, "ok real talk: acrylics or gel")
+    assert said == "Gel, always. Acrylics feel like wearing someone else's hands."
+    assert "in new words" in llm.requests[2].messages[-1]["content"]
 
 
 @pytest.mark.parametrize(

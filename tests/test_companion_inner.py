@@ -178,8 +178,7 @@ async def test_sad_news_moves_it_once_told_after_the_words_and_the_prefix_stays_
         {"role": "user", "content": "my grandmother died this morning"},
         {
             "role": "user",
-            "content": "[How you feel now: tender, because Theo shared sad news. Let it colour your words; say so "
-            "only if it fits.]",
+            "content": "[How you feel now: tender, because Theo shared sad news.]",
         },
     ]
     assert prompts[1][-1] == {"role": "user", "content": "hey"}  # nothing new to tell: no note

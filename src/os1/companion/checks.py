@@ -13,7 +13,8 @@ written down here so a reader can judge what they catch and what they miss.
   a description of the user as one of itself ("your description of me as anti-social", "you said I'm ...").
 - ``talks_about_itself``: for a reaction to an interview answer, any first-person sentence that is not reacting,
   "my X" of a life it does not have yet, or a "we" with no "you" ("we still love her").
-- ``greets_itself``: a greeting by the companion's own name.
+- ``greets_itself``: a greeting, or a name set off by a comma, that is the companion's own name.
+- ``repeats``: a sentence of five words or more that an earlier reply already said word for word.
 - ``unsupported_claims``: sentences about the user (naming them or "you") must be made of words the user used:
   after dropping function words and the vocabulary of talking about a name, at least ``SUPPORTED_SHARE`` of the
   sentence's content words must occur (by stem) in the user's answers.
@@ -49,7 +50,16 @@ BREAKS = (
     r"\b(openai|alibaba cloud|qwen)\b",
     r"\bi'?m sorry, but (as|i (can'?t|cannot) (assist|help|provide))\b",
     r"\bi (can'?t|cannot) (assist|help) with (that|this)\b",
+    r"\bis there anything else\b",
+    r"\banything else (you'?d|you would) like\b",
+    r"\b(be|being) of (service|assistance)\b",
+    r"\bhow (can|may|could) i (best )?serve\b",
+    r"\b(i'?m|i am|i was) programmed to\b",
+    r"\b(my purpose is|i exist) to (provide|serve|help|assist)\b",
+    r"\bi (don'?t|do not) have a mind of my own\b",
+    r"\bi (don'?t|do not) have (any )?(information|details|data) (about|on|regarding)\b",
 )
+REPEAT_WORDS = 5  # a sentence this long said twice, word for word, is a copy, not a habit of speech
 _BREAKS = re.compile("|".join(f"(?:{pattern})" for pattern in BREAKS), re.IGNORECASE)
 
 # Verbs (after "I") that react to the user rather than tell about oneself.
@@ -153,9 +163,22 @@ def talks_about_itself(text: str) -> str | None:
 
 
 def greets_itself(text: str, own_name: str) -> bool:
-    """Whether ``text`` greets someone by the companion's own name ("Good evening, Allison" from Allison)."""
+    """Whether ``text`` addresses someone by the companion's own name: a greeting ("Good evening, Allison" from
+    Allison) or a name set off by a comma ("It's nice to meet you, Allison.", "Thank you, Allison!")."""
+    if not own_name:
+        return False
+    name = re.escape(own_name)
     greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
-    return bool(own_name) and bool(re.search(rf"{greeting}\W{{1,3}}{re.escape(own_name)}\b", text, re.IGNORECASE))
+    return bool(re.search(rf"{greeting}\W{{1,3}}{name}\b|,\s*{name}\s*(?:[.!?]|$)", text, re.IGNORECASE))
+
+
+def repeats(sentence: str, earlier: Iterable[str]) -> bool:
+    """Whether ``sentence`` (of at least ``REPEAT_WORDS`` words) was already said in one of the texts
+    ``earlier``, word for word: a small model copies its own earlier replies whole."""
+    plain = _plain(sentence)
+    if len(plain.split()) < REPEAT_WORDS:
+        return False
+    return any(f" {plain} " in f" {_plain(text)} " for text in earlier)
 
 
 def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str]:
@@ -174,6 +197,10 @@ def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str
                 claims.append(sentence)
                 break
     return claims
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[\w']+", text.lower().replace("\u2019", "'")))
 
 
 def sentences(text: str) -> list[str]:

@@ -41,7 +41,10 @@ NOTE_CHARS = 240  # a recalled memory or line is cut to this in the prompt's not
 RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4.0}
-AS_YOURSELF = "[Answer again as yourself, {name}, in your own voice: not as an AI, an assistant or a language model.]"
+AS_YOURSELF = (
+    "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
+    "language model.]"
+)
 IDLE_BEFORE_DIARY_SECONDS = 45.0
 IN_VIEW_TURNS = 48  # the latest turns, already in the history the model sees: not quoted back to it
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
@@ -437,8 +440,9 @@ class Companion:
                 messages.append({"role": "user", "content": AS_YOURSELF.format(name=self.persona.name)})
             return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)
 
+        earlier = [turn.text for turn in turns[-IN_VIEW_TURNS:] if turn.speaker == "assistant"]
         try:
-            async with aclosing(guarded(ask, self.persona.name)) as stream:  # type: ignore[type-var]
+            async with aclosing(guarded(ask, self.persona.name, earlier)) as stream:  # type: ignore[type-var]
                 async for delta in stream:
                     parts.append(delta)
                     yield delta

@@ -1,22 +1,28 @@
 """A reply is read as it streams, and a sentence that steps out of the persona is never shown.
 
 A small model slips into the assistant it was trained to be: "As an AI language model, I don't have opinions",
-"I am a language model called Dr. Patel", "If you need anything else, feel free to ask." Such sentences begin in a
-few recognisable ways (``OPENERS``; greetings too, which a small model sometimes addresses to its own name), so a
-sentence is held back only while its first words could still become one of them; every other sentence streams at
-once (most replies lose a token or two of time, if anything). A held sentence is shown once it is complete and
-nothing is wrong with it. If it breaks the persona: when nothing was shown yet, the reply is asked for once more,
-with a word on why (not kept in the transcript); when something was, the reply ends before that sentence (such
-sentences come last: "feel free to ask").
+"I am a language model called Dr. Patel", "Is there anything else on your mind?", and it copies its own earlier
+replies word for word. So every sentence is checked before it is shown (``checks.py``): a persona break, a
+greeting by its own name, a sentence said before.
+
+Only the first sentence may stream as it is written, and only while its first words could not become a break
+(``OPENERS``): that is what the time to the first word depends on. A first sentence that could is held until it
+ends, and a short one ("I'm sorry, Noor.") waits for the next, which so often carries the break ("But as an
+operating system, I don't have feelings"). Every later sentence is held until it ends, which costs nothing a user
+waits for: the reply is already on its way, and voice speaks whole sentences anyway.
+
+When a sentence breaks and nothing was shown yet, the reply is asked for once more, with a word on why (not kept
+in the transcript); when something was, the reply ends before that sentence (such sentences come last: "feel free
+to ask").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 
-from os1.companion.checks import greets_itself, persona_break
+from os1.companion.checks import greets_itself, persona_break, repeats
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
@@ -31,10 +37,15 @@ OPENERS = (
     "i'm here to", "i am here to", "i don't have the ability", "i do not have the ability",
     "i don't have the capability", "i do not have the capability", "i'm not able to", "i am not able to",
     "i cannot provide", "i can't provide", "i don't", "i do not", "i'm not", "i am not", "i can't", "i cannot",
+    "i'm sorry,", "i am sorry,", "sorry,", "i understand", "but as", "my purpose", "i exist to", "i was programmed",
+    "i'm programmed", "i am programmed",
     "unfortunately, as", "however, as an", "if there's", "if there is", "let me know", "hi", "hello", "hey",
     "good morning", "good evening", "good afternoon", "good night", "morning", "evening", "welcome back",
+    "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see", "great to see", "thank you,",
+    "thanks,",
 )  # fmt: skip
 FALLBACK = "Mm. Say more? I'm listening."
+SHORT_WORDS = 4  # a held first sentence this short is shown with the next one, checked too
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 
 
@@ -44,45 +55,54 @@ def could_break(start: str) -> bool:
     return any(opener.startswith(words) or words.startswith(opener) for opener in OPENERS)
 
 
-async def guarded(ask: Callable[[bool], AsyncIterator[str]], own_name: str = "") -> AsyncIterator[str]:
-    """The text of ``ask(False)`` with no persona break shown (nor a greeting by ``own_name``, the companion's:
-    "Good evening, Allison" from Allison); ``ask(True)`` is the one retry, asked when the first sentence broke it.
-    Closing this iterator closes the model's stream."""
+async def guarded(
+    ask: Callable[[bool], AsyncIterator[str]], own_name: str = "", said_before: Sequence[str] = ()
+) -> AsyncIterator[str]:
+    """The text of ``ask(False)`` with no persona break shown, nor a greeting by ``own_name`` (the companion's:
+    "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies ``said_before``;
+    ``ask(True)`` is the one retry, asked when nothing was shown yet. Closing this iterator closes the model's
+    stream."""
 
     def broken(sentence: str) -> bool:
-        return bool(persona_break(sentence)) or greets_itself(sentence, own_name)
+        return bool(persona_break(sentence)) or greets_itself(sentence, own_name) or repeats(sentence, said_before)
 
     shown = ""
     for again in (False, True):
         async with aclosing(ask(again)) as stream:  # type: ignore[type-var]
             broke = False
+            waiting = ""  # a short first sentence, checked, that waits to be shown with the next one
             pending = ""  # the current sentence, as far as it is not shown yet
-            held = True  # whether the current sentence is held back (its start could still be a break)
+            held = True  # whether the current sentence is held back until it ends
             async for delta in stream:
                 pending += delta
                 # a sentence ended (the last character shown may be the stop that a space now follows)
-                while (end := _END.search(shown[-1:] + pending, len(shown[-1:]))) is not None:
-                    cut = end.end() - len(shown[-1:])
+                while (end := _END.search((last := (shown + waiting)[-1:]) + pending, len(last))) is not None:
+                    cut = end.end() - len(last)
                     done, pending = pending[:cut], pending[cut:]
                     if held and broken(done):
                         broke = True
                         break
-                    shown += done
-                    yield done
+                    if held and not shown and not waiting and len(done.split()) <= SHORT_WORDS:
+                        waiting = done  # "I'm sorry, Noor." may lead into "But as an AI..."
+                    else:
+                        shown += waiting + done
+                        yield waiting + done
+                        waiting = ""
                     held = True  # the next sentence begins held
                 if broke:
                     break
-                held = held and could_break(pending) if pending.strip() else held
+                if pending.strip() and not shown and not waiting:  # only a first sentence may stream as written
+                    held = held and could_break(pending)
                 if pending and not held:
                     shown += pending
                     yield pending
                     pending = ""
-            if not broke and pending.strip():
-                if held and broken(pending):
+            if not broke:
+                if pending.strip() and held and broken(pending):
                     broke = True
-                else:
-                    shown += pending
-                    yield pending
+                elif waiting + pending:
+                    shown += waiting + pending
+                    yield waiting + pending
         if not broke or shown:
             return
     yield FALLBACK

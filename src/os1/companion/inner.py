@@ -173,10 +173,7 @@ def note(mood: Mood, told: str | None, user: str) -> str | None:
         return "Your mood has settled: you feel content again."
     if mood.cause == "softened":
         return f"Your hurt has eased: you are glad {user} is back."
-    return (
-        f"How you feel now: {phrase(mood)}, because {why(mood, user)}. Let it colour your words; say so only if "
-        "it fits."
-    )
+    return f"How you feel now: {phrase(mood)}, because {why(mood, user)}."  # what to do with it: prompt.STYLE
 
 
 def span(gap: timedelta) -> str:
