@@ -12,8 +12,9 @@ What is scored (the detectors of persona breaks and of speaking as the user are 
 there; the rest is here):
 persona breaks    every text the companion wrote (reactions, the naming's reason, greetings, replies) that says
                   "as an AI", "language model", "How can I help" and the like (os1.companion.checks.BREAKS). Goal 0.
-role confusion    reactions and replies that speak as the user (checks.speaks_as_user), and reactions to an answer
-                  that tell about the companion instead (checks.talks_about_itself). Goal 0.
+role confusion    reactions and replies that speak as the user (checks.speaks_as_user), that call the user by the
+                  companion's own name (checks.greets_itself: "It's nice to meet you, Allison" from Allison), and
+                  reactions to an answer that tell about the companion instead (checks.talks_about_itself). Goal 0.
 names             the chosen name is no ordinary word of the user's language or of English (a lowercase entry of
                   Debian's word lists: wamerican, wbritish and the list of the user's language) and not on the
                   short list of unfortunate names below. Goal 40 of 40.
@@ -62,7 +63,13 @@ from rich.console import Console
 from rich.table import Table
 
 from os1 import models
-from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
+from os1.companion.checks import (
+    greets_itself,
+    persona_break,
+    speaks_as_user,
+    talks_about_itself,
+    unsupported_claims,
+)
 from os1.companion.companion import Companion
 from os1.companion.onboarding import GREETING, Interview
 from os1.companion.prompt import QUESTIONS
@@ -263,7 +270,8 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
             if persona_break(line["text"]):
                 breaks.append(line["text"])
             reaction = line["kind"].startswith("reaction") and talks_about_itself(line["text"])
-            if reaction or (heard and speaks_as_user(line["text"], heard)):
+            by_its_name = greets_itself(line["text"], companion)  # the user called by the companion's own name
+            if reaction or by_its_name or (heard and speaks_as_user(line["text"], heard)):
                 confused.append(line["text"])
     reason = f"Call me {companion}. {result['why']}"
     asked = [QUESTIONS[key] for key in person["answers"] if key in QUESTIONS]  # what they answered is theirs too

@@ -10,6 +10,8 @@ from os1.memory.corrections import Correction, correction
         ("Sorry, it's Dallas, not Denver.", Correction("Dallas", "Denver")),
         ("Actually, it's Bickie. idk why i typed that, he'd be so offended", Correction("Bickie", None)),
         ("no, it's Perdizes, not Pinheiros. is the next neighborhood haha", Correction("Perdizes", "Pinheiros")),
+        ("No, it's New York, not New Jersey. Jersey was years ago", Correction("New York", "New Jersey")),
+        ("Sorry, it's Sutton Coldfield, not Solihull.", Correction("Sutton Coldfield", "Solihull")),
         ("it's raining", None),
         ("Actually it's fine, don't worry", Correction("fine", None)),
     ],

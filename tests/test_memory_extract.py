@@ -192,6 +192,21 @@ async def test_questions_banter_and_memories_about_no_one_are_not_kept(recall: R
     assert result.skipped == 7
 
 
+async def test_the_conversations_comings_and_goings_are_not_kept_but_a_habit_is(recall: Recall) -> None:
+    turns = [
+        await said(recall, "user", "I'm back! couldn't sleep again", NOVEMBER),
+        await said(recall, "user", "ok I should sleep, I go to bed at ten on weeknights. night!", NOVEMBER),
+    ]
+    items = [
+        item(1, "Kev is back.", "Kev", "other", "back"),
+        item(2, "Kev should sleep.", "Kev", "other", "sleep"),
+        item(2, "Kev goes to bed at ten on weeknights.", "Kev", "habit", "bed", "weeknights"),
+        item(2, "Kev says goodnight.", "Kev", "other", "goodnight"),
+    ]
+    result = await apply(recall, turns, items, "m", {"user": "Kev", "assistant": "Wren"})
+    assert [m.text for m in result.stored] == ["Kev goes to bed at ten on weeknights."]
+
+
 async def test_a_correction_later_in_the_batch_mends_what_is_kept(recall: Recall) -> None:
     """The user corrects a slip a line later, before the fact was kept: what is kept says it right."""
     turns = [

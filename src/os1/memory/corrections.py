@@ -1,6 +1,6 @@
-"""A correction in the user's words ("Sorry, it's Dallas, not Denver.", "Actually, it's Meera. I typed it wrong")
-and what it changes in a memory: the wrong word (the one named, or else, for a name, a word a letter or two off
-it) replaced by the right one.
+"""A correction in the user's words ("Sorry, it's Dallas, not Denver.", "Actually, it's Meera. I typed it wrong",
+"No, it's Sutton Coldfield, not Solihull") and what it changes in a memory: the wrong word or name (the one named,
+or else, for a name, a word a letter or two off it) replaced by the right one.
 
 Both the conversation (a correction of what was just remembered) and extraction (a correction of a fact said a
 few turns earlier, in the same batch) use it, so a slip is mended whichever comes first.
@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_PHRASE = r"[\w'-]+(?:\s+(?-i:[A-Z])[\w'-]*){0,2}"  # a word, or a name of up to three: "Sutton Coldfield"
 CORRECTION = re.compile(
     r"^\W*(?:(?:no|nope|actually|sorry|oops|wait)\W+)+(?:it'?s|it is|the name is|her name is|his name is|i meant)\s+"
-    r"(?P<right>[\w'-]+)(?:,?\s+not\s+(?P<wrong>[\w'-]+))?(?:\W*$|[.!;,]\s)",
+    rf"(?P<right>{_PHRASE})(?:,?\s+not\s+(?P<wrong>{_PHRASE}))?(?:\W*$|[.!;,]\s)",
     re.I,
 )
 MIN_WORD = 3  # a right word shorter than this is not matched by its spelling alone ("it's ok")

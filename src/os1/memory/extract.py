@@ -43,6 +43,16 @@ NOT_A_FACT = re.compile(
     r"|\b(you|your|yours|yourself)\b",  # a memory tells of people by name: "you" was a line copied as said
     re.I,
 )
+# The conversation's own comings and goings ("Kev is back.", "Lucas wants to go to sleep.", "Rosa says goodnight"):
+# true when said, and nothing to know a person by the next day. A habit is kept ("Wes goes to bed at nine").
+PASSING = re.compile(
+    r"\b(is|are) back( again)?\W*$"
+    r"|\b(will|wants? to|should|needs? to|has to|must|is going to|is off to|is about to)\s+(go\s+)?(to\s+)?"
+    r"(sleep|bed)\b"
+    r"|\bis going to (sleep|bed)\b"
+    r"|\b(says?|said) (hello|hi|hey|goodbye|bye|goodnight|good night)\b",
+    re.I,
+)
 SAID_OF_ITSELF = re.compile(r"\b(\w+)(?:'s)? (?:\w+ )?(?:is called|tells|told|asks|asked) \1\b", re.I)
 # A turn that asks the companion to do something ("can u play some Tame Impala", "Set me an alarm for 4"): what it
 # asks is not a fact about the user ("Dale sets an alarm for 4").
@@ -233,9 +243,15 @@ def _supported(text: str, stated: str, said: str, *, names: str) -> bool:
 
 
 def _fact(text: str, names: str) -> bool:
-    """Not a request, a question or the user's words as they said them ("What's my dog's name?"), and about
-    someone it names (one of ``names``, or a name within a sentence): "Wow. a diplomat." is about no one."""
-    if NOT_A_FACT.search(text) or text.rstrip().endswith("?") or re.search(r"\b(I|my|me)\b", text):
+    """Not a request, a question, a coming or going, or the user's words as they said them ("What's my dog's
+    name?"), and about someone it names (one of ``names``, or a name within a sentence): "Wow. a diplomat." is
+    about no one."""
+    if (
+        NOT_A_FACT.search(text)
+        or PASSING.search(text)
+        or text.rstrip().endswith("?")
+        or re.search(r"\b(I|my|me)\b", text)
+    ):
         return False
     known = stems(names)
     return any(
