@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import replace
@@ -44,6 +45,11 @@ AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4
 AS_YOURSELF = (
     "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
     "language model.]"
+)
+QUESTION = re.compile(
+    r"\W*(?:(?:ok|okay|so|and|hey|wait|quick|go on|now)\W+)*(?:what|whats|what's|who|whose|where|when|which|how|"
+    r"do you|did you|can you|could you|remember|tell me)\b",
+    re.I,
 )
 IDLE_BEFORE_DIARY_SECONDS = 45.0
 IN_VIEW_TURNS = 48  # the latest turns, already in the history the model sees: not quoted back to it
@@ -155,11 +161,12 @@ class Companion:
         self._ahead = (state, recalled, hits)
         if not read:
             return
-        notes = [note for note in (recalled, *self._side_notes(text)) if note]  # as respond() has them
+        before, after = self._placed(text, recalled)  # as respond() has them
         now = self.clock()
         ahead = [
-            *(Turn(0, self._session, "event", note, now) for note in notes),
+            *(Turn(0, self._session, "event", note, now) for note in before),
             Turn(0, self._session, "user", text, now),
+            *(Turn(0, self._session, "event", note, now) for note in after),
         ]
         await self.llm.read(self.messages([*await self.transcript(), *ahead]))
 
@@ -207,8 +214,10 @@ class Companion:
         self.listening()
         renamed = await self._name_note(text)
         recalled, done = await self._memory_note(text)
-        notes = [note for note in (renamed, recalled, *self._side_notes(text)) if note]
-        after = [done.note] if done and done.note else []
+        before, after = self._placed(text, recalled)
+        notes = [renamed, *before] if renamed else before
+        if done and done.note:
+            after = [done.note]
         async for delta in self._turn("user", text, notes=notes, after=after, reply=done.reply if done else ""):
             yield delta
         self._remember_later()
@@ -244,6 +253,14 @@ class Companion:
         if self.observer is not None:
             self._background = asyncio.create_task(self._remember(self.observer))
             self._background.add_done_callback(_report_failure)
+
+    def _placed(self, text: str, recalled: str | None) -> tuple[list[str], list[str]]:
+        """The notes that go before the user's words, and after them. What memory holds goes before, unless they
+        ask something ("do you remember where my son lives?"): after a question a small model answers from it,
+        where before it, it said "I can't remember"."""
+        asked = recalled is not None and _question(text)
+        before = [note for note in (None if asked else recalled, *self._side_notes(text)) if note]
+        return before, [recalled] if asked and recalled else []
 
     def _side_notes(self, text: str) -> tuple[str | None, ...]:
         """Notes on what the companion cannot do, and on whom else it is talking with, when ``text`` asks."""
@@ -423,10 +440,10 @@ class Companion:
         for note in notes:
             turns.append(await self._save("event", note))
         turns.append(said := await self._save(speaker, text))
-        if speaker == "user" and (moved := await self._moved_by(said)) is not None:
-            turns.append(await self._save("event", moved))
         for note in after:
             turns.append(await self._save("event", note))
+        if speaker == "user" and (moved := await self._moved_by(said)) is not None:
+            turns.append(await self._save("event", moved))
         if reply:
             turns.append(await self._save("assistant", reply))
             yield reply
@@ -508,6 +525,11 @@ def _shortened(text: str) -> str:
 def _report_failure(task: asyncio.Task[int]) -> None:
     if not task.cancelled() and (error := task.exception()) is not None:
         logging.getLogger("os1.memory").warning("memory extraction stopped; the turns stay queued: %s", error)
+
+
+def _question(text: str) -> bool:
+    """Whether ``text`` asks something: a question mark, or the first word of a question ("whats my dogs name")."""
+    return "?" in text or bool(QUESTION.match(text))
 
 
 def _changed(change: TraitChange) -> str:
