@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from os1.companion.companion import NOTE_CHARS, Companion
+from os1.companion.onboarding import keep_interview
 from os1.llm import Message
 from os1.memory.embed import MiniLM
 from os1.memory.observe import Observer
@@ -61,6 +62,17 @@ async def test_a_later_message_brings_the_memory_into_the_conversation_once(comp
     await say(companion, "Do you remember where I live?")
     prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
     assert len([m for m in prompt if m["content"].startswith("[What you remember")]) == 1  # not repeated
+
+
+async def test_an_interview_answer_is_not_recalled_into_a_note_as_the_system_message_has_it(
+    companion: Companion,
+) -> None:
+    await keep_interview(companion.store, companion.profile.answers, "Theo", NOW)
+    assert companion.recall and await companion.recall.search("it's complicated with my mother")  # it is found
+    await say(companion, "it's complicated with my mother")
+    prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
+    assert 'They said: "complicated"' in prompt[0]["content"]  # the interview, in the system message
+    assert not [m for m in prompt if m["content"].startswith("[What you remember")]
 
 
 async def test_what_memory_holds_comes_before_a_statement(companion: Companion) -> None:

@@ -341,14 +341,18 @@ class Companion:
         and its hits (this changes nothing)."""
         if self.recall is None:
             return None, []
-        in_view = {turn.id for turn in (await self.transcript())[-IN_VIEW_TURNS:]}
-        hits = await self.recall.search(text, limit=RECALL_LIMIT, skip_turns=in_view | self._noted_turns)
+        transcript = await self.transcript()
+        in_view = {turn.id for turn in transcript[-IN_VIEW_TURNS:]}
+        # the interview's answers are in the system message word for word: a memory that only quotes one would
+        # cost its tokens again before every reply it is recalled for
+        answers = {turn.id for turn in transcript if turn.from_interview}
+        hits = await self.recall.search(text, limit=RECALL_LIMIT, skip_turns=in_view | self._noted_turns | answers)
         noted = {memory.id for memory in self._noted}
         fresh = [
             hit
             for hit in hits
             if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks or "turn words" in hit.ranks)
-            and (hit.memory is None or hit.memory.id not in noted)
+            and (hit.memory is None or (hit.memory.id not in noted and not _quotes(hit.memory, answers)))
         ]
         if not fresh:
             return None, []
@@ -525,6 +529,12 @@ def _shortened(text: str) -> str:
 def _report_failure(task: asyncio.Task[int]) -> None:
     if not task.cancelled() and (error := task.exception()) is not None:
         logging.getLogger("os1.memory").warning("memory extraction stopped; the turns stay queued: %s", error)
+
+
+def _quotes(memory: Memory, answers: set[int]) -> bool:
+    """Whether ``memory`` was made from nothing but the turns ``answers`` (the interview's, which the system message
+    holds word for word)."""
+    return bool(memory.source_turn_ids) and set(memory.source_turn_ids) <= answers
 
 
 def _question(text: str) -> bool:
