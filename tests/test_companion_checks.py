@@ -99,6 +99,8 @@ def test_a_naming_reason_in_the_users_own_words_passes() -> None:
 
 def test_a_reaction_that_invents_a_shared_past_or_greets_itself_is_caught() -> None:
     assert talks_about_itself("She's a ghost, but we still love her.")
+    assert talks_about_itself("She makes me feel good, like family.")
+    assert talks_about_itself("Tell me more about her.") is None
     assert talks_about_itself("That sounds like a good life.") is None
     assert greets_itself("Good evening, Allison. How are things?", "Allison")
     assert not greets_itself("Good evening, Dale. I'm Allison, remember me?", "Allison")

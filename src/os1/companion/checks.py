@@ -12,7 +12,8 @@ written down here so a reader can judge what they catch and what they miss.
   sorry, love that, can't, wonder, ...), that shares a content word with what the user just said; (3) it takes
   a description of the user as one of itself ("your description of me as anti-social", "you said I'm ...").
 - ``talks_about_itself``: for a reaction to an interview answer, any first-person sentence that is not reacting,
-  "my X" of a life it does not have yet, or a "we" with no "you" ("we still love her").
+  "my X" of a life it does not have yet, or a "we" or a "... me" with no "you" ("we still love her", "She makes
+  me feel good, like family").
 - ``greets_itself``: a greeting, or a name set off by a comma, that is the companion's own name.
 - ``repeats``: a sentence of five words or more that an earlier reply already said word for word.
 - ``unsupported_claims``: sentences about the user (naming them or "you") must be made of words the user used:
@@ -73,6 +74,11 @@ _REACTING = re.compile(
 )
 _QUOTED = re.compile(r'"[^"]*"')
 _I = re.compile(r"\b(i|i'm|i'd|i've|i'll)\b", re.IGNORECASE)
+_TOUCHED_ME = re.compile(
+    r"\b(makes?|made|reminds?|reminded|gives?|gave|calls?|called|brings?|brought|loves?|loved|misses|missed|"
+    r"taught|teaches|raised|visits|visited) me\b",
+    re.IGNORECASE,
+)
 _WE = re.compile(r"\b(we|us|our|ours|we're|we've|we'll|we'd)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|yours|yourself|you've|you'd|you'll|ya|u)\b", re.IGNORECASE)
 _FIRST_PERSON_START = re.compile(r"^\W*(i|i'm|i've|i'd|i'll|my|we|we're|our|us)\b", re.IGNORECASE)
@@ -151,8 +157,8 @@ def talks_about_itself(text: str) -> str | None:
             return sentence  # "a ghost in my dreams": it has no life of its own to tell of yet
         if _SECOND_PERSON.search(sentence):
             continue
-        if _WE.search(sentence):
-            return sentence  # "She's a ghost, but we still love her": a past with the user's people it never had
+        if _WE.search(sentence) or _TOUCHED_ME.search(sentence):
+            return sentence  # "we still love her", "She makes me feel good": a past with the user's people it never had
         if any(not _REACTING.match(sentence[i.start() :]) for i in _I.finditer(sentence)):
             return sentence  # "Surfing's hard, but I'm learning": the user's life told as its own
         if not _FIRST_PERSON_START.match(sentence) or _SECOND_PERSON.search(sentence):
