@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import replace
@@ -35,6 +34,7 @@ from os1.memory.store import (
     TraitChange,
     Turn,
 )
+from os1.memory.words import asks
 
 MAX_MESSAGE_CHARS = 8000
 RECALL_LIMIT = 4
@@ -45,11 +45,6 @@ AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4
 AS_YOURSELF = (
     "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
     "language model.]"
-)
-QUESTION = re.compile(
-    r"\W*(?:(?:ok|okay|so|and|hey|wait|quick|go on|now)\W+)*(?:what|whats|what's|who|whose|where|when|which|how|"
-    r"do you|did you|can you|could you|remember|tell me)\b",
-    re.I,
 )
 IDLE_BEFORE_DIARY_SECONDS = 45.0
 IN_VIEW_TURNS = 48  # the latest turns, already in the history the model sees: not quoted back to it
@@ -258,7 +253,7 @@ class Companion:
         """The notes that go before the user's words, and after them. What memory holds goes before, unless they
         ask something ("do you remember where my son lives?"): after a question a small model answers from it,
         where before it, it said "I can't remember"."""
-        asked = recalled is not None and _question(text)
+        asked = recalled is not None and asks(text)
         before = [note for note in (None if asked else recalled, *self._side_notes(text)) if note]
         return before, [recalled] if asked and recalled else []
 
@@ -535,11 +530,6 @@ def _quotes(memory: Memory, answers: set[int]) -> bool:
     """Whether ``memory`` was made from nothing but the turns ``answers`` (the interview's, which the system message
     holds word for word)."""
     return bool(memory.source_turn_ids) and set(memory.source_turn_ids) <= answers
-
-
-def _question(text: str) -> bool:
-    """Whether ``text`` asks something: a question mark, or the first word of a question ("whats my dogs name")."""
-    return "?" in text or bool(QUESTION.match(text))
 
 
 def _changed(change: TraitChange) -> str:

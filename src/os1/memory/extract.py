@@ -19,7 +19,7 @@ from os1.memory.corrections import correction
 from os1.memory.dates import resolve
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, MemoryKind, Turn
-from os1.memory.words import stems
+from os1.memory.words import asks, stems
 
 # A closed set of relations, so that "I moved to Berlin" meets "lives in Lisbon" under the same key.
 RELATIONS = (
@@ -266,7 +266,7 @@ def _stated(turn: Turn) -> str:
     back a 53 foot trailer into a dock", "can u play some Tame Impala"); the companion's words as they are."""
     if turn.speaker != "user":
         return turn.text
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", turn.text) if not s.rstrip().endswith("?")]
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", turn.text) if not asks(s)]
     clauses = [c for s in sentences for c in re.split(r"[,;:]\s+|\s+(?:and|but|so)\s+|\s[-\u2013\u2014]\s", s)]
     return " ".join(c for c in clauses if not SPOKEN_TO.search(c))
 

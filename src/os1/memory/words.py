@@ -1,4 +1,5 @@
-"""Words that carry meaning: what full-text queries look for, and how a memory is matched to the turn it came from."""
+"""Words that carry meaning: what full-text queries look for, how a memory is matched to the turn it came from,
+and whether a sentence asks something."""
 
 from __future__ import annotations
 
@@ -16,3 +17,20 @@ STOPWORDS = frozenset(
 def stems(text: str) -> set[str]:
     """The first four letters of each meaningful word ("vegetarian" and "vegetarianism" meet as "vege")."""
     return {w[:4] for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in STOPWORDS}
+
+
+# How a question begins when its writer leaves off the question mark ("whats my dogs name", "What was my wife's
+# name. You remember?"), after a word or two of lead-in ("ok so", "quick"); "When I was a kid" and "What I love is"
+# begin no question.
+_QUESTION = re.compile(
+    r"\W*(?:(?:ok|okay|so|and|hey|wait|quick|now)\W+)*"
+    r"(?:(?:what|who|whose|where|when|which|how(?:\s+(?:old|many|much|long|far|often))?)\s+"
+    r"(?:is|was|are|were|do|does|did|will|would|can|could|should|has|have|had)"
+    r"|(?:what|who|where|how)(?:'s|s)|(?:do|did|can|could|will|would|have|are) you|remember (?:my|what|where|who))\b",
+    re.I,
+)
+
+
+def asks(sentence: str) -> bool:
+    """Whether ``sentence`` asks something: a question mark, or the first words of a question."""
+    return "?" in sentence or bool(_QUESTION.match(sentence))
