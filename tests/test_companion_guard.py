@@ -127,6 +127,15 @@ async def test_a_reply_copied_from_an_earlier_one_is_asked_again(
     assert "in new words" in llm.requests[2].messages[-1]["content"]
 
 
+async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("Hello there! How can I be of service today?", "Hello there, Samantha!")
+    companion = Companion(llm, store, persona, profile)
+    said = "".join([delta async for delta in companion.welcome()])
+    assert said == "Hello, Theo. I'm glad you're here."
+
+
 @pytest.mark.parametrize(
     ("start", "held"),
     [("I", True), ("I'm sorry,", True), ("As an", True), ("If you need", True), ("Oh", False), ("I love", False)],

@@ -13,7 +13,7 @@ from os1.companion import inner
 from os1.companion.abilities import note_for
 from os1.companion.control import Done, handle, requested
 from os1.companion.growth import grow
-from os1.companion.guard import guarded
+from os1.companion.guard import FALLBACK, guarded
 from os1.companion.honesty import note_on_company
 from os1.companion.languages import UNKNOWN, Locale
 from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
@@ -457,8 +457,9 @@ class Companion:
             return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)
 
         earlier = [turn.text for turn in turns[-IN_VIEW_TURNS:] if turn.speaker == "assistant"]
+        fallback = f"Hello, {self.profile.name}. I'm glad you're here." if speaker == "event" else FALLBACK
         try:
-            async with aclosing(guarded(ask, self.persona.name, earlier)) as stream:  # type: ignore[type-var]
+            async with aclosing(guarded(ask, self.persona.name, earlier, fallback)) as stream:  # type: ignore[type-var]
                 async for delta in stream:
                     parts.append(delta)
                     yield delta

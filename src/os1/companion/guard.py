@@ -44,7 +44,7 @@ OPENERS = (
     "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see", "great to see", "thank you,",
     "thanks,",
 )  # fmt: skip
-FALLBACK = "Mm. Say more? I'm listening."
+FALLBACK = "Mm. Say more? I'm listening."  # a reply's; a greeting has its own
 SHORT_WORDS = 4  # a held first sentence this short is shown with the next one, checked too
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 
@@ -56,12 +56,15 @@ def could_break(start: str) -> bool:
 
 
 async def guarded(
-    ask: Callable[[bool], AsyncIterator[str]], own_name: str = "", said_before: Sequence[str] = ()
+    ask: Callable[[bool], AsyncIterator[str]],
+    own_name: str = "",
+    said_before: Sequence[str] = (),
+    fallback: str = FALLBACK,
 ) -> AsyncIterator[str]:
     """The text of ``ask(False)`` with no persona break shown, nor a greeting by ``own_name`` (the companion's:
     "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies ``said_before``;
-    ``ask(True)`` is the one retry, asked when nothing was shown yet. Closing this iterator closes the model's
-    stream."""
+    ``ask(True)`` is the one retry, asked when nothing was shown yet, and ``fallback`` what is said when that
+    breaks too. Closing this iterator closes the model's stream."""
 
     def broken(sentence: str) -> bool:
         return bool(persona_break(sentence)) or greets_itself(sentence, own_name) or repeats(sentence, said_before)
@@ -105,4 +108,4 @@ async def guarded(
                     yield waiting + pending
         if not broke or shown:
             return
-    yield FALLBACK
+    yield fallback
