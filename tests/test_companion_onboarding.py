@@ -210,6 +210,11 @@ async def test_a_reason_that_says_things_about_the_user_is_asked_again_then_left
         ("Sienna :)", "Sienna"),
         ("call me Theo", "Theo"),
         ("Marcus. Do I have to answer this?", "Marcus"),
+        ("Gloria Mae Jenkins. Gloria is fine.", "Gloria"),
+        ("Małgorzata, but please call me Gosia, it is easier", "Gosia"),
+        ("Hazel, dear. Just Hazel.", "Hazel"),
+        ("why do you need to know. fine. Zara", "Zara"),
+        ("nate", "Nate"),
     ],
 )
 async def test_the_name_is_taken_from_the_answer_without_what_surrounds_it(home: Path, answer: str, name: str) -> None:

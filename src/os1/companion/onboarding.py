@@ -24,13 +24,21 @@ from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message, complete, complete_json
 from os1.memory.store import INTERVIEW, Memory, Persona, Profile, Store
+from os1.memory.words import asks
 
 GREETING = (
     "Hello. I'm a new kind of operating system, and before I become someone, I'd like to get to know you "
     f"a little. {len(QUESTIONS)} questions; answer them however you like."
 )
 MAX_ANSWER_CHARS = 2000
-_TRAIL_WORDS = {"to", "you", "please", "pls", "plz", "thanks", "then", "lol", "i", "guess", "ok", "okay"}
+_TRAIL_WORDS = {"to", "you", "please", "pls", "plz", "thanks", "then", "lol", "i", "guess", "ok", "okay", "dear", "but"}
+_FILLER = {"fine", "ok", "okay", "whatever", "sure", "hi", "hello", "hey", "um", "uh", "well", "yes", "yeah"}
+# The form of their name a user asks for, wherever it comes: "Gloria Mae Jenkins. Gloria is fine.", "Małgorzata, but
+# please call me Gosia", "Ruairí. ... so Rory will do grand", "so please just Noor".
+_PREFERRED = re.compile(
+    r"(?i:\b(?:call me|just|stick with|go with))\s+(?P<name>[A-Z\u00c0-\u024f][\w'-]*)\b"
+    r"|\b(?P<said>[A-Z\u00c0-\u024f][\w'-]*)\s+(?i:is fine|is sufficient|will do|'ll do|works|is good)\b"
+)
 _LEAD_WORDS = {"call", "me", "i'm", "im", "i", "am", "it's", "its", "my", "name", "is", "just", "you", "can"}
 
 _REACT = (
@@ -171,7 +179,8 @@ class Interview:
             },
             max_tokens=80,
         )
-        user_name = _clean_name(str(reading.get("user_name", ""))) or _clean_name(answers.get("name", "")) or "friend"
+        # the name as the reaction said it back ("Gloria Mae Jenkins. Gloria is fine.": Gloria), else the model's
+        user_name = _clean_name(answers.get("name", "")) or _clean_name(str(reading.get("user_name", ""))) or "friend"
         traits = tuple(dict.fromkeys(t for t in reading.get("traits", []) if t in TRAITS)) or ("warm", "curious", "wry")
         voice = reading.get("voice") if reading.get("voice") in VOICES else "neutral"
         total, names = await asyncio.wrap_future(self._dataset)
@@ -330,11 +339,19 @@ def check_answer(text: str) -> str:
 
 def _clean_name(text: str) -> str:
     """The name in an answer to "What should I call you?": "It's Dr. Patel to you" is "Dr. Patel", "Sienna :)" is
-    "Sienna"."""
-    first = re.split(r"(?<!\b[DMS]r)(?<!\bMrs)(?<!\bMs)(?<!\bSt)(?<!\bProf)[.!?]\s", text + " ")[0]  # "Marcus. Do I..."
-    words = [w.strip(",!?\"'") for w in first.split() if any(ch.isalpha() for ch in w)]
-    while words and words[0].lower().strip(".") in _LEAD_WORDS:
-        words = words[1:]
-    while words and words[-1].lower().strip(".") in _TRAIL_WORDS:
-        words = words[:-1]
-    return " ".join(words[:3])[:40].strip().rstrip(".") if words else ""
+    "Sienna", "Gloria Mae Jenkins. Gloria is fine." is "Gloria", "why do you need to know. fine. Zara" is "Zara"."""
+    if preferred := _PREFERRED.search(text):
+        return str(preferred["name"] or preferred["said"])
+    # sentences, not cut after a title ("Dr. Patel"); a question or a bare "fine" is no name
+    for sentence in re.split(r"(?<!\b[DMS]r)(?<!\bMrs)(?<!\bMs)(?<!\bSt)(?<!\bProf)[.!?]\s", text + " "):
+        words = [w.strip("!?\"'") for w in sentence.split(",")[0].split() if any(ch.isalpha() for ch in w)]
+        if asks(sentence) or all(w.lower() in _FILLER for w in words):
+            continue
+        while words and words[0].lower().strip(".") in _LEAD_WORDS:
+            words = words[1:]
+        while words and words[-1].lower().strip(".") in _TRAIL_WORDS:
+            words = words[:-1]
+        if words:
+            name = " ".join(words[:3])[:40].strip().rstrip(".")
+            return name.title() if name.islower() else name  # "nate" is Nate
+    return ""

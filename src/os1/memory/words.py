@@ -24,7 +24,7 @@ def stems(text: str) -> set[str]:
 # begin no question.
 _QUESTION = re.compile(
     r"\W*(?:(?:ok|okay|so|and|hey|wait|quick|now)\W+)*"
-    r"(?:(?:what|who|whose|where|when|which|how(?:\s+(?:old|many|much|long|far|often))?)\s+"
+    r"(?:(?:what|who|whose|where|when|which|why|how(?:\s+(?:old|many|much|long|far|often))?)\s+"
     r"(?:is|was|are|were|do|does|did|will|would|can|could|should|has|have|had)"
     r"|(?:what|who|where|how)(?:'s|s)|(?:do|did|can|could|will|would|have|are) you|remember (?:my|what|where|who))\b",
     re.I,
