@@ -58,7 +58,6 @@ async def test_a_later_message_brings_the_memory_into_the_conversation_once(comp
     prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
     notes = [m["content"] for m in prompt if m["content"].startswith("[What you remember")]
     assert len(notes) == 1 and "Theo lives in Porto. (since November 2026)" in notes[0]
-    assert prompt[-2]["content"] == "Where do I live again?"  # a question: the note after it, to answer from
     await say(companion, "Do you remember where I live?")
     prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
     assert len([m for m in prompt if m["content"].startswith("[What you remember")]) == 1  # not repeated
@@ -73,15 +72,6 @@ async def test_an_interview_answer_is_not_recalled_into_a_note_as_the_system_mes
     prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
     assert 'They said: "complicated"' in prompt[0]["content"]  # the interview, in the system message
     assert not [m for m in prompt if m["content"].startswith("[What you remember")]
-
-
-async def test_what_memory_holds_comes_before_a_statement(companion: Companion) -> None:
-    await say(companion, "I live in Porto.")
-    await companion.settle()
-    await say(companion, "Porto gets so grey in November.")
-    prompt = companion.llm.requests[-1].messages  # type: ignore[attr-defined]
-    assert prompt[-2]["content"].startswith("[What you remember") and "Theo lives in Porto." in prompt[-2]["content"]
-    assert prompt[-1]["content"] == "Porto gets so grey in November."
 
 
 async def test_a_reply_read_ahead_begins_with_exactly_the_prompt_that_was_read(companion: Companion) -> None:

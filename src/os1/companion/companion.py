@@ -34,7 +34,6 @@ from os1.memory.store import (
     TraitChange,
     Turn,
 )
-from os1.memory.words import asks
 
 MAX_MESSAGE_CHARS = 8000
 RECALL_LIMIT = 4
@@ -156,12 +155,11 @@ class Companion:
         self._ahead = (state, recalled, hits)
         if not read:
             return
-        before, after = self._placed(text, recalled)  # as respond() has them
+        notes = [note for note in (recalled, *self._side_notes(text)) if note]  # as respond() has them
         now = self.clock()
         ahead = [
-            *(Turn(0, self._session, "event", note, now) for note in before),
+            *(Turn(0, self._session, "event", note, now) for note in notes),
             Turn(0, self._session, "user", text, now),
-            *(Turn(0, self._session, "event", note, now) for note in after),
         ]
         await self.llm.read(self.messages([*await self.transcript(), *ahead]))
 
@@ -209,10 +207,8 @@ class Companion:
         self.listening()
         renamed = await self._name_note(text)
         recalled, done = await self._memory_note(text)
-        before, after = self._placed(text, recalled)
-        notes = [renamed, *before] if renamed else before
-        if done and done.note:
-            after = [done.note]
+        notes = [note for note in (renamed, recalled, *self._side_notes(text)) if note]
+        after = [done.note] if done and done.note else []
         async for delta in self._turn("user", text, notes=notes, after=after, reply=done.reply if done else ""):
             yield delta
         self._remember_later()
@@ -248,14 +244,6 @@ class Companion:
         if self.observer is not None:
             self._background = asyncio.create_task(self._remember(self.observer))
             self._background.add_done_callback(_report_failure)
-
-    def _placed(self, text: str, recalled: str | None) -> tuple[list[str], list[str]]:
-        """The notes that go before the user's words, and after them. What memory holds goes before, unless they
-        ask something ("do you remember where my son lives?"): after a question a small model answers from it,
-        where before it, it said "I can't remember"."""
-        asked = recalled is not None and asks(text)
-        before = [note for note in (None if asked else recalled, *self._side_notes(text)) if note]
-        return before, [recalled] if asked and recalled else []
 
     def _side_notes(self, text: str) -> tuple[str | None, ...]:
         """Notes on what the companion cannot do, and on whom else it is talking with, when ``text`` asks."""
@@ -439,10 +427,10 @@ class Companion:
         for note in notes:
             turns.append(await self._save("event", note))
         turns.append(said := await self._save(speaker, text))
-        for note in after:
-            turns.append(await self._save("event", note))
         if speaker == "user" and (moved := await self._moved_by(said)) is not None:
             turns.append(await self._save("event", moved))
+        for note in after:
+            turns.append(await self._save("event", note))
         if reply:
             turns.append(await self._save("assistant", reply))
             yield reply
