@@ -33,7 +33,9 @@ memory            every memory kept (diary entries and reflections aside) agains
                   (labelled facts stated by some memory); and the memories of the form "X is called X" and those
                   that give the user's facts to the companion. Goals 90 % / 70 % / 0 / 0.
 speed             time to first token of each reply (from the line handed over to the first words) and generation
-                  tokens/s (llama.cpp's own timing), medians.
+                  tokens/s (llama.cpp's own timing), medians; and how long the greeting takes to begin the next
+                  day (the whole prompt is read again: the date, and the reflection written overnight, sit at its
+                  top).
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
@@ -301,6 +303,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
             wrong.append(text)
     ttfts = [s["ttft"] for s in said if s["kind"].startswith("reply") and s.get("ttft") is not None]
     speeds = [s["tps"] for s in said if s.get("tps")]
+    greeted = [s["ttft"] for s in said if s["kind"] == "welcome:next day" and s.get("ttft") is not None]
     return {
         "outputs": sum(s["who"] == "os1" and s["kind"] != "question" for s in said),
         "persona_breaks": breaks,
@@ -318,6 +321,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
         "given_away": given_away,
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
+        "greeting_next_day": greeted[0] if greeted else None,
     }
 
 
@@ -327,6 +331,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
     facts = sum(s["facts"] for s in scores)
     ttfts = [s["ttft_median"] for s in scores if s["ttft_median"] is not None]
     speeds = [s["tps_median"] for s in scores if s["tps_median"] is not None]
+    greeted = [s["greeting_next_day"] for s in scores if s.get("greeting_next_day") is not None]
     return {
         "people": people,
         "outputs": sum(s["outputs"] for s in scores),
@@ -343,6 +348,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "given_away": sum(len(s["given_away"]) for s in scores),
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
+        "greeting_next_day": statistics.median(greeted) if greeted else None,
     }
 
 
@@ -361,6 +367,7 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
         ("user's facts given to the companion", str(total["given_away"]), "0"),
         ("time to first token, median (s)", _num(total["ttft_median"]), "no slower"),
         ("generation, median (tokens/s)", _num(total["tps_median"]), "no slower"),
+        ("the next day's greeting, first word (s)", _num(total["greeting_next_day"]), ""),
     ]
     out = Table("measure", "result", "goal", title=f"The first hour: {people} newcomers", box=None)
     for row in rows:
