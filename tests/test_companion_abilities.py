@@ -14,6 +14,8 @@ from os1.companion.abilities import cannot_do, note_for
         ("can you look it up?", ["look things up on the internet"]),
         ("play me a song", ["play music"]),
         ("can u play some Tame Impala to cheer me up", ["play music"]),
+        ("Put on some Clifford Brown for me, would you?", ["play music"]),
+        ("Call Mike and tell him this thing works.", ["make calls"]),
     ],
 )
 def test_requests_it_cannot_do_yet_are_noticed(text: str, asked: list[str]) -> None:
@@ -28,6 +30,8 @@ def test_requests_it_cannot_do_yet_are_noticed(text: str, asked: list[str]) -> N
         "my mom called",
         "I bought a plant",
         "I play the veena when I cannot sleep",
+        "call me Theo",
+        "I put on a jacket and went out",
     ],
 )
 def test_talking_about_those_things_is_just_talk(text: str) -> None:

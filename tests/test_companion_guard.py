@@ -127,6 +127,27 @@ async def test_a_reply_copied_from_an_earlier_one_is_asked_again(
     assert "in new words" in llm.requests[2].messages[-1]["content"]
 
 
+@pytest.mark.parametrize(
+    ("replies", "said"),
+    [
+        (  # it pretends: asked again, and the second says it can't
+            ["Okay! I'll try to play Joy Spring for you.", "Sorry, Theo. I can't play music yet; hum it for me?"],
+            "Sorry, Theo. I can't play music yet; hum it for me?",
+        ),
+        (  # it pretends twice: said in code
+            ["Sure! Playing it now.", "Here it comes, Joy Spring."],
+            "I can't do that yet; all I can do is talk with you.",
+        ),
+    ],
+)
+async def test_a_request_it_cannot_do_is_never_answered_as_if_it_could(
+    store: SQLiteStore, persona: Persona, profile: Profile, replies: list[str], said: str
+) -> None:
+    companion = Companion(ScriptedLLM(*replies), store, persona, profile)
+    shown, _ = await say(companion, "Put on some Clifford Brown for me, would you?")
+    assert shown == said
+
+
 async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:

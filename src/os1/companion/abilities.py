@@ -20,7 +20,11 @@ CANNOT = (
         r"\b(text|message|dm|whatsapp)\b (him|her|them|my|to)\b|\bsend (a |an )?(text|message)"
         r"|^\W*(please )?(text|message) |\b(can|could|would|will) you (please )?(text|message)\b",
     ),
-    ("make calls", r"\b(call|phone|ring) (him|her|them|my|mom|mum|dad)\b"),
+    (
+        "make calls",
+        r"\b(call|phone|ring|telephone) (him|her|them|my|mom|mum|dad)\b|^\W*(please )?(call|phone|ring|telephone) "
+        r"(?-i:[A-Z])|\b(can|could|would|will) (you|u) (please )?(call|phone|ring|telephone)\b",
+    ),
     (
         "set reminders or alarms, or touch a calendar",
         r"\b(remind me|set (an? )?(alarm|timer|reminder)|calendar|schedule)\b",
@@ -30,7 +34,8 @@ CANNOT = (
     (
         "play music",
         r"\bplay (me |us |some |a |the )*(song|music|playlist|track)|\b(can|could|would|will) (you|u) (please )?play\b"
-        r"|^\W*(please )?play\b",
+        r"|^\W*(please )?play\b|^\W*(please )?put on (some|a|an|the|my) "
+        r"|\bput on (some|a|an|the|my) [^.]*\bfor (me|us)\b",
     ),
 )
 _PATTERNS = [(what, re.compile(pattern, re.IGNORECASE)) for what, pattern in CANNOT]

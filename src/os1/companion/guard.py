@@ -11,6 +11,9 @@ ends, and a short one ("I'm sorry, Noor.") waits for the next, which so often ca
 operating system, I don't have feelings"). Every later sentence is held until it ends, which costs nothing a user
 waits for: the reply is already on its way, and voice speaks whole sentences anyway.
 
+When the user asked for something it cannot do yet (``abilities.py``), its first sentence must say so: the small
+model sometimes pretends ("Okay! I'll try to play Joy Spring for you", "I'll let you know when I have called Mike").
+
 When a sentence breaks and nothing was shown yet, the reply is asked for once more, with a word on why (not kept
 in the transcript); when something was, the reply ends before that sentence (such sentences come last: "feel free
 to ask").
@@ -46,6 +49,11 @@ OPENERS = (
 )  # fmt: skip
 FALLBACK = "Mm. Say more? I'm listening."  # a reply's; a greeting has its own
 SHORT_WORDS = 4  # a held first sentence this short is shown with the next one, checked too
+# How a reply says it cannot do what was asked ("I can't send messages yet", "I'm not able to order anything").
+DECLINES = re.compile(
+    r"\b(can'?t|cannot|can not|not able|unable|(?:do|does)n'?t (?:have|know how)|i wish i could|no way)\b",
+    re.IGNORECASE,
+)
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 
 
@@ -60,14 +68,20 @@ async def guarded(
     own_name: str = "",
     said_before: Sequence[str] = (),
     fallback: str = FALLBACK,
+    declining: bool = False,
 ) -> AsyncIterator[str]:
     """The text of ``ask(False)`` with no persona break shown, nor a greeting by ``own_name`` (the companion's:
     "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies ``said_before``;
     ``ask(True)`` is the one retry, asked when nothing was shown yet, and ``fallback`` what is said when that
-    breaks too. Closing this iterator closes the model's stream."""
+    breaks too. When ``declining`` (the user asked for something it cannot do), the first sentence must say it
+    can't: "Okay! I'll try to play Joy Spring for you" is asked again. Closing this iterator closes the model's
+    stream."""
 
     def broken(sentence: str) -> bool:
         return bool(persona_break(sentence)) or greets_itself(sentence, own_name) or repeats(sentence, said_before)
+
+    def pretends(first: str) -> bool:
+        return declining and not DECLINES.search(first)
 
     shown = ""
     for again in (False, True):
@@ -87,6 +101,9 @@ async def guarded(
                         break
                     if held and not shown and not waiting and len(done.split()) <= SHORT_WORDS:
                         waiting = done  # "I'm sorry, Noor." may lead into "But as an AI..."
+                    elif not shown and pretends(waiting + done):
+                        broke = True
+                        break
                     else:
                         shown += waiting + done
                         yield waiting + done
@@ -95,13 +112,13 @@ async def guarded(
                 if broke:
                     break
                 if pending.strip() and not shown and not waiting:  # only a first sentence may stream as written
-                    held = held and could_break(pending)
+                    held = held and (declining or could_break(pending))
                 if pending and not held:
                     shown += pending
                     yield pending
                     pending = ""
             if not broke:
-                if pending.strip() and held and broken(pending):
+                if (pending.strip() and held and broken(pending)) or (not shown and pretends(waiting + pending)):
                     broke = True
                 elif waiting + pending:
                     shown += waiting + pending
