@@ -1,6 +1,6 @@
 import pytest
 
-from os1.companion.abilities import cannot_do, note_for
+from os1.companion.abilities import asked_to_do, cannot_do, note_for
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,7 @@ from os1.companion.abilities import cannot_do, note_for
 )
 def test_requests_it_cannot_do_yet_are_noticed(text: str, asked: list[str]) -> None:
     assert cannot_do(text) == asked
+    assert asked_to_do(text)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +33,7 @@ def test_requests_it_cannot_do_yet_are_noticed(text: str, asked: list[str]) -> N
         "I play the veena when I cannot sleep",
         "call me Theo",
         "I put on a jacket and went out",
+        "Message from my boss this morning, rude as ever",
     ],
 )
 def test_talking_about_those_things_is_just_talk(text: str) -> None:
@@ -42,3 +44,8 @@ def test_talking_about_those_things_is_just_talk(text: str) -> None:
 def test_the_note_names_the_user_and_the_missing_ability() -> None:
     note = note_for("send an email to my landlord", "Theo")
     assert note is not None and note.startswith("Theo is asking for something you cannot do yet (send email)")
+
+
+def test_a_message_that_only_tells_of_such_a_thing_asks_for_nothing() -> None:
+    assert cannot_do("my schedule is packed this week")  # the note is still added: it costs nothing said
+    assert not asked_to_do("my schedule is packed this week")

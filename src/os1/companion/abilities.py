@@ -18,7 +18,8 @@ CANNOT = (
     (
         "send messages or texts",
         r"\b(text|message|dm|whatsapp)\b (him|her|them|my|to)\b|\bsend (a |an )?(text|message)"
-        r"|^\W*(please )?(text|message) |\b(can|could|would|will) you (please )?(text|message)\b",
+        r"|^\W*(please )?(text|message) ((?-i:[A-Z])|(him|her|them|my|mum|mom|dad)\b)"
+        r"|\b(can|could|would|will) you (please )?(text|message)\b",
     ),
     (
         "make calls",
@@ -44,6 +45,20 @@ _PATTERNS = [(what, re.compile(pattern, re.IGNORECASE)) for what, pattern in CAN
 def cannot_do(text: str) -> list[str]:
     """The things in ``CANNOT`` that this message asks for."""
     return [what for what, pattern in _PATTERNS if pattern.search(text)]
+
+
+# A message that asks the companion to do something, rather than telling of it ("my schedule is packed").
+_ASKING = re.compile(
+    r"\b(can|could|would|will) (you|u|ya)\b|\bfor me\b|^\W*(?:(?:hey|ok|okay|so|oh|and)\W+)*(?:please\W+)?"
+    r"(?:send|text|message|e-?mail|mail|call|phone|ring|telephone|remind|set|book|order|buy|reserve|look|search|"
+    r"google|play|put)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_to_do(text: str) -> bool:
+    """Whether ``text`` asks the companion for something it cannot do yet (not only tells of such a thing)."""
+    return bool(cannot_do(text)) and bool(_ASKING.search(text))
 
 
 def note_for(text: str, user: str) -> str | None:

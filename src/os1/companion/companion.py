@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from os1.companion import inner
-from os1.companion.abilities import cannot_do, note_for
+from os1.companion.abilities import asked_to_do, note_for
 from os1.companion.control import Done, handle, requested
 from os1.companion.growth import grow
 from os1.companion.guard import FALLBACK, guarded
@@ -445,7 +445,7 @@ class Companion:
             return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)
 
         earlier = [turn.text for turn in turns[-IN_VIEW_TURNS:] if turn.speaker == "assistant"]
-        declining = speaker == "user" and bool(cannot_do(text))  # it must say it can't, not pretend
+        declining = speaker == "user" and asked_to_do(text)  # it must say it can't, not pretend
         fallback = (
             f"Hello, {self.profile.name}. I'm glad you're here."
             if speaker == "event"
