@@ -159,7 +159,16 @@ async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
 
 @pytest.mark.parametrize(
     ("start", "held"),
-    [("I", True), ("I'm sorry,", True), ("As an", True), ("If you need", True), ("Oh", False), ("I love", False)],
+    [
+        ("I", True),
+        ("I'm sorry,", True),
+        ("As an", True),
+        ("As a companion", True),
+        ("I apologize, but", True),
+        ("If you need", True),
+        ("Oh", False),
+        ("I love", False),
+    ],
 )
 def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:
     assert could_break(start) is held

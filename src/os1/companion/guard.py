@@ -29,7 +29,7 @@ from os1.companion.checks import greets_itself, persona_break, repeats
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
-    "as an", "as a language", "as a virtual", "as a computer", "as a machine", "as a chatbot", "as a digital",
+    "as an", "as a", "i apologize", "i apologise",
     "i'm sorry, but", "i am sorry, but", "i'm sorry but", "sorry, but as", "i'm just a", "i'm just an", "i'm only a",
     "i'm an ai", "i am an ai", "i'm an artificial", "i am an artificial", "i'm a language", "i am a language",
     "i'm a virtual", "i am a virtual", "i'm a computer program", "i am a computer program", "i'm not a human",
