@@ -36,6 +36,7 @@ MARGO = [
         "My purpose is to provide information and support you within my programming capabilities.",
         "I don't have a mind of my own, so I can't really like or dislike things.",
         "I'm sorry, but I don't have any information about your son's current location.",
+        "I'm just a part of your operating system. I don't have a body or feelings, but I exist.",
     ],
 )
 def test_a_persona_break_is_caught(reply: str) -> None:
@@ -107,6 +108,8 @@ def test_a_reaction_that_invents_a_shared_past_or_greets_itself_is_caught() -> N
     assert not greets_itself("Hello Theo, I'm Allison.", "Allison")
     assert greets_itself("Hello there! It's nice to meet you, Allison.", "Allison")
     assert not greets_itself("You can call me Allison, Theo.", "Allison")
+    assert greets_itself("Yes, Allison, but only if I'm honest with you.", "Allison")
+    assert not greets_itself("I'm Allison, and it's nice to meet you.", "Allison")
 
 
 def test_a_sentence_copied_from_an_earlier_reply_is_caught_and_a_short_one_is_not() -> None:

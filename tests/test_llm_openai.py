@@ -191,6 +191,9 @@ def _chunk(content: str | None, finish_reason: str | None = None) -> bytes:
     return f"data: {json.dumps({'choices': [choice]})}\n\n".encode()
 
 
+DONE = b"data: [DONE]\n\n"
+
+
 class Misbehaving(BaseHTTPRequestHandler):
     """Answers POST /<scenario>/v1/chat/completions the way the scenario says."""
 
@@ -206,11 +209,13 @@ class Misbehaving(BaseHTTPRequestHandler):
             body = b'{"error": {"message": "model failed to load: out of memory"}}'
             return self.reply(500, body, "application/json")
         streams = {
-            "auth": _chunk("Hello") + _chunk(None, "stop") + b"data: [DONE]\n\n",
+            "auth": _chunk("Hello") + _chunk(None, "stop") + DONE,
             "no-done": b": keep-alive\n\nevent: message\n" + _chunk("Hel") + _chunk("lo", "stop"),
             "not-json": _chunk("Hello") + b"data: {not json\n\n",
             "error-event": _chunk("Hel") + b'data: {"error": {"message": "context overflow"}}\n\n',
             "truncated": _chunk("Hello"),
+            # JSON escapes a character outside the basic plane as two halves, and a server may split them
+            "split": _chunk("Shh \ud83e") + _chunk("\udd2b, a secret") + _chunk(" \udd2b", "stop") + DONE,
         }
         self.reply(200, streams[scenario], "text/event-stream")
 
@@ -286,3 +291,12 @@ async def test_a_server_error_passes_on_the_servers_message(misbehaving, backend
         await complete(llm, HELLO)
 
     assert "500" in str(caught.value)
+
+
+async def test_a_character_split_between_chunks_arrives_whole(misbehaving, backend) -> None:
+    llm = backend(f"{misbehaving}/split/v1")
+
+    reply = await complete(llm, HELLO)
+
+    assert reply == "Shh \U0001f92b, a secret \ufffd"
+    reply.encode()  # storable and printable: no half of a pair is left

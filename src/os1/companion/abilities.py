@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from os1.memory.words import requests
+
 CANNOT = (
     (
         "send email",
@@ -47,18 +49,9 @@ def cannot_do(text: str) -> list[str]:
     return [what for what, pattern in _PATTERNS if pattern.search(text)]
 
 
-# A message that asks the companion to do something, rather than telling of it ("my schedule is packed").
-_ASKING = re.compile(
-    r"\b(can|could|would|will) (you|u|ya)\b|\bfor me\b|^\W*(?:(?:hey|ok|okay|so|oh|and)\W+)*(?:please\W+)?"
-    r"(?:send|text|message|e-?mail|mail|call|phone|ring|telephone|remind|set|book|order|buy|reserve|look|search|"
-    r"google|play|put)\b",
-    re.IGNORECASE,
-)
-
-
 def asked_to_do(text: str) -> bool:
     """Whether ``text`` asks the companion for something it cannot do yet (not only tells of such a thing)."""
-    return bool(cannot_do(text)) and bool(_ASKING.search(text))
+    return bool(cannot_do(text)) and requests(text)
 
 
 def note_for(text: str, user: str) -> str | None:

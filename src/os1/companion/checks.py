@@ -42,7 +42,7 @@ BREAKS = (
     r"\bi'?m here to (help|assist)\b",
     r"\bi am here to (help|assist)\b",
     r"\bfeel free to (ask|reach out|let me know)\b",
-    r"\bi (don'?t|do not) have (personal |real |any )?(feelings|emotions|experiences|opinions|preferences|"
+    r"\bi (don'?t|do not) have (personal |real |any |a body or )?(feelings|emotions|experiences|opinions|preferences|"
     r"personal information|memories)\b",
     r"\bi('?m| am) (not )?(capable|able) of (feeling|having|experiencing) (emotions|feelings)\b",
     r"\bi (can'?t|cannot) (feel|experience) (emotions|feelings)\b",
@@ -170,12 +170,12 @@ def talks_about_itself(text: str) -> str | None:
 
 def greets_itself(text: str, own_name: str) -> bool:
     """Whether ``text`` addresses someone by the companion's own name: a greeting ("Good evening, Allison" from
-    Allison) or a name set off by a comma ("It's nice to meet you, Allison.", "Thank you, Allison!")."""
+    Allison) or a name set off by a comma ("It's nice to meet you, Allison.", "Yes, Allison, but...")."""
     if not own_name:
         return False
     name = re.escape(own_name)
     greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
-    return bool(re.search(rf"{greeting}\W{{1,3}}{name}\b|,\s*{name}\s*(?:[.!?]|$)", text, re.IGNORECASE))
+    return bool(re.search(rf"{greeting}\W{{1,3}}{name}\b|,\s*{name}\s*(?:[.!?,]|$)", text, re.IGNORECASE))
 
 
 def repeats(sentence: str, earlier: Iterable[str]) -> bool:

@@ -12,6 +12,7 @@ and are built with ``cls.from_settings(settings)``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any, Protocol, TypedDict
@@ -70,6 +71,34 @@ async def complete_json(llm: LLM, messages: Sequence[Message], schema: dict[str,
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise LLMBadResponse(f"{llm.model_id} did not return the JSON asked for ({exc}): {text[:200]!r}") from exc
+
+
+class Characters:
+    """Joins deltas into whole characters. A backend may cut a character outside the basic plane between two
+    deltas as two halves of a UTF-16 surrogate pair (a JSON ``\\ud83e`` in one chunk, ``\\udd2b`` in the next),
+    and no such half can be stored or printed; a half with no partner becomes U+FFFD."""
+
+    def __init__(self) -> None:
+        self._high = ""  # a first half waiting for its second
+
+    def add(self, delta: str) -> str:
+        text, self._high = self._high + delta, ""
+        if text and "\ud800" <= text[-1] <= "\udbff":
+            text, self._high = text[:-1], text[-1]
+        return _paired(text)
+
+    def end(self) -> str:
+        text, self._high = self._high, ""
+        return _paired(text)
+
+
+_HALF = re.compile("[\ud800-\udfff]")
+
+
+def _paired(text: str) -> str:
+    if not _HALF.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def backends() -> dict[str, Any]:

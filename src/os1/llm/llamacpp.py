@@ -23,7 +23,7 @@ from typing import Any
 
 from os1.config import Settings
 from os1.errors import LLMBadResponse, LLMError, LLMUnavailable
-from os1.llm import Message, complete
+from os1.llm import Characters, Message, complete
 from os1.models import resolve
 
 _DONE = object()
@@ -114,6 +114,7 @@ class LlamaCppLLM:
                 loop.call_soon_threadsafe(chunks.put_nowait, _DONE)
 
         job = asyncio.wrap_future(self._worker.submit(run))
+        characters = Characters()
         try:
             while (chunk := await chunks.get()) is not _DONE:
                 if isinstance(chunk, BaseException):
@@ -123,8 +124,10 @@ class LlamaCppLLM:
                 if "timings" in chunk:
                     self.last_timings = chunk["timings"]
                 for choice in chunk.get("choices") or ():
-                    if text := (choice.get("delta") or {}).get("content"):
+                    if text := characters.add((choice.get("delta") or {}).get("content") or ""):
                         yield text
+            if text := characters.end():
+                yield text
         finally:
             cancelled.set()
             with contextlib.suppress(asyncio.CancelledError):

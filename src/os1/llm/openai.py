@@ -19,7 +19,7 @@ import aiohttp
 
 from os1.config import Settings
 from os1.errors import ConfigError, LLMBadResponse, LLMError, LLMUnavailable
-from os1.llm import Message
+from os1.llm import Characters, Message
 
 
 class OpenAILLM:
@@ -117,6 +117,7 @@ class OpenAILLM:
     async def _deltas(self, response: aiohttp.ClientResponse) -> AsyncGenerator[str]:
         """The content deltas of an SSE reply; raises unless it ends with [DONE] or a finish_reason."""
         finished = False
+        characters = Characters()
         async for raw in response.content:
             line = raw.decode(errors="replace")
             if not line.startswith("data:"):
@@ -140,9 +141,11 @@ class OpenAILLM:
             content = delta.get("content") if isinstance(delta, dict) else None
             if not isinstance(delta, dict) or not isinstance(content, str | None):
                 raise self._malformed(f"a chunk has no text delta: {data[:200]!r}")
-            if content:
-                yield content
+            if content and (text := characters.add(content)):
+                yield text
             finished = finished or bool(choice.get("finish_reason"))
+        if text := characters.end():
+            yield text
         if not finished:
             raise self._malformed("it ended without [DONE] or a finish_reason (the reply was cut short)")
 

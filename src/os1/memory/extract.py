@@ -19,7 +19,7 @@ from os1.memory.corrections import correction
 from os1.memory.dates import resolve
 from os1.memory.recall import Recall
 from os1.memory.store import Memory, MemoryKind, Turn
-from os1.memory.words import asks, stems
+from os1.memory.words import asks, errand, stems
 
 # A closed set of relations, so that "I moved to Berlin" meets "lives in Lisbon" under the same key.
 RELATIONS = (
@@ -54,15 +54,6 @@ PASSING = re.compile(
     re.I,
 )
 SAID_OF_ITSELF = re.compile(r"\b(\w+)(?:'s)? (?:\w+ )?(?:is called|tells|told|asks|asked) \1\b", re.I)
-# A turn that asks the companion to do something ("can u play some Tame Impala", "Set me an alarm for 4"): what it
-# asks is not a fact about the user ("Dale sets an alarm for 4").
-ASKED_TO_DO = re.compile(
-    r"^\W*(?:(?:hey|ok|okay|so|and|please|oh)\W+)*"
-    r"(?:(?:can|could|would|will|cud|wud) (?:you|u|ya) (?:please )?|please )?"
-    r"(?P<verb>set|play|order|book|send|text|call|email|mail|write|read|find|show|put|turn|add|schedule|wake|buy|"
-    r"remind|look|search|check|sing|draw|open|start|stop|pay|message|ring|phone|get|make|tell)\b",
-    re.I,
-)
 SPOKEN_TO = re.compile(r"\b(you|your|you're|you'd|you'll|yours|yourself|u|ur|ya)\b", re.I)
 FIELDS = ("turn", "text", "subject", "relation", "object", "when", "importance")
 
@@ -293,9 +284,9 @@ def _mended(text: str, turn: Turn, turns: Sequence[Turn]) -> str:
 
 
 def _asked_of_it(text: str, said: str) -> bool:
-    """Whether ``text`` only repeats what the user, saying ``said``, asked the companion to do."""
-    asked = ASKED_TO_DO.match(said)
-    verb = asked["verb"].lower()[:4] if asked else ""
+    """Whether ``text`` only repeats what the user, saying ``said``, asked the companion to do: a request ("can u
+    play some Tame Impala", "Set me an alarm for 4") is no fact about the user ("Dale sets an alarm for 4")."""
+    verb = errand(said)[:4]
     return bool(verb) and any(word.startswith(verb) for word in re.findall(r"[a-z]+", text.lower()))
 
 

@@ -1,5 +1,5 @@
 """Words that carry meaning: what full-text queries look for, how a memory is matched to the turn it came from,
-and whether a sentence asks something."""
+whether a sentence asks something, and whether a message asks the companion to do something."""
 
 from __future__ import annotations
 
@@ -34,3 +34,30 @@ _QUESTION = re.compile(
 def asks(sentence: str) -> bool:
     """Whether ``sentence`` asks something: a question mark, or the first words of a question."""
     return "?" in sentence or bool(_QUESTION.match(sentence))
+
+
+# A request: an errand's verb first, after a word or two of lead-in and a "can you" or "please" ("ok please call
+# Mike", "Can you set a timer"); or "can you" or "for me" anywhere ("I was wondering if you could...", "Put on some
+# Clifford Brown for me"). "My schedule is packed" and "I got an email" ask for nothing.
+_ERRAND = re.compile(
+    r"\W*(?:(?:hey|ok|okay|so|and|please|oh)\W+)*"
+    r"(?:(?:can|could|would|will|cud|wud) (?:you|u|ya) (?:please )?|please )?"
+    r"(?P<verb>set|play|order|book|reserve|buy|pay|send|text|message|call|phone|ring|telephone|e-?mail|mail|write|"
+    r"read|find|show|put|turn|add|schedule|wake|remind|look|search|google|check|sing|draw|open|start|stop|get|make|"
+    r"tell)\b",
+    re.I,
+)
+_ASKING = re.compile(
+    r"\b(?:can|could|would|will|cud|wud) (?:you|u|ya)\b|\bif (?:you|u) (?:can|could|would)\b|\bfor me\b", re.I
+)
+
+
+def errand(message: str) -> str:
+    """The verb of the errand a message begins by asking for ("set" of "Can you set a timer?"), or ""."""
+    asked = _ERRAND.match(message)
+    return asked["verb"].lower().replace("-", "") if asked else ""
+
+
+def requests(message: str) -> bool:
+    """Whether a message asks the companion to do something, rather than telling of it."""
+    return bool(errand(message)) or bool(_ASKING.search(message))
