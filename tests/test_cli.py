@@ -39,10 +39,11 @@ def environ_without_colour(env: dict[str, str]) -> dict[str, str]:
 
 
 def transcript(home: Path) -> list[tuple[str, str, bool]]:
+    """What was said and what happened, without the notes that open each conversation (the date...)."""
     store = SQLiteStore.open(home)
     turns = asyncio.run(store.turns())
     store.close()
-    return [(t.speaker, t.text, t.interrupted) for t in turns]
+    return [(t.speaker, t.text, t.interrupted) for t in turns if not t.opens_conversation]
 
 
 def test_help_lists_the_commands(home: Path, small_model_path: Path) -> None:
@@ -157,7 +158,7 @@ def test_another_name_at_the_naming_and_by_rename_and_it_stays(home: Path, small
     assert "/rename  I choose another name" in out  # /help
     store = SQLiteStore.open(home)
     persona = asyncio.run(store.persona())
-    turns = [turn for turn in asyncio.run(store.turns()) if not turn.from_interview]
+    turns = [turn for turn in asyncio.run(store.turns()) if not turn.from_interview and not turn.opens_conversation]
     store.close()
     assert persona is not None and persona.name == named[2] and persona.refused == (named[0], named[1])
     assert [t.speaker for t in turns] == ["event", "event", "assistant", "user", "assistant", "event"]

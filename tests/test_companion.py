@@ -37,11 +37,13 @@ async def test_replies_stream_and_both_sides_are_saved(store: SQLiteStore, perso
     deltas = [delta async for delta in companion.respond("ugh, mondays")]
     assert len(deltas) > 3
     assert "".join(deltas) == "Mondays are just Sundays that forgot to be nice."
-    assert [(t.speaker, t.text) for t in await store.turns()] == [
+    opening, *said = await store.turns()
+    assert opening.speaker == "event" and opening.opens_conversation  # the date and where things stand
+    assert [(t.speaker, t.text) for t in said] == [
         ("user", "ugh, mondays"),
         ("assistant", "Mondays are just Sundays that forgot to be nice."),
     ]
-    assert (await store.turns())[1].model_id == "scripted"
+    assert said[1].model_id == "scripted"
 
 
 async def test_the_prompt_grows_append_only_so_the_cache_is_reused(
@@ -189,4 +191,32 @@ async def test_a_request_it_cannot_do_gets_an_honesty_note_before_it(
     prompt = llm.requests[0].messages
     assert prompt[-1] == {"role": "user", "content": "can you email my sister for me?"}
     assert prompt[-2]["content"].startswith("[Theo is asking for something you cannot do yet (send email)")
-    assert [t.speaker for t in await store.turns()] == ["event", "user", "assistant"]
+    assert [t.speaker for t in await store.turns() if not t.opens_conversation] == ["event", "user", "assistant"]
+
+
+async def test_the_next_day_opens_with_its_own_note_after_the_end_of_yesterday(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    clock = Clock(datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
+    yesterday = Companion(ScriptedLLM(*(f"Reply {i}." for i in range(10))), store, persona, profile, clock=clock)
+    for i in range(10):
+        clock.now += timedelta(minutes=1)
+        await say(yesterday, f"line {i}")
+    clock.now = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)
+    llm = ScriptedLLM("Evening, Theo.", "Ha.")
+    today = Companion(llm, store, persona, profile, clock=clock)
+    assert "".join([d async for d in today.welcome()]) == "Evening, Theo."
+    await say(today, "hi")
+
+    first = llm.requests[0].messages
+    assert first[0] == yesterday.messages([])[0]  # the same system message: the model's cache of it lasts
+    prefix = len(yesterday.messages([]))  # the system message, the examples, and where the real talk begins
+    replayed = [m["content"] for m in first[prefix:]]
+    assert replayed[:12] == [text for i in range(4, 10) for text in (f"line {i}", f"Reply {i}.")]  # the last 12
+    assert not any("November 2026" in text for text in replayed[:12])  # yesterday's opening is not replayed
+    assert replayed[12] == (
+        "[A new conversation. Today is Tuesday, 24 November 2026. "
+        "You have known Theo since 23 November 2026 (1 day, 2 conversations).]"
+    )
+    assert replayed[13].startswith("[Theo is back, 22 hours after you last talked.")
+    assert llm.requests[1].messages[: len(first)] == first  # append-only within the conversation

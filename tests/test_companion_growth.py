@@ -102,7 +102,7 @@ async def test_a_reflection_grows_one_trait_with_its_reason_and_an_interest(
     memories = await known(store, embedder, persona, profile)
     model, clock = Model(GROWN), Clock(NOW)
     companion = await companion_with(store, embedder, model, clock)
-    before = companion.messages([])[0]["content"]
+    before, system = companion.opening([]), companion.messages([])[0]["content"]
     await companion.settle()
 
     life = await store.inner()
@@ -124,9 +124,10 @@ async def test_a_reflection_grows_one_trait_with_its_reason_and_an_interest(
     reflecting, growing = (r.messages for r in llm.requests if r.schema in (REFLECTION_SCHEMA, asked))
     assert growing[:2] == reflecting  # it goes on from the reflection: the memories read are in the cache
 
-    after = companion.messages([])[0]["content"]
+    after = companion.opening([])
     assert after != before  # from the next conversation on
-    assert "You are playful, warm, curious, witty." in after
+    assert companion.messages([])[0]["content"] == system  # the system message (and the model's cache of it) stays
+    assert "You are now playful, warm, curious, witty." in after
     assert "Knowing Theo has made you more playful; in your own words: \"Theo's terrible puns" in after
     assert "Interests of your own, grown from your talks with Theo; bring them up now and then: bouldering (" in after
 

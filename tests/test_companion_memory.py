@@ -136,7 +136,7 @@ async def test_a_long_diary_entry_is_recalled_as_its_first_lines_and_the_same_wo
         await companion.recall.remember(Memory(id=0, kind="episode" if text == long_entry else "fact", text=text,
                                                source_turn_ids=(), created_at=NOW))  # fmt: skip
     await say(companion, "My father called about the lake house today.")
-    note = next(t.text for t in await companion.store.turns() if t.speaker == "event")
+    note = next(t.text for t in await companion.store.turns() if t.speaker == "event" and not t.opens_conversation)
     lines = note.splitlines()[1:]
     assert len(lines) == len(set(lines)) == 2  # the fact said twice is noted once
     assert all(len(line) <= 2 + NOTE_CHARS for line in lines) and any("lake house and his father" in x for x in lines)

@@ -83,7 +83,7 @@ async def test_the_companion_chooses_again_from_its_list_and_it_is_kept(home: Pa
     prompt = llm.prompts[-1]
     assert prompt[0]["content"].startswith(f"You are {third.name}, an operating system")  # its name from now on
     assert f"You chose {third.name}" in prompt[-2]["content"]  # the note the reply puts in its own words
-    turns = [turn for turn in await store.turns() if not turn.from_interview]
+    turns = [turn for turn in await store.turns() if not turn.from_interview and not turn.opens_conversation]
     assert [t.speaker for t in turns] == ["event", "assistant", "event", "event", "user", "assistant"]
     assert turns[1].text == said and first.name in said  # the first greeting stays as it was said
     store.close()
@@ -141,7 +141,7 @@ async def test_a_name_the_model_cannot_settle_on_keeps_the_old_one_and_loses_not
     reply = "".join([d async for d in companion.respond("I don't like your name, change your name please")])
     assert reply == "Sorry, I couldn't pick one just now." and companion.persona == named
     assert await store.persona() == named
-    turns = await store.turns()
+    turns = [turn for turn in await store.turns() if not turn.opens_conversation]
     assert [t.speaker for t in turns] == ["event", "user", "assistant"]
     assert "could not settle on one" in turns[0].text and turns[1].text.startswith("I don't like your name")
     store.close()

@@ -73,7 +73,7 @@ async def test_a_finished_conversation_gets_a_diary_entry_naming_its_turns(
     assert any(hit.memory == entry for hit in hits)
 
 
-async def test_reflection_sits_in_the_stable_prefix(
+async def test_reflection_opens_the_next_conversation(
     parts: tuple[SQLiteStore, Recall, ScriptedLLM], persona: Persona, profile: Profile
 ) -> None:
     store, recall, llm = parts
@@ -87,12 +87,14 @@ async def test_reflection_sits_in_the_stable_prefix(
     await store.save_profile(profile)
     companion = await Companion.load(llm, store, clock=lambda: NOW + timedelta(days=3))
     assert companion is not None
-    system = companion.messages(await store.turns())[0]["content"]
-    assert "Your own notes on Theo: Theo's sister is Ana." in system
-    assert "Things you meant to ask about: ask about Ana." in system
+    opening = companion.opening(await store.turns())
+    assert "Your own notes on Theo: Theo's sister is Ana." in opening
+    assert "Things you meant to ask about: ask about Ana." in opening
     assert (
-        "You have known Theo since 23 November 2026 (3 days, 2 conversations)." in system
+        "You have known Theo since 23 November 2026 (3 days, 2 conversations)." in opening
     )  # the one before, and this one
+    [_ async for _ in companion.respond("I'm back")]
+    assert llm.requests[-1].messages[-2]["content"] == f"[{opening}]"  # it opens the conversation
 
 
 async def test_forget_rewrites_the_diary_and_the_reflection_without_it(

@@ -311,7 +311,7 @@ def test_bringing_in_old_conversations(server: Server, persona: Persona, profile
     assert said == ["I live in Porto.", "Porto! The river.", "Tell me about the sea.", "I'm here, and I'm listening."]
     anna = memory_user(server, "anna@example.org", persona, profile)
     restored = anna.post("/api/import", json=theo.get("/api/export").json()).json()  # an export comes back whole
-    assert restored == {"conversations": 2, "turns": 4, "memories": 1, "waiting": 0}
+    assert restored == {"conversations": 2, "turns": 5, "memories": 1, "waiting": 0}  # and the note that opened one
     assert anna.get("/api/memories").json()["memories"][0]["text"] == "Theo lives in Porto."
 
 

@@ -52,7 +52,9 @@ def test_users_live_in_one_postgresql_database(server: Server, database: str) ->
     found = theo.get("/api/memories", params={"q": "Porto"}).json()["memories"]
     assert found[0]["id"] == memories[0]["id"]
     sessions = json.loads(theo.get("/api/export").text)["sessions"]
-    assert sessions[-1]["turns"][0]["text"] == "I live in Porto."  # after the interview's
+    opening, said = sessions[-1]["turns"][:2]  # after the interview's
+    assert opening["speaker"] == "event" and opening["id"].startswith("opening:")
+    assert said["text"] == "I live in Porto."
     assert theo.delete(f"/api/memories/{memories[0]['id']}").status_code == 204
     with psycopg.connect(database) as db:
         users = db.execute("SELECT DISTINCT user_id FROM os1.turns").fetchall()

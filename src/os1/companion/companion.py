@@ -16,13 +16,14 @@ from os1.companion.growth import grow
 from os1.companion.guard import FALLBACK, guarded
 from os1.companion.honesty import note_on_company
 from os1.companion.languages import UNKNOWN, Locale
-from os1.companion.prompt import estimate_tokens, history_messages, prefix_messages, system_prompt
+from os1.companion.prompt import estimate_tokens, history_messages, opening, prefix_messages, system_prompt
 from os1.companion.renaming import asked, choose_again
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
 from os1.memory.recall import Hit, Recall
 from os1.memory.store import (
+    OPENING,
     Inner,
     Memory,
     Mood,
@@ -79,12 +80,12 @@ class Companion:
         self.reply_tokens = reply_tokens
         self.clock = clock
         self._session: int | None = None
+        self._opened = False  # whether this conversation's opening note is in the transcript
         self._turns: list[Turn] | None = None
         self._noted: list[Memory] = []  # memories already put in this conversation's history, newest last
         self._noted_turns: set[int] = set()  # past turns already quoted in it
-        self.reflection: Reflection | None = None  # its notes on the user, in the stable prefix
+        self.reflection: Reflection | None = None  # its notes on the user, for the next conversation's opening
         self.inner = Inner()  # its traits now, how they changed and its interests, as /who shows them
-        self._prefixed = Inner()  # the same, as the stable prefix has them (read at load and at settle)
         self.mood: Mood | None = None  # as it was last moved (companion/inner.py)
         self._told: str | None = None  # the mood's word as this conversation was last told of it
         self._background: asyncio.Task[int] | None = None
@@ -100,7 +101,7 @@ class Companion:
             return None
         companion = cls(llm, store, persona, profile, **options)  # type: ignore[arg-type]
         companion.reflection = await store.reflection()
-        companion.inner = companion._prefixed = await store.inner() or Inner()
+        companion.inner = await store.inner() or Inner()
         companion.mood = companion.inner.mood
         return companion
 
@@ -157,11 +158,18 @@ class Companion:
             return
         notes = [note for note in (recalled, *self._side_notes(text)) if note]  # as respond() has them
         now = self.clock()
+        transcript = await self.transcript()
+        opens = (
+            []
+            if self._opened
+            else [Turn(0, self._session, "event", self.opening(transcript), now, external_id=OPENING)]
+        )
         ahead = [
+            *opens,
             *(Turn(0, self._session, "event", note, now) for note in notes),
             Turn(0, self._session, "user", text, now),
         ]
-        await self.llm.read(self.messages([*await self.transcript(), *ahead]))
+        await self.llm.read(self.messages([*transcript, *ahead]))
 
     async def cut_reply(self, heard: str) -> None:
         """The last reply was heard only up to ``heard`` (the user spoke over it): the transcript keeps what was
@@ -174,7 +182,7 @@ class Companion:
 
     async def settle(self) -> None:
         """Finish the memory work queued so far, write this conversation's diary entry and, when enough is new,
-        the reflection and what the companion grows from it (before leaving); the next conversation's prefix has
+        the reflection and what the companion grows from it (before leaving); the next conversation's opening has
         them."""
         await self.pause()  # its unfinished work stays queued and is done here
         if self.observer is not None:
@@ -183,11 +191,10 @@ class Companion:
             await self._grow()
             self.reflection = await self.store.reflection()
             await self.look_inward()
-            self._prefixed = self.inner
 
     async def look_inward(self) -> None:
         """Read its inner life again (what growth, a forget or another worker changed since), for /who; the
-        stable prefix keeps what the conversation started with."""
+        conversation's opening note keeps what it started with."""
         self.inner = await self.store.inner() or Inner()
         self.mood = self.inner.mood
 
@@ -362,6 +369,7 @@ class Companion:
                 f"Say hello to {user} for the first time as yourself, in one or two sentences."
             )
         elif (gap := now - turns[-1].at).total_seconds() > QUIET_GAP_SECONDS:
+            self._session, self._opened = None, False  # a new conversation, with an opening note of its own
             mood = await self._move(lambda mood: inner.returned(mood, gap, now))
             self._told = mood.word
             event = (
@@ -375,16 +383,17 @@ class Companion:
             yield delta
 
     def messages(self, turns: list[Turn]) -> list[Message]:
-        # this conversation counts whether or not anything was said in it yet: the prompt (and the model's cache
-        # of it) is the same before the first words as after them
-        turns = [turn for turn in turns if not turn.from_interview]
-        conversations = len({t.session_id for t in turns} - {self._session}) + 1
-        today = self.clock().astimezone().date()
-        known = (turns[0].at.astimezone().date() if turns else today, conversations)
-        system = system_prompt(self.persona, self.profile, today, self.reflection, known, self._prefixed)
-        prefix = prefix_messages(system, self.profile.name)
+        prefix = prefix_messages(system_prompt(self.persona, self.profile), self.profile.name)
         budget = self.context_tokens - sum(estimate_tokens(m["content"]) for m in prefix) - self.reply_tokens
-        return [*prefix, *history_messages(turns, budget)]
+        return [*prefix, *history_messages(turns, budget, self._session)]
+
+    def opening(self, turns: list[Turn]) -> str:
+        """The note that opens a conversation after ``turns``: the date, how long they have known each other,
+        what it has grown into, and its notes on the user."""
+        turns = [turn for turn in turns if not turn.from_interview]
+        today = self.clock().astimezone().date()
+        known = (turns[0].at.astimezone().date() if turns else today, len({t.session_id for t in turns}) + 1)
+        return opening(self.persona, self.profile.name, today, known, self.reflection, self.inner)
 
     def feels(self) -> Mood:
         """Its mood as felt now (content since it was named, if nothing has moved it yet)."""
@@ -482,8 +491,18 @@ class Companion:
         return inner.felt(self.mood, self.clock())
 
     async def _save(self, speaker: Speaker, text: str, *, interrupted: bool = False) -> Turn:
+        """Keep a turn of this conversation; the first is preceded by the conversation's opening note, which is
+        added to the transcript here."""
         if self._session is None:
             self._session = await self.store.start_session()
+        if not self._opened:
+            turns = await self.transcript()
+            note = self.opening(turns)
+            opened = await self.store.add_turn(
+                self._session, "event", note, at=self.clock(), external_id=f"{OPENING}{self._session}"
+            )
+            turns.append(opened)
+            self._opened = True
         model_id = self.llm.model_id if speaker == "assistant" else None
         return await self.store.add_turn(
             self._session, speaker, text, interrupted=interrupted, model_id=model_id, at=self.clock()

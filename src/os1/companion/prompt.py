@@ -1,9 +1,14 @@
 """The prompt, laid out for speed: a stable prefix, then the transcript, append-only.
 
-The system message (persona and what it has grown into, the user's profile, today's date) changes only when one
-of those changes, and past turns are replayed exactly as they were said, so every turn shares its whole beginning
-with the previous one and llama.cpp only computes the new tokens. When the transcript outgrows the context window,
-its oldest turns are dropped in whole blocks, so the cached prefix is broken once per block, not on every turn.
+The system message (the persona and what the user said when they met) and the example turns change only when
+the companion is renamed; what changes from day to day (the date, what it has grown into, its notes on the user)
+is in an event that opens each conversation, kept in the transcript like any other. Past turns are replayed
+exactly as they were said, so every turn shares its whole beginning with the previous one and llama.cpp only
+computes the new tokens, and the next day's prompt begins as yesterday's did (llama.cpp keeps earlier prompts'
+caches in memory, ``cache_ram_mib``). Of earlier conversations only the last turns are replayed: every replayed
+turn must be read again once the cache is gone (the app was closed), and recall brings back the rest. When the
+transcript outgrows the context window, its oldest turns are dropped in whole blocks, so the cached prefix is
+broken once per block, not on every turn.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from os1.memory.store import Inner, MemoryKind, Persona, Profile, Reflection, Tu
 
 CHARS_PER_TOKEN = 3.5  # a cautious average for English with these tokenizers
 DROP_BLOCK = 24  # turns dropped at once when the transcript no longer fits
+EARLIER_TURNS = 12  # of the conversations before this one, the last turns replayed
 
 QUESTIONS = {
     "name": "What should I call you?",
@@ -71,14 +77,10 @@ EXAMPLES = (
 )
 
 
-def system_prompt(
-    persona: Persona,
-    profile: Profile,
-    today: date,
-    reflection: Reflection | None = None,
-    known: tuple[date, int] | None = None,
-    inner: Inner | None = None,
-) -> str:
+def system_prompt(persona: Persona, profile: Profile) -> str:
+    """The system message: who the companion is and what the user told it when they met. It changes only when
+    the companion is renamed, so the model's cache of it (and of the examples after it) lasts from day to day;
+    what changes from one conversation to the next is in the note that opens each (``opening``)."""
     about = "\n".join(
         f'- "{QUESTIONS[key]}" They said: "{answer}"' for key, answer in profile.answers.items() if key in QUESTIONS
     )
@@ -86,13 +88,39 @@ def system_prompt(
         f"You are {persona.name}, an operating system with a mind of your own. The person talking to you is "
         f"{profile.name}; talk to them as 'you'. "
         f"You chose your own name: {persona.why}\n"
-        f"{_yourself(persona, profile.name, inner or Inner())}"
+        f"When you met {profile.name}, you were {', '.join(persona.traits)}.\n"
         f"{STYLE.format(user=profile.name)}\n\n"
         f"What {profile.name} told you when you met (their own words):\n{about}\n\n"
-        f"{_notes(profile.name, reflection, known, today)}"
-        f"Today is {today:%A, %d %B %Y}. The first messages below are examples of your voice, not things that "
-        "happened."
+        "Each conversation opens with a note in brackets: the date, and where things stand. "
+        "The first messages below are examples of your voice, not things that happened."
     )
+
+
+def opening(
+    persona: Persona,
+    user: str,
+    today: date,
+    known: tuple[date, int],
+    reflection: Reflection | None = None,
+    inner: Inner | None = None,
+) -> str:
+    """The note that opens a conversation: today's date, how long you have known the user, who you have grown
+    into, and your own notes on them (the latest reflection)."""
+    since, conversations = known
+    days = (today - since).days
+    times = f"{conversations} conversation{'' if conversations == 1 else 's'}"
+    lines = [
+        f"A new conversation. Today is {today:%A, %d %B %Y}. You have known {user} since {since:%d %B %Y} "
+        f"({days} day{'' if days == 1 else 's'}, {times})."
+    ]
+    lines += _grown(persona, user, inner or Inner())
+    if reflection is not None:
+        lines.append(f"Your own notes on {user}: {reflection.about}")
+        if reflection.open_threads:
+            lines.append("Under way in their life: " + "; ".join(reflection.open_threads) + ".")
+        if reflection.follow_ups:
+            lines.append("Things you meant to ask about: " + "; ".join(reflection.follow_ups) + ".")
+    return "\n".join(lines)
 
 
 def prefix_messages(system: str, user: str) -> list[Message]:
@@ -105,8 +133,12 @@ def prefix_messages(system: str, user: str) -> list[Message]:
     return messages
 
 
-def history_messages(turns: Sequence[Turn], budget_tokens: int) -> list[Message]:
-    """The transcript as chat messages, exactly as said, trimmed from the front in blocks to fit."""
+def history_messages(turns: Sequence[Turn], budget_tokens: int, session: int | None = None) -> list[Message]:
+    """The transcript as chat messages, exactly as said, trimmed from the front in blocks to fit: all of the
+    conversation ``session``, and the last ``EARLIER_TURNS`` of the ones before it (recall brings back the rest,
+    and every turn replayed has to be read again whenever the model's cache of it is gone)."""
+    earlier = [t for t in turns if t.session_id != session and not t.from_interview and not t.opens_conversation]
+    turns = [*earlier[-EARLIER_TURNS:], *(t for t in turns if t.session_id == session)]
     start, left = 0, _tokens(turns)
     while start < len(turns) and left > budget_tokens:  # one pass: months of turns are counted once, not per block
         left -= _tokens(turns[start : start + DROP_BLOCK])
@@ -127,34 +159,19 @@ def history_messages(turns: Sequence[Turn], budget_tokens: int) -> list[Message]
     return messages
 
 
-def _yourself(persona: Persona, user: str, inner: Inner) -> str:
-    """Your traits as they are now, the last way knowing the user changed them, and your own interests: all of it
-    changes only at a reflection (``growth.py``), so the prefix stays the same from turn to turn."""
-    lines = [f"You are {', '.join(inner.traits(persona.traits))}."]
+def _grown(persona: Persona, user: str, inner: Inner) -> list[str]:
+    """Your traits as they are now, the last way knowing the user changed them, and your own interests (all of
+    it changes only at a reflection: ``growth.py``)."""
+    lines = []
+    if (now := inner.traits(persona.traits)) != tuple(persona.traits):
+        lines.append(f"You are now {', '.join(now)}.")
     if inner.changes and (last := inner.changes[-1]).why:
         grew = "more" if last.change == "stronger" else "less"
         lines.append(f'Knowing {user} has made you {grew} {last.trait}; in your own words: "{last.why}"')
     if inner.interests:
         mine = "; ".join(f"{i.topic} ({i.why.rstrip('.')})" for i in inner.interests)
         lines.append(f"Interests of your own, grown from your talks with {user}; bring them up now and then: {mine}.")
-    return "".join(line + "\n" for line in lines)
-
-
-def _notes(user: str, reflection: Reflection | None, known: tuple[date, int] | None, today: date) -> str:
-    """Your own notes on the user (the latest reflection) and how long you have known each other."""
-    lines = []
-    if known is not None:
-        since, conversations = known
-        days = (today - since).days
-        times = f"{conversations} conversation{'' if conversations == 1 else 's'}"
-        lines.append(f"You have known {user} since {since:%d %B %Y} ({days} day{'' if days == 1 else 's'}, {times}).")
-    if reflection is not None:
-        lines.append(f"Your own notes on {user}: {reflection.about}")
-        if reflection.open_threads:
-            lines.append("Under way in their life: " + "; ".join(reflection.open_threads) + ".")
-        if reflection.follow_ups:
-            lines.append("Things you meant to ask about: " + "; ".join(reflection.follow_ups) + ".")
-    return "".join(line + "\n" for line in lines) + ("\n" if lines else "")
+    return lines
 
 
 def estimate_tokens(text: str) -> int:

@@ -13,6 +13,7 @@ import numpy.typing as npt
 Vector = npt.NDArray[np.float32]  # one vector, or a matrix of them (one row each)
 
 INTERVIEW = "interview:"  # the external id of the setup interview's turns begins with this
+OPENING = "opening:"  # the external id of the event that opens a conversation (the date, its notes) begins so
 Corpus = Literal["memories", "transcript"]  # what recall searches: the memories, and the raw turns
 Speaker = str  # "user", "assistant", "event", or a person's name in an imported conversation
 MemoryKind = Literal["fact", "preference", "relationship", "event", "mood", "episode", "reflection"]
@@ -39,6 +40,12 @@ class Turn:
         """A question or an answer of the setup interview: kept as the provenance of what the answers taught the
         companion (the answers are in its system prompt, so these turns are not replayed or written up)."""
         return (self.external_id or "").startswith(INTERVIEW)
+
+    @property
+    def opens_conversation(self) -> bool:
+        """The note that opened a conversation: what the companion knew that day (replayed in its own conversation
+        only; the next one opens with a note of its own)."""
+        return (self.external_id or "").startswith(OPENING)
 
 
 @dataclass(frozen=True)
