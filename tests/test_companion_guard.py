@@ -189,3 +189,16 @@ async def test_lines_of_a_reply_are_all_shown(store: SQLiteStore, persona: Perso
     companion = Companion(llm, store, persona, profile)
     said, _ = await say(companion, "hi")
     assert said == "Hello there.\n\nI love you.\nYes, really\nand truly.\n"
+
+
+async def test_the_user_called_by_its_own_name_as_it_streams_is_called_by_theirs(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("It's okay, Samantha. I'm right here.", "Yes, Sam, the one from before, and no, Samantha.")
+    companion = Companion(llm, store, persona, profile)
+    said, deltas = await say(companion, "sorry, I'm a mess tonight")
+    assert said == "It's okay, Theo. I'm right here."
+    assert not any("Sam" in delta for delta in deltas)  # never shown, even in part
+    assert deltas[0] == "It's okay"  # the sentence streams; only the words after its comma wait
+    said, _ = await say(companion, "the one from before?")
+    assert said == "Yes, Sam, the one from before, and no, Theo."  # another name is left as it is

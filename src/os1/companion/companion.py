@@ -462,7 +462,7 @@ class Companion:
             if declining
             else FALLBACK
         )
-        reply_stream = guarded(ask, self.persona.name, earlier, fallback, declining)
+        reply_stream = guarded(ask, self.persona.name, earlier, fallback, declining, self.profile.name)
         try:
             async with aclosing(reply_stream) as stream:  # type: ignore[type-var]
                 async for delta in stream:

@@ -63,19 +63,41 @@ def could_break(start: str) -> bool:
     return any(opener.startswith(words) or words.startswith(opener) for opener in OPENERS)
 
 
+def _undecided(text: str, own_name: str) -> int:
+    """Where the part of streaming ``text`` that may still become the companion's own name, said to the user
+    after a comma ("It's okay, Des" from Des), begins; ``len(text)`` when none may."""
+    comma = text.rfind(",")
+    after = text[comma + 1 :].lstrip().lower() if comma >= 0 else None
+    if own_name and after is not None and (own_name.lower().startswith(after) or _called(text[comma:], own_name)):
+        return comma
+    return len(text)
+
+
+def _called(text: str, name: str) -> bool:
+    return bool(re.match(rf",\s*{re.escape(name)}\b", text, re.IGNORECASE))
+
+
 async def guarded(
     ask: Callable[[bool], AsyncIterator[str]],
     own_name: str = "",
     said_before: Sequence[str] = (),
     fallback: str = FALLBACK,
     declining: bool = False,
+    user_name: str = "",
 ) -> AsyncIterator[str]:
     """The text of ``ask(False)`` with no persona break shown, nor a greeting by ``own_name`` (the companion's:
     "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies ``said_before``;
     ``ask(True)`` is the one retry, asked when nothing was shown yet, and ``fallback`` what is said when that
     breaks too. When ``declining`` (the user asked for something it cannot do), the first sentence must say it
-    can't: "Okay! I'll try to play Joy Spring for you" is asked again. Closing this iterator closes the model's
+    can't: "Okay! I'll try to play Joy Spring for you" is asked again. A first sentence that streams and calls
+    the user by the companion's own name after a comma ("It's okay, Des." to Nate, from Des) has ``user_name``
+    put in its place: only the words after a comma wait for that. Closing this iterator closes the model's
     stream."""
+
+    def addressed(text: str) -> str:
+        if not (own_name and user_name):
+            return text
+        return re.sub(rf",(\s*){re.escape(own_name)}\b", rf",\g<1>{user_name}", text, flags=re.IGNORECASE)
 
     def broken(sentence: str) -> bool:
         return bool(persona_break(sentence)) or greets_itself(sentence, own_name) or repeats(sentence, said_before)
@@ -105,24 +127,26 @@ async def guarded(
                         broke = True
                         break
                     else:
-                        shown += waiting + done
-                        yield waiting + done
+                        said = waiting + (done if held else addressed(done))
+                        shown += said
+                        yield said
                         waiting = ""
                     held = True  # the next sentence begins held
                 if broke:
                     break
                 if pending.strip() and not shown and not waiting:  # only a first sentence may stream as written
                     held = held and (declining or could_break(pending))
-                if pending and not held:
-                    shown += pending
-                    yield pending
-                    pending = ""
+                if pending and not held and (cut := _undecided(pending, own_name)):
+                    shown += pending[:cut]
+                    yield pending[:cut]
+                    pending = pending[cut:]
             if not broke:
                 if (pending.strip() and held and broken(pending)) or (not shown and pretends(waiting + pending)):
                     broke = True
                 elif waiting + pending:
-                    shown += waiting + pending
-                    yield waiting + pending
+                    said = waiting + (pending if held else addressed(pending))
+                    shown += said
+                    yield said
         if not broke or shown:
             return
     yield fallback
