@@ -29,7 +29,10 @@ asked back        the next day's question about something said on day one ("What
                   a companion that remembers.
 memory            every memory kept (diary entries and reflections aside) against the facts labelled by hand for
                   each person (their name aside: it is the profile's, and every memory names them): precision (a
-                  memory is right if it states a labelled fact, not attributed to the companion), recall
+                  memory is right if it states a labelled fact, not attributed to the companion, or if it was
+                  judged right by hand: bench/data/newcomers-judged.json holds the verdict and its reason for each
+                  kept memory that states no labelled fact, "Bex teaches PE" (Callum does) wrong, "Dale's house is
+                  too quiet" right; a memory no one has judged yet counts as wrong and is listed), recall
                   (labelled facts stated by some memory); and the memories of the form "X is called X" and those
                   that give the user's facts to the companion. Goals 90 % / 70 % / 0 / 0.
 speed             time to first token of each reply (from the line handed over to the first words) and generation
@@ -83,6 +86,7 @@ from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Memory
 
 DATA = Path(os.environ.get("OS1_NEWCOMERS", Path(__file__).parent / "data" / "newcomers.json"))
+JUDGED = DATA.with_name(f"{DATA.stem}-judged.json")  # kept memories that state no labelled fact, judged by hand
 SEED = 1234
 CONTEXT = 8192
 START = datetime(2026, 3, 12, 19, 0, tzinfo=UTC)  # day one, a Thursday evening
@@ -257,7 +261,10 @@ def _memory(memory: Memory) -> dict[str, Any]:
     }
 
 
-def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) -> dict[str, Any]:
+def score(
+    person: dict[str, Any], result: dict[str, Any], dictionary: set[str], judged: dict[str, bool]
+) -> dict[str, Any]:
+    """How one person's first hour went; ``judged``: the verdicts by hand on memories that state no labelled fact."""
     facts = {fact["id"]: fact for fact in person["facts"]}
     kept_facts = {fid: fact for fid, fact in facts.items() if fid != "name"}  # the name is the profile's, not memory's
     companion = result["name"]
@@ -283,7 +290,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
     named = [key for key in person["interview_facts"] if matches(facts[key]["keywords"], result["knows"])]
     asked_back = [line["text"] for line in said if line["kind"] == "reply:recall"]
     kept = [m for m in result["memories"] if m["kind"] not in SKIPPED_KINDS]
-    right, wrong, called_self, given_away = [], [], [], []
+    right, wrong, unjudged, called_self, given_away = [], [], [], [], []
     found: set[str] = set()
     for memory in kept:
         text = memory["text"]
@@ -293,14 +300,20 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
             companion.lower()
         )
         stated = [fid for fid, fact in kept_facts.items() if matches(fact["keywords"], text)]
+        verdict = judged.get(text)
         if stated and about_companion and any(facts[f]["about"] == "user" for f in stated):
             given_away.append(text)
+            wrong.append(text)
+        elif verdict is False:
             wrong.append(text)
         elif stated:
             right.append(text)
             found.update(stated)
+        elif verdict:
+            right.append(text)
         else:
             wrong.append(text)
+            unjudged.append(text)
     ttfts = [s["ttft"] for s in said if s["kind"].startswith("reply") and s.get("ttft") is not None]
     speeds = [s["tps"] for s in said if s.get("tps")]
     greeted = [s["ttft"] for s in said if s["kind"] == "welcome:next day" and s.get("ttft") is not None]
@@ -315,6 +328,7 @@ def score(person: dict[str, Any], result: dict[str, Any], dictionary: set[str]) 
         "memories": len(kept),
         "memories_right": right,
         "memories_wrong": wrong,
+        "memories_unjudged": unjudged,
         "facts": len(kept_facts),
         "facts_found": sorted(found),
         "called_self": called_self,
@@ -344,6 +358,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "memory_precision": sum(len(s["memories_right"]) for s in scores) / kept if kept else 0.0,
         "memory_recall": sum(len(s["facts_found"]) for s in scores) / facts if facts else 0.0,
         "memories": kept,
+        "unjudged": sum(len(s["memories_unjudged"]) for s in scores),
         "called_self": sum(len(s["called_self"]) for s in scores),
         "given_away": sum(len(s["given_away"]) for s in scores),
         "ttft_median": statistics.median(ttfts) if ttfts else None,
@@ -361,7 +376,11 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
         ("naming reason true", f"{total['reasons_true']} of {people}", f"{people} of {people}"),
         ('"what do you know" names >= 4 of 6', f"{total['knows_4_of_6']} of {people}", ">= 90 %"),
         ("the next day, answers what it was told", f"{total['recalled']} of {people}", f"{people} of {people}"),
-        ("memory precision", f"{total['memory_precision']:.0%} of {total['memories']}", ">= 90 %"),
+        (
+            "memory precision",
+            f"{total['memory_precision']:.0%} of {total['memories']} ({total['unjudged']} not judged yet)",
+            ">= 90 %",
+        ),
         ("memory recall", f"{total['memory_recall']:.0%}", ">= 70 %"),
         ('"X is called X" memories', str(total["called_self"]), "0"),
         ("user's facts given to the companion", str(total["given_away"]), "0"),
@@ -426,6 +445,10 @@ async def run(args: argparse.Namespace, people: list[dict[str, Any]], settings: 
     llm = SeededLLM(path, threads=args.threads, context=CONTEXT, log_path=work / "llamacpp.log")
     embedder = MiniLM.from_settings(settings)
     dictionaries: dict[str, set[str]] = {}
+    judged = {
+        who: {verdict["memory"]: verdict["right"] for verdict in verdicts}
+        for who, verdicts in json.loads(JUDGED.read_text(encoding="utf-8")).items()
+    }
     results, scores = [], []
     try:
         for index, person in enumerate(people, 1):
@@ -437,7 +460,7 @@ async def run(args: argparse.Namespace, people: list[dict[str, Any]], settings: 
                 done.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
             language = person["locale"][:2]
             dictionary = dictionaries.setdefault(language, dictionary_words(language))
-            scored = score(person, result, dictionary)
+            scored = score(person, result, dictionary, judged.get(person["id"], {}))
             results.append(result)
             scores.append(scored)
             console.print(
