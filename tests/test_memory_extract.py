@@ -235,3 +235,26 @@ async def test_a_correction_mends_what_an_earlier_batch_kept(recall: Recall) -> 
     later = [await said(recall, "user", "Sorry, it's Vrångö, not Styrsö. My head is tired.", NOVEMBER)]
     await apply(recall, later, [], "m", {"user": "Erik", "assistant": "Agneta"})
     assert [m.text for m in await recall.store.memories()] == ["Erik has a summer house on Vrångö."]
+
+
+async def test_what_is_said_of_someone_else_or_of_the_companion_is_not_kept_as_the_users(recall: Recall) -> None:
+    turns = [
+        await said(
+            recall, "user", "My flatmate Omar plays the cello in an orchestra, hence the noise", NOVEMBER
+        ),
+        await said(recall, "user", "what are you even. some chatbot with a funny voice", NOVEMBER),
+        await said(recall, "user", "I'm a computer programmer and I play the cello too, badly", NOVEMBER),
+    ]
+    items = [
+        item(1, "Theo plays the cello in an orchestra.", "Theo", "other", "cello"),  # Omar does
+        item(1, "Theo's flatmate Omar plays the cello in an orchestra.", "Omar", "other", "cello"),
+        item(2, "Theo is a chatbot with a funny voice.", "Theo", "other", "chatbot"),  # what it was called
+        item(3, "Theo is a computer programmer.", "Theo", "works as", "computer programmer"),
+        item(3, "Theo plays the cello badly.", "Theo", "other", "cello"),
+    ]
+    result = await apply(recall, turns, items, "m", {"user": "Theo", "assistant": "Wren"})
+    assert [m.text for m in result.stored] == [
+        "Theo's flatmate Omar plays the cello in an orchestra.",
+        "Theo is a computer programmer.",
+        "Theo plays the cello badly.",
+    ]

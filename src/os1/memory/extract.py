@@ -54,6 +54,14 @@ PASSING = re.compile(
     re.I,
 )
 SAID_OF_ITSELF = re.compile(r"\b(\w+)(?:'s)? (?:\w+ )?(?:is called|tells|told|asks|asked) \1\b", re.I)
+# What people call the companion ("Some chatbot with a cute name", "wow. a talking computer"), never what the user
+# is: "Marcus is a chatbot" swapped who is who.
+MACHINE = re.compile(
+    r"\b(?:is|was|are)\s+(?:just\s+)?(?:a|an|some|the)?\s*(?:[\w'-]+\s+){0,3}"
+    r"(?:computer|chatbot|chat bot|bot|robot|ai|machine|program|toaster|language model|assistant)"
+    r"(?=\s*(?:[.,;!?]|$|with\b|that\b|who\b))",
+    re.I,
+)
 SPOKEN_TO = re.compile(r"\b(you|your|you're|you'd|you'll|yours|yourself|u|ur|ya)\b", re.I)
 FIELDS = ("turn", "text", "subject", "relation", "object", "when", "importance")
 
@@ -172,6 +180,7 @@ async def apply(
             not _supported(text, stated, turn.text, names=named)
             or not _fact(text, named)
             or _asked_of_it(text, turn.text)
+            or _misattributed(text, turn.text, (names or {}).get("user", ""))
         ):
             skipped += 1  # not what the turn said (an example's words, a guess), or not a fact at all
             continue
@@ -249,6 +258,18 @@ def _fact(text: str, names: str) -> bool:
         (match.start() > 0 and text[: match.start()].rstrip()[-1:] not in ".!?") or stems(match.group()) <= known
         for match in re.finditer(r"\b[A-Z][\w'-]*", text)
     )
+
+
+def _misattributed(text: str, said: str, user: str) -> bool:
+    """Whether ``text``, a memory about ``user``, gives them what ``said`` tells of someone else ("Callum teaches PE"
+    kept as "Bex teaches PE") or what they called the companion ("Marcus is a chatbot with a cute name")."""
+    if not user or not re.match(rf"{re.escape(user)}\b(?!')", text):
+        return False
+    if MACHINE.search(text):
+        return True
+    told = " ".join(text[len(user) :].split()[:2]).rstrip(".,!?")
+    other = re.search(rf"\b((?-i:[A-Z][\w'-]*)|he|she|they|we)\s+{re.escape(told)}\b", said, re.I) if told else None
+    return other is not None and other.group(1).lower() not in (user.lower(), "i")
 
 
 def _stated(turn: Turn) -> str:
