@@ -239,9 +239,7 @@ async def test_a_correction_mends_what_an_earlier_batch_kept(recall: Recall) -> 
 
 async def test_what_is_said_of_someone_else_or_of_the_companion_is_not_kept_as_the_users(recall: Recall) -> None:
     turns = [
-        await said(
-            recall, "user", "My flatmate Omar plays the cello in an orchestra, hence the noise", NOVEMBER
-        ),
+        await said(recall, "user", "My flatmate Omar plays the cello in an orchestra, hence the noise", NOVEMBER),
         await said(recall, "user", "what are you even. some chatbot with a funny voice", NOVEMBER),
         await said(recall, "user", "I'm a computer programmer and I play the cello too, badly", NOVEMBER),
     ]
