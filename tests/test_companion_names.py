@@ -156,4 +156,13 @@ def test_names_turned_down_are_never_offered_again(dataset: tuple[int, list[Give
     refused = names[:5]
     again, steps = all_kept(dataset, voice="masculine", place=place_for(Locale("en", "GB"), []), refused=refused)
     assert set(again) == set(names) - set(refused)
-    assert steps[5][0] == "that are nobody's name in your answers, nor turned down"
+    assert steps[5][0] == "that are nobody's name in your answers, nor like yours, nor turned down"
+
+
+def test_a_name_that_sounds_like_a_nickname_of_the_users_is_not_offered(dataset: tuple[int, list[GivenName]]) -> None:
+    place = place_for(Locale("en", "GB"), [])
+    names, _ = all_kept(dataset, voice="neutral", place=place)
+    assert "Pat" in names
+    kept, _ = all_kept(dataset, voice="neutral", place=place, user="Patel")
+    assert set(names) - set(kept) == {name for name in names if name.lower() in {"pat", "patel"}}
+    assert "Pat" not in kept and len(kept) == len(names) - 1

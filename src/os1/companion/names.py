@@ -91,6 +91,13 @@ def sound_score(name: str, lean: float) -> float:
     return lean * (soft - sharp) / len(letters)
 
 
+def _alike(name: str, user: str) -> bool:
+    """Whether one of two names begins the other (three letters at least): the companion would sound like a
+    nickname of the user's."""
+    a, b = name.lower(), user.lower()
+    return min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))
+
+
 def shortlist(
     total: int,
     names: Iterable[GivenName],
@@ -98,13 +105,16 @@ def shortlist(
     voice: str,
     traits: Iterable[str],
     avoid: Iterable[str],
+    user: str = "",
     place: Place = ANYWHERE,
     refused: Iterable[str] = (),
     keep: int = 200,
     offer: int = 30,
     rng: random.Random | None = None,
 ) -> Shortlist:
-    """``refused``: names the user already turned down (never offered again)."""
+    """``avoid``: the user's words, whose names are not offered; ``user``: their name, nor is a name that begins
+    it or that it begins (Pat to Dr. Patel, Christine to Chris: a nickname of their own); ``refused``: names the
+    user already turned down (never offered again)."""
     names = list(names)
     steps: list[tuple[str, int]] = [
         ("given names in the dataset", total),
@@ -120,8 +130,13 @@ def shortlist(
     steps.append((f"that are not everyday or unfortunate words in {_listed(languages)}", len(names)))
     avoided = {word.lower() for text in avoid for word in re.findall(r"[^\W\d_]+", text)}
     avoided |= {name.lower() for name in refused}
-    names = [n for n in names if n.name.lower() not in avoided]
-    steps.append(("that are nobody's name in your answers" + (", nor turned down" if refused else ""), len(names)))
+    names = [n for n in names if n.name.lower() not in avoided and not _alike(n.name, user)]
+    steps.append(
+        (
+            "that are nobody's name in your answers, nor like yours" + (", nor turned down" if refused else ""),
+            len(names),
+        )
+    )
     traits = [t for t in traits if t in TRAIT_LEAN]
     lean = sum(TRAIT_LEAN[t] for t in traits) / max(1, len(traits))
     names.sort(key=lambda n: (-sound_score(n.name, lean), n.name))

@@ -186,8 +186,8 @@ class Interview:
         total, names = await asyncio.wrap_future(self._dataset)
         place = place_for(self.locale, answers.values())
         short = await asyncio.to_thread(  # 20-80 ms of word lookups (a list not read yet: 0.1-0.3 s more): not here
-            shortlist, total, names, voice=voice, traits=traits, avoid=[user_name, *answers.values()], place=place,
-            rng=self.rng,
+            shortlist, total, names, voice=voice, traits=traits, avoid=[user_name, *answers.values()], user=user_name,
+            place=place, rng=self.rng,
         )  # fmt: skip
         shortlisted(short)
         prompt = naming_prompt(traits, user_name, transcript, short.names)

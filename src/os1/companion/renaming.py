@@ -88,5 +88,5 @@ def _narrowed_again(
         total, names = read_dataset()
         return shortlist(
             total, names, voice=persona.voice, traits=persona.traits, avoid=[profile.name, *profile.answers.values()],
-            place=place_for(locale, profile.answers.values()), refused=refused, rng=rng,
+            user=profile.name, place=place_for(locale, profile.answers.values()), refused=refused, rng=rng,
         ).names  # fmt: skip
