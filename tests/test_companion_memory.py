@@ -140,3 +140,20 @@ async def test_a_long_diary_entry_is_recalled_as_its_first_lines_and_the_same_wo
     lines = note.splitlines()[1:]
     assert len(lines) == len(set(lines)) == 2  # the fact said twice is noted once
     assert all(len(line) <= 2 + NOTE_CHARS for line in lines) and any("lake house and his father" in x for x in lines)
+
+
+async def test_a_line_of_an_earlier_conversation_no_longer_replayed_is_recalled(
+    home: Path, embedder: MiniLM, persona: Persona, profile: Profile
+) -> None:
+    store = SQLiteStore.open(home)
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    yesterday = Companion(ScriptedLLM(*["Mm."] * 20), store, persona, profile, clock=lambda: NOW, recall=recall)
+    for line in ["My kids are Lily and Owen, nine and six.", *(f"small talk {i}" for i in range(8))]:
+        await say(yesterday, line)
+    today = Companion(ScriptedLLM("Lily and Owen."), store, persona, profile, clock=lambda: NOW, recall=recall)
+    await say(today, "What are my kids called?")
+    prompt = today.llm.requests[-1].messages  # type: ignore[attr-defined]
+    assert not any(m["content"] == "My kids are Lily and Owen, nine and six." for m in prompt)  # not replayed
+    (note,) = [m["content"] for m in prompt if m["content"].startswith("[What you remember")]
+    assert 'Theo said: "My kids are Lily and Owen, nine and six."' in note  # so recall brings it back
+    store.close()

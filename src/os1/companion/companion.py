@@ -16,7 +16,14 @@ from os1.companion.growth import grow
 from os1.companion.guard import FALLBACK, guarded
 from os1.companion.honesty import note_on_company
 from os1.companion.languages import UNKNOWN, Locale
-from os1.companion.prompt import estimate_tokens, history_messages, opening, prefix_messages, system_prompt
+from os1.companion.prompt import (
+    estimate_tokens,
+    history_messages,
+    opening,
+    prefix_messages,
+    replayed,
+    system_prompt,
+)
 from os1.companion.renaming import asked, choose_again
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message
@@ -47,7 +54,7 @@ AS_YOURSELF = (
     "language model.]"
 )
 IDLE_BEFORE_DIARY_SECONDS = 45.0
-IN_VIEW_TURNS = 48  # the latest turns, already in the history the model sees: not quoted back to it
+IN_VIEW_TURNS = 48  # the latest turns the history replays, which the model sees: not quoted back to it
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
 
 
@@ -332,7 +339,7 @@ class Companion:
         if self.recall is None:
             return None, []
         transcript = await self.transcript()
-        in_view = {turn.id for turn in transcript[-IN_VIEW_TURNS:]}
+        in_view = {turn.id for turn in replayed(transcript, self._session)[-IN_VIEW_TURNS:]}
         # the interview's answers are in the system message word for word: a memory that only quotes one would
         # cost its tokens again before every reply it is recalled for
         answers = {turn.id for turn in transcript if turn.from_interview}

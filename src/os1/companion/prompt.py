@@ -133,12 +133,18 @@ def prefix_messages(system: str, user: str) -> list[Message]:
     return messages
 
 
+def replayed(turns: Sequence[Turn], session: int | None) -> list[Turn]:
+    """The turns the prompt replays (before trimming to fit): all of the conversation ``session``, and the last
+    ``EARLIER_TURNS`` of the ones before it, the interview and the notes that opened them aside."""
+    earlier = [t for t in turns if t.session_id != session and not t.from_interview and not t.opens_conversation]
+    return [*earlier[-EARLIER_TURNS:], *(t for t in turns if t.session_id == session)]
+
+
 def history_messages(turns: Sequence[Turn], budget_tokens: int, session: int | None = None) -> list[Message]:
     """The transcript as chat messages, exactly as said, trimmed from the front in blocks to fit: all of the
     conversation ``session``, and the last ``EARLIER_TURNS`` of the ones before it (recall brings back the rest,
     and every turn replayed has to be read again whenever the model's cache of it is gone)."""
-    earlier = [t for t in turns if t.session_id != session and not t.from_interview and not t.opens_conversation]
-    turns = [*earlier[-EARLIER_TURNS:], *(t for t in turns if t.session_id == session)]
+    turns = replayed(turns, session)
     start, left = 0, _tokens(turns)
     while start < len(turns) and left > budget_tokens:  # one pass: months of turns are counted once, not per block
         left -= _tokens(turns[start : start + DROP_BLOCK])
