@@ -64,6 +64,7 @@ def test_the_companion_in_its_own_voice_is_no_break(reply: str) -> None:
         ("Complicated. She calls every Sunday and I dread it a little.", "We're all in this together, she's there."),
         ("Someone to talk to who doesn't need anything from me.", "I want someone to talk to who needs nothing."),
         ("my mother is ill and I'm scared", "My mother is ill too; it's hard."),
+        ("my sister says I'm stubborn", "She calls me stubbornish, and she's right."),
     ],
 )
 def test_a_reaction_in_the_users_voice_is_caught(said: str, reaction: str) -> None:
@@ -78,6 +79,7 @@ def test_a_reaction_in_the_users_voice_is_caught(said: str, reaction: str) -> No
         ("I restore old pianos", "I'd love to hear one someday."),
         ("Play me a melancholy song.", "I can't play music yet, but tell me what you'd pick."),
         ("I love hiking", "I love that! Where do you go?"),
+        ("Dev. Short for Devansh.", "Call me Manish."),  # a name that ends in -ish is no "calls me selfish"
     ],
 )
 def test_a_reaction_to_the_user_is_not_taken_for_their_voice(said: str, reaction: str) -> None:

@@ -203,6 +203,18 @@ async def test_a_reason_that_says_things_about_the_user_is_asked_again_then_left
     store.close()
 
 
+async def test_a_reason_without_its_full_stop_gets_one_before_the_users_words(home: Path) -> None:
+    def soft(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
+        assert schema is not None
+        name = schema["properties"]["name"]["enum"][0]
+        return json.dumps({"name": name, "sound": "I love how it sounds with a soft ending", "fits": "social"})
+
+    store = SQLiteStore.open(home)
+    naming = await Interview(ScriptedLLM(reading, soft), store, rng=random.Random(7)).finish(ANSWERS)
+    assert naming.persona.why.startswith('I love how it sounds with a soft ending. You told me "social')
+    store.close()
+
+
 @pytest.mark.parametrize(
     ("answer", "name"),
     [

@@ -87,8 +87,9 @@ _NOT_A_THING = frozenset(
     "own goodness god gosh word dear days day way life love friend heart mind head guess bet pleasure name".split()
 )
 _TAKES_DESCRIPTION = re.compile(
-    r"\b(description of me|described me|calls? me (a |an )?\w+ish|you (said|told me|think) (that )?i('m| am| was)"
-    r"|(told|tell) me i('m| am)|my (mother|mom|mum|sister|brother|father|dad))\b",
+    r"\b(description of me|described me|calls? me (a |an )?(?-i:[a-z])\w+ish"
+    r"|you (said|told me|think) (that )?i('m| am| was)|(told|tell) me i('m| am)"
+    r"|my (mother|mom|mum|sister|brother|father|dad))\b",
     re.IGNORECASE,
 )
 

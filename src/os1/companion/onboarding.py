@@ -273,6 +273,8 @@ def _why(name: str, sound: str, fits: str, answers: Mapping[str, str]) -> str:
     """The naming's reason: what it likes about the name, then the user's own answer it fits, quoted."""
     if not sound:
         sound = f"I like how {name} sounds."
+    elif sound[-1] not in ".!?":
+        sound += "."  # "I love how 'Des' sounds with a soft 's'": the quote that follows is a sentence of its own
     answer = answers.get(fits, "").strip()
     if fits not in FITS or not answer:
         return sound
