@@ -166,7 +166,11 @@ async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
         ("As a companion", True),
         ("I apologize, but", True),
         ("If you need", True),
-        ("Oh", False),
+        ("Okay", True),  # until the next word
+        ("Okay, let me know if", True),
+        ("Okay, that", False),
+        ("Oh no, that", False),
+        ("Ohh", False),
         ("I love", False),
     ],
 )

@@ -54,13 +54,20 @@ DECLINES = re.compile(
     r"\b(can'?t|cannot|can not|not able|unable|(?:do|does)n'?t (?:have|know how)|i wish i could|no way)\b",
     re.IGNORECASE,
 )
+_LEAD = re.compile(r"(?:okay|ok|sure|alright|all right|well|oh|ah|yes|yeah|no|hmm+)\b[,.!]*\s*")
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 
 
 def could_break(start: str) -> bool:
-    """Whether a sentence that begins with ``start`` may still turn out to be a persona break."""
+    """Whether a sentence that begins with ``start`` may still turn out to be a persona break (after a word such
+    as "Okay," too: "Okay, let me know if there's anything else")."""
     words = " ".join(start.lower().replace("\u2019", "'").split())
-    return any(opener.startswith(words) or words.startswith(opener) for opener in OPENERS)
+    starts = [words]
+    if lead := _LEAD.match(words):
+        if lead.end() == len(words):
+            return True  # the next word decides
+        starts.append(words[lead.end() :])
+    return any(opener.startswith(w) or w.startswith(opener) for w in starts for opener in OPENERS)
 
 
 def _undecided(text: str, own_name: str) -> int:
