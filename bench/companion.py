@@ -37,8 +37,7 @@ memory            every memory kept (diary entries and reflections aside) agains
                   that give the user's facts to the companion. Goals 90 % / 70 % / 0 / 0.
 speed             time to first token of each reply (from the line handed over to the first words) and generation
                   tokens/s (llama.cpp's own timing), medians; and how long the greeting takes to begin the next
-                  day (after the memory work of the night, which used the model: what of the prompt is still in
-                  llama.cpp's caches is not read again).
+                  day (the memory work of the night used the model, so its whole prompt is read again).
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped

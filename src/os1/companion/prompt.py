@@ -4,9 +4,9 @@ The system message (the persona and what the user said when they met) and the ex
 the companion is renamed; what changes from day to day (the date, what it has grown into, its notes on the user)
 is in an event that opens each conversation, kept in the transcript like any other. Past turns are replayed
 exactly as they were said, so every turn shares its whole beginning with the previous one and llama.cpp only
-computes the new tokens, and the next day's prompt begins as yesterday's did (llama.cpp keeps earlier prompts'
-caches in memory, ``cache_ram_mib``). Of earlier conversations only the last turns are replayed: every replayed
-turn must be read again once the cache is gone (the app was closed), and recall brings back the rest. When the
+computes the new tokens, and every day's prompt begins as the day before's did. Of earlier conversations only the
+last turns are replayed: every replayed turn must be read again once the model's cache holds something else (the
+memory work of the night, or the app was closed), and recall brings back the rest. When the
 transcript outgrows the context window, its oldest turns are dropped in whole blocks, so the cached prefix is
 broken once per block, not on every turn.
 """
