@@ -162,6 +162,8 @@ async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
     [
         ("I", True),
         ("I'm sorry,", True),
+        ("I'm sorry if you think that, but", True),
+        ("I'm sorry to hear", False),
         ("As an", True),
         ("As a companion", True),
         ("I apologize, but", True),
