@@ -28,3 +28,9 @@ def test_a_correction_replaces_the_word_it_names_or_the_one_it_mends() -> None:
     )
     assert Correction("Meera", None).applied("mira") == "meera"  # a subject, kept in lowercase
     assert Correction("fine", None).applied("Dale drinks wine.") is None  # only a name is matched by spelling
+
+
+def test_a_short_name_mends_only_a_word_a_letter_off_it() -> None:
+    assert Correction("Jaz", None).applied("Zara's mate jas is at uni.") == "Zara's mate jaz is at uni."
+    assert Correction("Jaz", None).applied('Zara said: "a crap job at a chip shop"') is None  # "a" is no "Jaz"
+    assert Correction("Rohan", None).applied("Her brother Rohit.") == "Her brother Rohan."  # two off, five long

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from os1.companion.onboarding import keep_interview
 from os1.memory.embed import MiniLM
 from os1.memory.extract import FIELDS, apply, extract
 from os1.memory.recall import Recall
@@ -235,6 +236,14 @@ async def test_a_correction_mends_what_an_earlier_batch_kept(recall: Recall) -> 
     later = [await said(recall, "user", "Sorry, it's Vrångö, not Styrsö. My head is tired.", NOVEMBER)]
     await apply(recall, later, [], "m", {"user": "Erik", "assistant": "Agneta"})
     assert [m.text for m in await recall.store.memories()] == ["Erik has a summer house on Vrångö."]
+
+
+async def test_a_correction_leaves_the_interviews_answers_as_they_were_said(recall: Recall) -> None:
+    await keep_interview(recall.store, {"days": "a crap job at a chip shop, and Styrsö"}, "Zara", NOVEMBER)
+    later = [await said(recall, "user", "Sorry, it's Vrångö, not Styrsö.", NOVEMBER)]
+    await apply(recall, later, [], "m", {"user": "Zara", "assistant": "Des"})
+    (quoted,) = await recall.store.memories()
+    assert quoted.text.endswith('Zara said: "a crap job at a chip shop, and Styrsö"')  # a quote is not rewritten
 
 
 async def test_what_is_said_of_someone_else_or_of_the_companion_is_not_kept_as_the_users(recall: Recall) -> None:

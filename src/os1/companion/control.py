@@ -58,7 +58,7 @@ async def handle(text: str, recall: Recall, user: str, recent: list[Memory]) -> 
         return Done(note=f'As {user} asked, you deleted this memory for good: "{best.text}". Confirm it in a sentence.')
     if (fix := correction(text)) and recent:
         for memory in reversed(recent):
-            if corrected := fix.applied(memory.text):
+            if not memory.quotes_interview and (corrected := fix.applied(memory.text)):
                 await recall.edit(memory.id, corrected)
                 return Done(
                     note=f'{user} corrected you, and you changed your memory to: "{corrected}". Thank them briefly.'

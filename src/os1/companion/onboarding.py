@@ -23,7 +23,7 @@ from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_datas
 from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message, complete, complete_json
-from os1.memory.store import INTERVIEW, Memory, Persona, Profile, Store
+from os1.memory.store import INTERVIEW, QUOTED_ANSWER, Memory, Persona, Profile, Store
 from os1.memory.words import asks
 
 GREETING = (
@@ -311,7 +311,7 @@ async def keep_interview(store: Store, answers: Mapping[str, str], user: str, no
         if key in KEPT_ANSWERS:
             kind, text = KEPT_ANSWERS[key]
             memory = Memory(0, kind, text.format(user=user, answer=answer.strip()), (turn.id,), now, valid_from=now,
-                            importance=0.8, extracted_by="interview")  # fmt: skip
+                            importance=0.8, extracted_by=QUOTED_ANSWER)  # fmt: skip
             await store.add_memory(memory)
 
 

@@ -52,11 +52,14 @@ def _has_word(text: str, word: str) -> bool:
 
 
 def _near_word(text: str, word: str) -> str | None:
-    """A word of ``text`` that is ``word`` misspelt (one or two letters off), if any."""
+    """A word of ``text`` that is ``word`` misspelt (a letter off, or two in a word of five letters or more), if
+    any: "Jas" for "Jaz", "Mira" for "Meera", never "a" for "Jaz"."""
     if len(word) < MIN_WORD or not word[0].isupper():
         return None  # "it's fine" mends no "wine": only a name is matched by its spelling
+    off = 1 if len(word) <= 4 else 2
     for candidate in re.findall(r"[\w'-]+", text):
-        if candidate.lower() != word.lower() and _distance(candidate.lower(), word.lower()) <= 2:
+        near = len(candidate) >= MIN_WORD and _distance(candidate.lower(), word.lower()) <= off
+        if near and candidate.lower() != word.lower():
             return str(candidate)
     return None
 

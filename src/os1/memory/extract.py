@@ -291,7 +291,7 @@ async def _mend_kept(recall: Recall, turns: Sequence[Turn], new: set[int]) -> No
             continue
         for memory in await recall.store.memories(last=MENDED_LAST):
             earlier = memory.id not in new and max(memory.source_turn_ids, default=0) < said.id
-            if earlier and (mended := fix.applied(memory.text)):
+            if earlier and not memory.quotes_interview and (mended := fix.applied(memory.text)):
                 await recall.edit(memory.id, mended)
 
 

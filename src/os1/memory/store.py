@@ -13,6 +13,7 @@ import numpy.typing as npt
 Vector = npt.NDArray[np.float32]  # one vector, or a matrix of them (one row each)
 
 INTERVIEW = "interview:"  # the external id of the setup interview's turns begins with this
+QUOTED_ANSWER = "interview"  # the extractor of the memories that quote the interview's answers
 OPENING = "opening:"  # the external id of the event that opens a conversation (the date, its notes) begins so
 Corpus = Literal["memories", "transcript"]  # what recall searches: the memories, and the raw turns
 Speaker = str  # "user", "assistant", "event", or a person's name in an imported conversation
@@ -94,6 +95,11 @@ class Memory:
     @property
     def current(self) -> bool:
         return self.valid_to is None
+
+    @property
+    def quotes_interview(self) -> bool:
+        """An answer of the setup interview, quoted word for word: a later correction does not rewrite a quote."""
+        return self.extracted_by == QUOTED_ANSWER
 
     def record(self) -> dict[str, Any]:
         """As JSON: ``os1 memory ... --json`` and the server's memory routes."""
