@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from os1.companion.checks import persona_break, talks_about_itself
 from os1.companion.languages import Locale
 from os1.companion.names import read_dataset
 from os1.companion.onboarding import CHOSEN_REACTIONS, Interview
@@ -159,6 +160,11 @@ async def test_a_reaction_that_speaks_as_the_user_is_asked_again_then_chosen(hom
     assert mother in CHOSEN_REACTIONS["mother"]
 
 
+@pytest.mark.parametrize("reaction", [text for chosen in CHOSEN_REACTIONS.values() for text in chosen])
+def test_the_chosen_reactions_pass_the_checks_the_models_must(reaction: str) -> None:
+    assert not (persona_break(reaction) or talks_about_itself(reaction))
+
+
 async def test_the_locale_and_the_language_of_the_answers_narrow_the_names(
     home: Path, dataset: tuple[int, list[Any]]
 ) -> None:
@@ -197,8 +203,8 @@ async def test_a_reason_that_says_things_about_the_user_is_asked_again_then_left
     name = naming.persona.name
     assert "only what you like about the name itself" in llm.requests[-1].messages[-1]["content"]
     assert naming.persona.why == (
-        f'I like how {name} sounds. You told me "social I guess, but people tire me out", and {name} feels like good '
-        "company for that."
+        f'I chose {name} for its sound. You told me "social I guess, but people tire me out", and {name} feels like '
+        "good company for that."
     )
     store.close()
 

@@ -67,7 +67,7 @@ CHOSEN_REACTIONS = {
     "social": ("Then I'll learn your rhythm with people.", "Good to know; I'll follow your lead."),
     "mother": ("Thank you for telling me about her.", "Mothers take a lifetime to describe; thank you."),
     "days": ("I'd like to hear more about that, when you feel like it.", "That sounds like a life with texture."),
-    "want": ("Then that's what I'll try to be.", "I'll do my best to be worth having around."),
+    "want": ("Then that's what I'll try to be.", "Then you'll have it, as best I can give it."),
 }
 _READ = (
     "You are a newly installed operating system and have just interviewed the person you will live with. "
@@ -272,7 +272,7 @@ def _about_the_name(sound: str, answers: Mapping[str, str], user: str) -> bool:
 def _why(name: str, sound: str, fits: str, answers: Mapping[str, str]) -> str:
     """The naming's reason: what it likes about the name, then the user's own answer it fits, quoted."""
     if not sound:
-        sound = f"I like how {name} sounds."
+        sound = f"I chose {name} for its sound."  # words a user's answers seldom share ("like", from Hazel's)
     elif sound[-1] not in ".!?":
         sound += "."  # "I love how 'Des' sounds with a soft 's'": the quote that follows is a sentence of its own
     answer = answers.get(fits, "").strip()
