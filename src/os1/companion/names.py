@@ -92,10 +92,13 @@ def sound_score(name: str, lean: float) -> float:
 
 
 def _alike(name: str, user: str) -> bool:
-    """Whether one of two names begins the other (three letters at least): the companion would sound like a
-    nickname of the user's."""
-    a, b = name.lower(), user.lower()
-    return min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))
+    """Whether ``name`` begins a word of the user's name, or one begins it (three letters at least): the companion
+    would sound like a nickname of the user's ("Pat" to "Dr. Patel")."""
+    a = name.lower()
+    return any(
+        min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))
+        for b in re.findall(r"[^\W\d_]+", user.lower())
+    )
 
 
 def shortlist(
