@@ -1,6 +1,6 @@
 """A correction in the user's words ("Sorry, it's Dallas, not Denver.", "Actually, it's Meera. I typed it wrong",
 "No, it's Sutton Coldfield, not Solihull") and what it changes in a memory: the wrong word or name (the one named,
-or else, for a name, a word a letter or two off it) replaced by the right one.
+or else, for a name, a word a letter off it, or two for a name of five letters or more) replaced by the right one.
 
 Both the conversation (a correction of what was just remembered) and extraction (a correction of a fact said a
 few turns earlier, in the same batch) use it, so a slip is mended whichever comes first.
