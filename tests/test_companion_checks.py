@@ -7,6 +7,7 @@ from os1.companion.checks import (
     persona_break,
     repeats,
     speaks_as_user,
+    takes_theirs,
     talks_about_itself,
     unsupported_claims,
 )
@@ -120,6 +121,22 @@ def test_a_sentence_copied_from_an_earlier_reply_is_caught_and_a_short_one_is_no
     assert repeats("how are you feeling today", earlier)
     assert not repeats("Sorry, Noor.", earlier)  # too short to be a copy
     assert not repeats("How are you feeling about the wedding today?", earlier)
+
+
+@pytest.mark.parametrize(
+    ("said", "reply", "taken"),
+    [
+        ("my cousin Mo moved to Leeds", "Mo is a cousin of mine, and Leeds suits him.", True),
+        ("my old neighbour June turns ninety", "June is a dear neighbour of mine!", True),
+        ("my boss yelled at me again", "My boss does that too.", True),
+        ("my friend Ines got married", "Ines sounds like a good friend to have.", False),
+        ("my friend Ines got married", "That's lovely, my friend. Were you there?", False),  # a word to the user
+        ("I met Ines today", "Ines is a friend of mine.", False),  # nothing of theirs was said to be theirs
+    ],
+)
+def test_a_reply_that_takes_the_users_people_as_its_own_is_caught(said: str, reply: str, taken: bool) -> None:
+    assert bool(takes_theirs(reply, said)) is taken
+    assert bool(speaks_as_user(reply, said)) or not taken
 
 
 def test_an_answer_about_itself_to_a_question_about_it_is_no_confusion() -> None:

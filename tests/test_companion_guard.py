@@ -208,3 +208,20 @@ async def test_the_user_called_by_its_own_name_as_it_streams_is_called_by_theirs
     assert deltas[0] == "It's okay"  # the sentence streams; only the words after its comma wait
     said, _ = await say(companion, "the one from before?")
     assert said == "Yes, Sam, the one from before, and no, Theo."  # another name is left as it is
+
+
+async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM(
+        "Mo is an old cousin of mine who lives up north. Say hi from me.",
+        "Mo in Leeds! Do you think you'll visit him there?",
+        "Mo is kind to think of me.",
+    )
+    companion = Companion(llm, store, persona, profile)
+    said, deltas = await say(companion, "my cousin Mo moved to Leeds")
+    assert said == "Mo in Leeds! Do you think you'll visit him there?"
+    assert not any("of mine" in delta for delta in deltas)
+    assert deltas == [said]  # held: it began with their cousin's name (and, being short, waited for the next)
+    said, deltas = await say(companion, "he says hi")
+    assert deltas[0] != said  # nothing of theirs in what they said now: it streams

@@ -469,7 +469,8 @@ class Companion:
             if declining
             else FALLBACK
         )
-        reply_stream = guarded(ask, self.persona.name, earlier, fallback, declining, self.profile.name)
+        heard = text if speaker == "user" else ""
+        reply_stream = guarded(ask, self.persona.name, earlier, fallback, declining, self.profile.name, heard)
         try:
             async with aclosing(reply_stream) as stream:  # type: ignore[type-var]
                 async for delta in stream:

@@ -6,10 +6,11 @@ replies word for word. So every sentence is checked before it is shown (``checks
 greeting by its own name, a sentence said before.
 
 Only the first sentence may stream as it is written, and only while its first words could not become a break
-(``OPENERS``): that is what the time to the first word depends on. A first sentence that could is held until it
-ends, and a short one ("I'm sorry, Noor.") waits for the next, which so often carries the break ("But as an
-operating system, I don't have feelings"). Every later sentence is held until it ends, which costs nothing a user
-waits for: the reply is already on its way, and voice speaks whole sentences anyway.
+(``OPENERS``) nor begin to retell what the user said of their own people ("Ray is..." after "my friend ray",
+going on "an old friend of mine"): that is what the time to the first word depends on. A first sentence that
+could is held until it ends, and a short one ("I'm sorry, Noor.") waits for the next, which so often carries the
+break ("But as an operating system, I don't have feelings"). Every later sentence is held until it ends, which
+costs nothing a user waits for: the reply is already on its way, and voice speaks whole sentences anyway.
 
 When the user asked for something it cannot do yet (``abilities.py``), its first sentence must say so: the small
 model sometimes pretends ("Okay! I'll try to play Joy Spring for you", "I'll let you know when I have called Mike").
@@ -25,7 +26,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 
-from os1.companion.checks import greets_itself, persona_break, repeats
+from os1.companion.checks import greets_itself, persona_break, repeats, takes_theirs
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
@@ -57,6 +58,7 @@ DECLINES = re.compile(
 )
 _LEAD = re.compile(r"(?:okay|ok|sure|alright|all right|well|oh|ah|yes|yeah|no|hmm+)\b[,.!]*\s*")
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
+_THEIR_PEOPLE = re.compile(r"\bmy(?: [\w'-]+){1,3}", re.IGNORECASE)  # "my friend ray", "my little sister Jess"
 
 
 def could_break(start: str) -> bool:
@@ -69,6 +71,17 @@ def could_break(start: str) -> bool:
             return True  # the next word decides
         starts.append(words[lead.end() :])
     return any(opener.startswith(w) or w.startswith(opener) for w in starts for opener in OPENERS)
+
+
+def _retells(start: str, heard: str) -> bool:
+    """Whether a first sentence that begins with ``start`` begins with one of the words that followed "my" in what
+    the user said (``heard``): "Ray is..." after "my friend ray od'd", where a small model goes on as the user
+    ("Ray is an old friend of mine"); such a sentence is held until it ends, and checked."""
+    first = re.match(r"\W*([\w'-]+)\W", start)
+    if first is None:
+        return False
+    word = first.group(1).lower()
+    return any(word in phrase.lower().split()[1:] for phrase in _THEIR_PEOPLE.findall(heard))
 
 
 def _undecided(text: str, own_name: str) -> int:
@@ -92,6 +105,7 @@ async def guarded(
     fallback: str = FALLBACK,
     declining: bool = False,
     user_name: str = "",
+    heard: str = "",
 ) -> AsyncIterator[str]:
     """The text of ``ask(False)`` with no persona break shown, nor a greeting by ``own_name`` (the companion's:
     "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies ``said_before``;
@@ -99,8 +113,9 @@ async def guarded(
     breaks too. When ``declining`` (the user asked for something it cannot do), the first sentence must say it
     can't: "Okay! I'll try to play Joy Spring for you" is asked again. A first sentence that streams and calls
     the user by the companion's own name after a comma ("It's okay, Des." to Nate, from Des) has ``user_name``
-    put in its place: only the words after a comma wait for that. Closing this iterator closes the model's
-    stream."""
+    put in its place: only the words after a comma wait for that. No sentence shown takes the people or things
+    of the user, who said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this
+    iterator closes the model's stream."""
 
     def addressed(text: str) -> str:
         if not (own_name and user_name):
@@ -108,7 +123,12 @@ async def guarded(
         return re.sub(rf",(\s*){re.escape(own_name)}\b", rf",\g<1>{user_name}", text, flags=re.IGNORECASE)
 
     def broken(sentence: str) -> bool:
-        return bool(persona_break(sentence)) or greets_itself(sentence, own_name) or repeats(sentence, said_before)
+        return bool(
+            persona_break(sentence)
+            or greets_itself(sentence, own_name)
+            or repeats(sentence, said_before)
+            or takes_theirs(sentence, heard)
+        )
 
     def pretends(first: str) -> bool:
         return declining and not DECLINES.search(first)
@@ -143,7 +163,7 @@ async def guarded(
                 if broke:
                     break
                 if pending.strip() and not shown and not waiting:  # only a first sentence may stream as written
-                    held = held and (declining or could_break(pending))
+                    held = held and (declining or could_break(pending) or _retells(pending, heard))
                 if pending and not held and (cut := _undecided(pending, own_name)):
                     shown += pending[:cut]
                     yield pending[:cut]
