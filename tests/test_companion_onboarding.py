@@ -160,6 +160,20 @@ async def test_a_reaction_that_speaks_as_the_user_is_asked_again_then_chosen(hom
     assert mother in CHOSEN_REACTIONS["mother"]
 
 
+async def test_what_every_reaction_begins_with_is_read_while_the_user_types(home: Path) -> None:
+    store = SQLiteStore.open(home)
+    llm = ScriptedLLM("Quiet people notice the most; I bet you do.")
+    interview = Interview(llm, store)
+    await interview.ready()
+    [read] = llm.read_ahead
+    said = "".join([d async for d in interview.react("social", "quiet, mostly")])
+    asked = llm.requests[-1].messages
+    assert asked[: len(read)] == read  # the reaction only computes the answer's words
+    assert asked[len(read) :] == [asked[-1]] and "quiet, mostly" in asked[-1]["content"]
+    assert said == "Quiet people notice the most; I bet you do."
+    store.close()
+
+
 @pytest.mark.parametrize("reaction", [text for chosen in CHOSEN_REACTIONS.values() for text in chosen])
 def test_the_chosen_reactions_pass_the_checks_the_models_must(reaction: str) -> None:
     assert not (persona_break(reaction) or talks_about_itself(reaction))

@@ -137,6 +137,7 @@ def _interview(
 ) -> Companion | None:
     interview = Interview(llm, store, locale=_locale())
     interview.start()
+    runner.later(interview.ready())  # while the user types their name and first answer
     out.print(f"[bold cyan]OS1:[/] {GREETING}")
     answers: dict[str, str] = {}
     for key, question in interview.questions:

@@ -35,6 +35,11 @@ class Loop:
             raise
         return task.result()
 
+    def later(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Start ``coroutine`` on the loop and return at once: work done ahead while the terminal waits for the
+        user. What it raises is not reported; the request it prepares for meets the same failure."""
+        asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
     def cancel_pending(self) -> None:
         """Cancel what still runs in the background (memory work stays queued in the database)."""
         asyncio.run_coroutine_threadsafe(_cancel_others(), self._loop).result(CLEAN_UP_SECONDS)

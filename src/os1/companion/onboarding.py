@@ -139,15 +139,17 @@ class Interview:
             return _said("Good. Give me a moment to think about who I am.")
         return self._react(key, answer)
 
+    async def ready(self) -> None:
+        """Have the model read what every reaction begins with (its instructions and examples, ~240 tokens) while
+        the user types their first answers, so the first reaction only computes the answer's words (the name's
+        reaction is scripted: the model has nothing else to do until the second answer)."""
+        await self.llm.read(_react_prefix())
+
     async def _react(self, key: str, answer: str) -> AsyncIterator[str]:
         """The model's reaction once it passes the checks (no persona break, nothing said as the user or about
         itself); asked once more if not, and if that fails too, one of a few reactions chosen in code."""
         question = QUESTIONS.get(key, key)
-        messages: list[Message] = [{"role": "system", "content": _REACT}]
-        for example_question, example, reaction in _REACT_EXAMPLES:
-            messages.append({"role": "user", "content": _asked(example_question, example)})
-            messages.append({"role": "assistant", "content": reaction})
-        messages.append({"role": "user", "content": _asked(question, answer)})
+        messages: list[Message] = [*_react_prefix(), {"role": "user", "content": _asked(question, answer)}]
         for temperature in (0.6, 0.3):
             text = whole_sentences(await complete(self.llm, messages, max_tokens=48, temperature=temperature))
             if text and not (persona_break(text) or talks_about_itself(text) or speaks_as_user(text, answer)):
@@ -313,6 +315,15 @@ async def keep_interview(store: Store, answers: Mapping[str, str], user: str, no
             memory = Memory(0, kind, text.format(user=user, answer=answer.strip()), (turn.id,), now, valid_from=now,
                             importance=0.8, extracted_by=QUOTED_ANSWER)  # fmt: skip
             await store.add_memory(memory)
+
+
+def _react_prefix() -> list[Message]:
+    """What every reaction's prompt begins with: its instructions, then the examples."""
+    messages: list[Message] = [{"role": "system", "content": _REACT}]
+    for example_question, example, reaction in _REACT_EXAMPLES:
+        messages.append({"role": "user", "content": _asked(example_question, example)})
+        messages.append({"role": "assistant", "content": reaction})
+    return messages
 
 
 def _asked(question: str, answer: str) -> str:
