@@ -128,6 +128,25 @@ async def test_welcome_back_after_a_night_names_the_gap_and_the_user(
     assert "Theo is back, 11 hours after you last talked" in event.text
 
 
+async def test_a_terminals_companion_has_the_model_keep_the_prompts_stable_beginning(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    clock = Clock(datetime(2026, 11, 23, 21, 0, tzinfo=UTC))
+    llm = ScriptedLLM("Hi Theo.", "Morning, Theo!")
+    await say(Companion(llm, store, persona, profile, clock=clock, keep_prefix=True), "hi")  # no greeting asked
+    clock.now += timedelta(hours=11)
+    tomorrow = Companion(llm, store, persona, profile, clock=clock, keep_prefix=True)
+    assert "".join([d async for d in tomorrow.welcome()]) == "Morning, Theo!"
+    [kept] = llm.kept
+    assert kept[0]["role"] == "system" and "Samantha" in kept[0]["content"]
+    assert llm.requests[-1].messages[: len(kept)] == kept  # the greeting begins with what was kept
+    openings = [t.text for t in await store.turns() if t.opens_conversation]
+    assert len(openings) == 2 and not any(o in str(kept) for o in openings)  # nothing that changes day to day
+    served = ScriptedLLM("Morning!")
+    await say(Companion(served, store, persona, profile, clock=clock), "hi")
+    assert served.kept == []  # a server's companion keeps nothing on its disk
+
+
 async def test_no_greeting_when_back_within_minutes(store: SQLiteStore, persona: Persona, profile: Profile) -> None:
     clock = Clock(datetime(2026, 11, 23, 21, 0, tzinfo=UTC))
     await say(Companion(ScriptedLLM("Hi."), store, persona, profile, clock=clock), "hi")

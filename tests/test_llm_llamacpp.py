@@ -1,5 +1,7 @@
 import asyncio
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +17,14 @@ STORY = [{"role": "user", "content": "Write a very long story about a lighthouse
 
 
 @pytest.fixture(scope="session")
-def llm(small_model_path: Path) -> Iterator[LlamaCppLLM]:
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kept")
+
+
+@pytest.fixture(scope="session")
+def llm(small_model_path: Path, kept: Path) -> Iterator[LlamaCppLLM]:
     """One embedded model for the whole run: xllamacpp servers do not reliably come and go in one process."""
-    llm = LlamaCppLLM(small_model_path, threads=2, context=2048)
+    llm = LlamaCppLLM(small_model_path, threads=2, context=2048, kept=kept)
     yield llm
     asyncio.run(llm.aclose())
 
@@ -74,3 +81,42 @@ async def test_a_prompt_longer_than_the_context_says_what_to_raise(llm: LlamaCpp
     with pytest.raises(LLMUnavailable, match=r"context of 2048 tokens.*OS1_CONTEXT"):
         async for _ in llm.stream([{"role": "user", "content": "word " * 4000}]):
             pass
+
+
+PREFIX = [
+    {"role": "system", "content": "You are Ada, a friend who lives in a computer. " * 20},
+    {"role": "user", "content": "[Theo opened the app.]"},
+]
+LATER = [*PREFIX, {"role": "assistant", "content": "Hi Theo."}, {"role": "user", "content": "how are you?"}]
+
+
+async def test_a_kept_beginning_is_loaded_from_disk_not_read_again(llm: LlamaCppLLM, kept: Path) -> None:
+    await llm.read(PREFIX, keep=True)
+    [file] = await asyncio.to_thread(lambda: list(kept.glob("*.kv")))
+    assert file.stat().st_mode & 0o777 == 0o600  # the conversation's beginning, for its user only
+    await llm.read(STORY)  # the slot holds something else now (memory work, say)
+    assert await llm._on_worker(lambda: llm._restored(file.name))  # as read(keep=True) does now
+    await llm.read(LATER)
+    assert llm.last_timings["cache_n"] > 200  # the beginning came from the file
+    assert llm.last_timings["prompt_n"] < 20
+
+
+async def test_a_kept_file_that_cannot_be_loaded_is_read_again_and_replaced(llm: LlamaCppLLM, kept: Path) -> None:
+    await llm.read(PREFIX, keep=True)
+    [file] = await asyncio.to_thread(lambda: list(kept.glob("*.kv")))
+    await asyncio.to_thread(file.write_bytes, b"not a KV state")
+    await llm.read(STORY)
+    await llm.read(PREFIX, keep=True)
+    assert file.stat().st_size > 1000  # the file that could not be loaded was read again and kept anew
+    assert await llm._on_worker(lambda: llm._slot("restore", file.name))  # and it is kept again, whole
+
+
+async def test_the_slot_endpoint_is_closed_without_this_processes_key(llm: LlamaCppLLM) -> None:
+    await llm.read(PREFIX)
+    request = urllib.request.Request(
+        f"{llm._server.listening_address}/slots/0?action=save", data=b'{"filename": "stolen.kv"}'
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        await asyncio.to_thread(urllib.request.urlopen, request, timeout=10)
+    refused.value.close()
+    assert refused.value.code == 401

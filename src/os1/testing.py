@@ -41,6 +41,7 @@ class ScriptedLLM:
         self.replies: deque[Reply] = deque(replies)
         self.requests: list[Request] = []
         self.read_ahead: list[list[Message]] = []  # the prompts it was asked to read without answering
+        self.kept: list[list[Message]] = []  # those of them it was asked to keep
         self.delay = delay
 
     def enqueue(self, *replies: Reply) -> None:
@@ -69,8 +70,10 @@ class ScriptedLLM:
             await asyncio.sleep(self.delay)
             yield word
 
-    async def read(self, messages: Sequence[Message]) -> None:
+    async def read(self, messages: Sequence[Message], *, keep: bool = False) -> None:
         self.read_ahead.append(list(messages))
+        if keep:
+            self.kept.append(list(messages))
 
     def warm_up(self) -> None:
         pass  # nothing to load

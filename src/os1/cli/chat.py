@@ -61,7 +61,9 @@ def chat(once: bool) -> None:
 
 
 def _once(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: Settings, text: str) -> None:
-    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context, locale=_locale()))
+    companion = runner.run(
+        Companion.load(llm, store, context_tokens=settings.context, locale=_locale(), keep_prefix=True)
+    )
     if companion is None:
         raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
     companion.remember_with(recall)
@@ -71,7 +73,9 @@ def _once(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: 
 
 def _conversation(runner: Loop, llm: LLM, store: SQLiteStore, recall: Recall, settings: Settings) -> None:
     read = _reader()
-    companion = runner.run(Companion.load(llm, store, context_tokens=settings.context, locale=_locale()))
+    companion = runner.run(
+        Companion.load(llm, store, context_tokens=settings.context, locale=_locale(), keep_prefix=True)
+    )
     first: str | None = ""  # what the user said right after the naming, if it was not about the name
     if companion is None:
         companion = _interview(runner, llm, store, settings, read)
@@ -163,7 +167,9 @@ def _interview(
         + f"; then I looked closely at {len(naming.shortlist.names)}.[/]"
     )
     _announce(naming.persona.name, naming.persona.why)
-    return Companion(llm, store, naming.persona, naming.profile, context_tokens=settings.context, locale=_locale())
+    return Companion(
+        llm, store, naming.persona, naming.profile, context_tokens=settings.context, locale=_locale(), keep_prefix=True
+    )
 
 
 def _named(runner: Loop, companion: Companion, read: Callable[[str], str | None]) -> str | None:

@@ -63,7 +63,9 @@ def voice(input_path: Path | None, output_path: Path | None, stt: str, voice: st
         llm.warm_up()
         recall = Recall(store, MiniLM.from_settings(settings))
         runner.run(reembed(recall))
-        companion = runner.run(Companion.load(llm, store, context_tokens=settings.context, reply_tokens=REPLY_TOKENS))
+        companion = runner.run(
+            Companion.load(llm, store, context_tokens=settings.context, reply_tokens=REPLY_TOKENS, keep_prefix=True)
+        )
         if companion is None:
             raise OS1Error("os1 is not set up yet: run `os1` in a terminal first, to meet your companion")
         companion.remember_with(recall)

@@ -73,9 +73,13 @@ class Companion:
         observer: Observer | None = None,
         company: Callable[[], int] = lambda: 0,
         locale: Locale = UNKNOWN,
+        keep_prefix: bool = False,
     ):
+        """``keep_prefix``: have the model keep the prompt's stable beginning on disk and load it at each start
+        instead of reading it again (a terminal's own home; never a server's, whose disk is not its users')."""
         self.llm = llm
         self.locale = locale  # the user's, should it have to narrow the names again
+        self.keep_prefix = keep_prefix
         self.company = company  # how many other conversations it is in right now (a server's count)
         self.remembered: Callable[[int], None] = lambda count: None  # told when memory work kept something
         self.recall = recall
@@ -145,7 +149,14 @@ class Companion:
     async def prepare(self) -> None:
         """Have the model read the stable prefix and the conversation so far, so the first reply only computes
         the user's new words (a voice conversation cannot wait ten seconds for its first answer)."""
+        await self._read_prefix()
         await self.llm.read(self.messages(await self.transcript()))
+
+    async def _read_prefix(self) -> None:
+        """With ``keep_prefix``, load the stable beginning of the prompt from where the model kept it (or read it
+        and keep it): the system message and examples, ~1,000 tokens, the same from day to day."""
+        if self.keep_prefix:
+            await self.llm.read(self._prefix(), keep=True)
 
     async def foresee(self, text: str, *, read: bool = True) -> None:
         """The user paused after saying (or typing) ``text``: find what memory has to add to it and, with
@@ -366,6 +377,7 @@ class Companion:
 
     async def welcome(self) -> AsyncIterator[str]:
         """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""
+        await self._read_prefix()
         turns = [turn for turn in await self.transcript() if not turn.from_interview]
         now = self.clock()
         user = self.profile.name
@@ -389,8 +401,11 @@ class Companion:
         async for delta in self._turn("event", event):
             yield delta
 
+    def _prefix(self) -> list[Message]:
+        return prefix_messages(system_prompt(self.persona, self.profile), self.profile.name)
+
     def messages(self, turns: list[Turn]) -> list[Message]:
-        prefix = prefix_messages(system_prompt(self.persona, self.profile), self.profile.name)
+        prefix = self._prefix()
         budget = self.context_tokens - sum(estimate_tokens(m["content"]) for m in prefix) - self.reply_tokens
         return [*prefix, *history_messages(turns, budget, self._session)]
 

@@ -46,9 +46,10 @@ class LLM(Protocol):
         Closing the iterator (or cancelling the task that reads it) stops generation promptly."""
         ...
 
-    async def read(self, messages: Sequence[Message]) -> None:
+    async def read(self, messages: Sequence[Message], *, keep: bool = False) -> None:
         """Read ``messages`` into the model's cache without answering, so a reply that begins with them only
-        computes what follows (a backend without such a cache of its own returns at once)."""
+        computes what follows (a backend without such a cache of its own returns at once). With ``keep``, a
+        backend that can keeps what it read on disk and loads it from there the next time (the embedded one)."""
         ...
 
     def warm_up(self) -> None:

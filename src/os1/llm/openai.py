@@ -93,7 +93,7 @@ class OpenAILLM:
                 f"the connection to the LLM server at {self.url} failed ({exc}): check that it is still up"
             ) from exc
 
-    async def read(self, messages: Sequence[Message]) -> None:
+    async def read(self, messages: Sequence[Message], *, keep: bool = False) -> None:
         pass  # the server keeps (or not) its own cache of what it was sent
 
     def warm_up(self) -> None:
