@@ -37,7 +37,10 @@ memory            every memory kept (diary entries and reflections aside) agains
                   that give the user's facts to the companion. Goals 90 % / 70 % / 0 / 0.
 speed             time to first token of each reply (from the line handed over to the first words) and generation
                   tokens/s (llama.cpp's own timing), medians; and how long the greeting takes to begin the next
-                  day (the memory work of the night used the model, so its whole prompt is read again).
+                  day (the memory work of the night used the model: the prompt's stable beginning is loaded from
+                  where the model kept it, as the terminal does, and the rest is read again). Nobody types
+                  here, so nothing is read ahead while they would: the first reaction pays for reading its
+                  instructions, which the terminal has the model read while the user types their first answers.
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
@@ -201,7 +204,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     note("os1", f"Call me {persona.name}. {persona.why}", "naming")
 
     recall = Recall(store, embedder, clock=clock)
-    companion = Companion(llm, store, persona, profile, context_tokens=CONTEXT, clock=clock)
+    companion = Companion(llm, store, persona, profile, context_tokens=CONTEXT, clock=clock, keep_prefix=True)
     companion.remember_with(recall)
     text, first, speed = await timed(companion.welcome(), llm)
     note("os1", text, "welcome", ttft=first, tps=speed)
@@ -219,7 +222,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     await companion.settle()
 
     clock.now = START + timedelta(days=1, hours=0, minutes=30)
-    companion = await Companion.load(llm, store, context_tokens=CONTEXT, clock=clock)
+    companion = await Companion.load(llm, store, context_tokens=CONTEXT, clock=clock, keep_prefix=True)
     assert companion is not None
     companion.remember_with(recall)
     text, first, speed = await timed(companion.welcome(), llm)
@@ -441,7 +444,7 @@ def _num(value: float | None) -> str:
 async def run(args: argparse.Namespace, people: list[dict[str, Any]], settings: Settings, path: Path) -> dict[str, Any]:
     console = Console()
     work = Path(args.work)
-    llm = SeededLLM(path, threads=args.threads, context=CONTEXT, log_path=work / "llamacpp.log")
+    llm = SeededLLM(path, threads=args.threads, context=CONTEXT, log_path=work / "llamacpp.log", kept=work / "kept")
     embedder = MiniLM.from_settings(settings)
     dictionaries: dict[str, set[str]] = {}
     judged = {
