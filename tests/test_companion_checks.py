@@ -132,6 +132,7 @@ def test_a_sentence_copied_from_an_earlier_reply_is_caught_and_a_short_one_is_no
         ("my friend Ines got married", "Ines sounds like a good friend to have.", False),
         ("my friend Ines got married", "That's lovely, my friend. Were you there?", False),  # a word to the user
         ("I met Ines today", "Ines is a friend of mine.", False),  # nothing of theirs was said to be theirs
+        ("my friends never call", "Well, you're a friend of mine.", False),  # said to the user
     ],
 )
 def test_a_reply_that_takes_the_users_people_as_its_own_is_caught(said: str, reply: str, taken: bool) -> None:

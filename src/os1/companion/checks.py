@@ -139,8 +139,9 @@ def takes_theirs(reply: str, said: str) -> str | None:
         if match.group(1).lower() in theirs:
             return _sentence_of(reply, match.start())
     for match in _OF_MINE.finditer(reply):
-        if match.group(1).lower() in mine:
-            return _sentence_of(reply, match.start())
+        sentence = _sentence_of(reply, match.start())
+        if match.group(1).lower() in mine and not _SECOND_PERSON.search(sentence):  # "you're a friend of mine"
+            return sentence
     if taken := _TAKES_DESCRIPTION.search(reply):
         words = taken.group(0).lower().split()
         if words[0] != "my" or words[1] in theirs:
