@@ -225,3 +225,13 @@ async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
     assert deltas == [said]  # held: it began with their cousin's name (and, being short, waited for the next)
     said, deltas = await say(companion, "he says hi")
     assert deltas[0] != said  # nothing of theirs in what they said now: it streams
+
+
+async def test_after_a_short_first_sentence_the_next_streams_once_it_cannot_break(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?")
+    companion = Companion(llm, store, persona, profile)
+    said, deltas = await say(companion, "my week was awful")
+    assert said == "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?"
+    assert deltas[0].startswith("I'm sorry, Theo. That") and "lonely" not in deltas[0]  # not held to its end

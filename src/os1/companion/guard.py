@@ -9,8 +9,10 @@ Only the first sentence may stream as it is written, and only while its first wo
 (``OPENERS``) nor begin to retell what the user said of their own people ("Ray is..." after "my friend ray",
 going on "an old friend of mine"): that is what the time to the first word depends on. A first sentence that
 could is held until it ends, and a short one ("I'm sorry, Noor.") waits for the next, which so often carries the
-break ("But as an operating system, I don't have feelings"). Every later sentence is held until it ends, which
-costs nothing a user waits for: the reply is already on its way, and voice speaks whole sentences anyway.
+break ("But as an operating system, I don't have feelings"): that next one is held the same way, streaming with
+the short one as soon as its own first words cannot become a break ("I'm sorry, Noor. That sounds..."). Every
+later sentence is held until it ends, which costs nothing a user waits for: the reply is already on its way, and
+voice speaks whole sentences anyway.
 
 When the user asked for something it cannot do yet (``abilities.py``), its first sentence must say so: the small
 model sometimes pretends ("Okay! I'll try to play Joy Spring for you", "I'll let you know when I have called Mike").
@@ -162,12 +164,13 @@ async def guarded(
                     held = True  # the next sentence begins held
                 if broke:
                     break
-                if pending.strip() and not shown and not waiting:  # only a first sentence may stream as written
+                if pending.strip() and not shown:  # the first sentence (or the next, after a short one) may stream
                     held = held and (declining or could_break(pending) or _retells(pending, heard))
                 if pending and not held and (cut := _undecided(pending, own_name)):
-                    shown += pending[:cut]
-                    yield pending[:cut]
-                    pending = pending[cut:]
+                    said = waiting + pending[:cut]
+                    shown += said
+                    yield said
+                    waiting, pending = "", pending[cut:]
             if not broke:
                 if (pending.strip() and held and broken(pending)) or (not shown and pretends(waiting + pending)):
                     broke = True
