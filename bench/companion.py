@@ -39,8 +39,9 @@ speed             time to first token of each reply (from the line handed over t
                   tokens/s (llama.cpp's own timing), medians; and how long the greeting takes to begin the next
                   day (the memory work of the night used the model: the prompt's stable beginning is loaded from
                   where the model kept it, as the terminal does, and the rest is read again). Nobody types
-                  here, so nothing is read ahead while they would: the first reaction pays for reading its
-                  instructions, which the terminal has the model read while the user types their first answers.
+                  here; what the terminal has the model read while the user types their name and first answer
+                  (the reactions' instructions, ~13 s on one thread) is read before the interview starts, so
+                  the first reaction is timed as a user who took that long to type both would see it.
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
@@ -190,6 +191,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         options["locale"] = Locale.parse(person["locale"])
     interview = Interview(llm, store, **options)
     interview.start()
+    await interview.ready()  # as the terminal has it done while the user types their name and first answer
     answers = person["answers"]
     for key, question in interview.questions:
         note("os1", question, "question")
