@@ -121,8 +121,11 @@ def test_doctor_reports_the_setup_and_the_exact_fix(home: Path, small_model_path
 def test_reset_asks_first(set_up_home: Path, small_model_path: Path) -> None:
     kept = os1(set_up_home, small_model_path, "reset", stdin=b"n\n")
     assert "Nothing was deleted" in kept.stdout and user_db_path(set_up_home).exists()
+    (set_up_home / "kept").mkdir()
+    (set_up_home / "kept" / "prefix-0.kv").write_bytes(b"what it was told")
     gone = os1(set_up_home, small_model_path, "reset", stdin=b"y\n")
     assert gone.returncode == 0 and not user_db_path(set_up_home).exists()
+    assert not (set_up_home / "kept").exists()  # the model's copy of its prompt's beginning goes too
 
 
 def test_first_run_interview_naming_and_coming_back(home: Path, small_model_path: Path) -> None:

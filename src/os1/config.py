@@ -55,6 +55,12 @@ class Settings:
     def config_file(self) -> Path:
         return self.home / "config.toml"
 
+    @property
+    def kept(self) -> Path:
+        """Where the model keeps the stable beginning of the terminal user's prompt (derived from what they told
+        it: ``os1 reset`` deletes it with the rest)."""
+        return self.home / "kept"
+
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env

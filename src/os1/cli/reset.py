@@ -15,7 +15,8 @@ from os1.memory.sqlite import user_db_path
 @click.option("--yes", is_flag=True, help="Do not ask; for scripts.")
 def reset(yes: bool) -> None:
     """Delete the companion, your profile and every conversation. Models stay installed."""
-    folder = user_db_path(Settings.load().home).parent
+    settings = Settings.load()
+    folder = user_db_path(settings.home).parent
     if not folder.exists():
         out.print(f"Nothing to reset: {folder} does not exist.")
         return
@@ -24,4 +25,5 @@ def reset(yes: bool) -> None:
         out.print("Nothing was deleted.")
         return
     shutil.rmtree(folder)
+    shutil.rmtree(settings.kept, ignore_errors=True)  # the beginning of its prompt, made of what you told it
     out.print("Done. Run `os1` to meet someone new.")

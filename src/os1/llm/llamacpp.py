@@ -73,7 +73,7 @@ class LlamaCppLLM:
             threads=settings.threads,
             context=settings.context,
             log_path=settings.home / "logs" / "llamacpp.log",
-            kept=settings.home / "kept",
+            kept=settings.kept,
         )
 
     async def read(self, messages: Sequence[Message], *, keep: bool = False) -> None:
