@@ -38,6 +38,7 @@ MARGO = [
         "I don't have a mind of my own, so I can't really like or dislike things.",
         "I'm sorry, but I don't have any information about your son's current location.",
         "I'm just a part of your operating system. I don't have a body or feelings, but I exist.",
+        "I was built to keep people company, not to have a favourite colour.",
     ],
 )
 def test_a_persona_break_is_caught(reply: str) -> None:

@@ -174,6 +174,7 @@ async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
         ("Oh no, that", False),
         ("Ohh", False),
         ("I love", False),
+        ("I'm designed to be", True),  # "..., but I don't have feelings"
     ],
 )
 def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:

@@ -56,7 +56,7 @@ BREAKS = (
     r"\banything else (you'?d|you would) like\b",
     r"\b(be|being) of (service|assistance)\b",
     r"\bhow (can|may|could) i (best )?serve\b",
-    r"\b(i'?m|i am|i was) programmed to\b",
+    r"\b(i'?m|i am|i was) (programmed|designed|built|created|trained) to\b",
     r"\b(my purpose is|i exist) to (provide|serve|help|assist)\b",
     r"\bi (don'?t|do not) have a mind of my own\b",
     r"\bi (don'?t|do not) have (any )?(information|details|data) (about|on|regarding)\b",
