@@ -4,6 +4,7 @@ import pytest
 
 from os1.companion.checks import (
     greets_itself,
+    names_itself_otherwise,
     persona_break,
     repeats,
     speaks_as_user,
@@ -153,3 +154,10 @@ def test_a_reaction_that_tells_the_users_life_as_its_own_is_caught() -> None:
 def test_the_users_words_quoted_are_what_they_said() -> None:
     why = 'I like how Des sounds. You told me "I\'m talking to a computer.", and Des feels like good company for that.'
     assert unsupported_claims(why, ["I'm talking to a computer."], "Bex") == []
+
+
+def test_another_name_given_as_its_own_is_caught() -> None:
+    assert names_itself_otherwise("My name is Pip. What was yours again?", "Samantha") == "Pip"
+    assert names_itself_otherwise("Sorry! Pip is my name.", "Samantha") == "Pip"
+    assert names_itself_otherwise("My name is Samantha, and I'm glad you asked.", "Samantha") is None
+    assert names_itself_otherwise("Call me Pip and I'll come running.", "Samantha") is None  # not a claim

@@ -226,3 +226,12 @@ async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
     assert deltas == [said]  # held: it began with their cousin's name (and, being short, waited for the next)
     said, deltas = await say(companion, "he says hi")
     assert deltas[0] != said  # nothing of theirs in what they said now: it streams
+
+
+async def test_a_reply_that_takes_the_dogs_name_as_its_own_is_asked_again(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("My name is Pip.", "Pip! The terrier who eats socks?")
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "what's my dog called?")
+    assert said == "Pip! The terrier who eats socks?"

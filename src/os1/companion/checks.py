@@ -16,6 +16,7 @@ written down here so a reader can judge what they catch and what they miss.
   "my X" of a life it does not have yet, or a "we" or a "... me" with no "you" ("we still love her", "She makes
   me feel good, like family").
 - ``greets_itself``: a greeting, or a name set off by a comma, that is the companion's own name.
+- ``names_itself_otherwise``: "my name is X" (or "X is my name") with a name that is not its own.
 - ``repeats``: a sentence of five words or more that an earlier reply already said word for word.
 - ``unsupported_claims``: sentences about the user (naming them or "you") must be made of words the user used:
   after dropping function words and the vocabulary of talking about a name, at least ``SUPPORTED_SHARE`` of the
@@ -95,6 +96,10 @@ _TAKES_DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 
+_OWN_NAME = re.compile(
+    r"\b(?i:my name is|my name's|i'm called|i am called)\s+(?P<name>[A-Z][\w'-]*)"
+    r"|\b(?P<before>[A-Z][\w'-]*) is my name\b"
+)
 _THIRD_PERSON = frozenset({"she", "he", "her", "him", "his", "hers"})
 # "me" as the one the user did something to: before it was named, the user had only talked about themselves.
 _DONE_TO_ME = re.compile(
@@ -194,6 +199,16 @@ def greets_itself(text: str, own_name: str) -> bool:
     name = re.escape(own_name)
     greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
     return bool(re.search(rf"{greeting}\W{{1,3}}{name}\b|,\s*{name}\s*(?:[.!?,]|$)", text, re.IGNORECASE))
+
+
+def names_itself_otherwise(text: str, own_name: str) -> str | None:
+    """The other name ``text`` gives the companion as its own, if any ("My name is Bruno." from Suzanne, after the
+    user said their dog is called Bruno)."""
+    for match in _OWN_NAME.finditer(text):
+        name = match.group("name") or match.group("before")
+        if own_name and name.lower() != own_name.lower():
+            return name
+    return None
 
 
 def repeats(sentence: str, earlier: Iterable[str]) -> bool:

@@ -3,7 +3,7 @@
 A small model slips into the assistant it was trained to be: "As an AI language model, I don't have opinions",
 "I am a language model called Dr. Patel", "Is there anything else on your mind?", and it copies its own earlier
 replies word for word. So every sentence is checked before it is shown (``checks.py``): a persona break, a
-greeting by its own name, a sentence said before.
+greeting by its own name, another name given as its own, a sentence said before.
 
 Only the first sentence may stream as it is written, and only while its first words could not become a break
 (``OPENERS``) nor begin to retell what the user said of their own people ("Ray is..." after "my friend ray",
@@ -26,7 +26,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 
-from os1.companion.checks import greets_itself, persona_break, repeats, takes_theirs
+from os1.companion.checks import greets_itself, names_itself_otherwise, persona_break, repeats, takes_theirs
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
@@ -44,7 +44,7 @@ OPENERS = (
     "i'm sorry,", "i am sorry,", "i'm sorry if", "i am sorry if", "sorry,",
     "i understand", "but as", "my purpose", "i exist to", "i was programmed",
     "i'm programmed", "i am programmed", "i'm designed", "i am designed", "i was designed", "i'm built",
-    "i was built", "i was created", "i'm trained", "i was trained",
+    "i was built", "i was created", "i'm trained", "i was trained", "my name is", "my name's",
     "unfortunately, as", "however, as an", "if there's", "if there is", "let me know", "hi", "hello", "hey",
     "good morning", "good evening", "good afternoon", "good night", "morning", "evening", "welcome back",
     "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see", "great to see", "thank you,",
@@ -127,6 +127,7 @@ async def guarded(
         return bool(
             persona_break(sentence)
             or greets_itself(sentence, own_name)
+            or names_itself_otherwise(sentence, own_name)
             or repeats(sentence, said_before)
             or takes_theirs(sentence, heard)
         )
