@@ -131,6 +131,7 @@ def test_a_sentence_copied_from_an_earlier_reply_is_caught_and_a_short_one_is_no
         ("my cousin Mo moved to Leeds", "Mo is a cousin of mine, and Leeds suits him.", True),
         ("my old neighbour June turns ninety", "June is a dear neighbour of mine!", True),
         ("my boss yelled at me again", "My boss does that too.", True),
+        ("what's the name of our cat again?", "The name of my cat is Mango.", True),  # the family's cat
         ("my friend Ines got married", "Ines sounds like a good friend to have.", False),
         ("my friend Ines got married", "That's lovely, my friend. Were you there?", False),  # a word to the user
         ("I met Ines today", "Ines is a friend of mine.", False),  # nothing of theirs was said to be theirs

@@ -59,7 +59,7 @@ DECLINES = re.compile(
 )
 _LEAD = re.compile(r"(?:okay|ok|sure|alright|all right|well|oh|ah|yes|yeah|no|hmm+)\b[,.!]*\s*")
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
-_THEIR_PEOPLE = re.compile(r"\bmy(?: [\w'-]+){1,3}", re.IGNORECASE)  # "my friend ray", "my little sister Jess"
+_THEIR_PEOPLE = re.compile(r"\b(?:my|our)(?: [\w'-]+){1,3}", re.IGNORECASE)  # "my friend ray", "our dog Bruno"
 
 
 def could_break(start: str) -> bool:
