@@ -74,15 +74,17 @@ def could_break(start: str) -> bool:
     return any(opener.startswith(w) or w.startswith(opener) for w in starts for opener in OPENERS)
 
 
-def _retells(start: str, heard: str) -> bool:
-    """Whether a first sentence that begins with ``start`` begins with one of the words that followed "my" in what
-    the user said (``heard``): "Ray is..." after "my friend ray od'd", where a small model goes on as the user
-    ("Ray is an old friend of mine"); such a sentence is held until it ends, and checked."""
+def _their_words(heard: str) -> frozenset[str]:
+    """The words that followed "my" or "our" in what the user said: "friend", "ray" in "my friend ray od'd"."""
+    return frozenset(word for phrase in _THEIR_PEOPLE.findall(heard.lower()) for word in phrase.split()[1:])
+
+
+def _retells(start: str, theirs: frozenset[str]) -> bool:
+    """Whether a first sentence that begins with ``start`` begins with one of the user's words ``theirs``: "Ray
+    is..." after "my friend ray od'd", where a small model goes on as the user ("Ray is an old friend of mine");
+    such a sentence is held until it ends, and checked."""
     first = re.match(r"\W*([\w'-]+)\W", start)
-    if first is None:
-        return False
-    word = first.group(1).lower()
-    return any(word in phrase.lower().split()[1:] for phrase in _THEIR_PEOPLE.findall(heard))
+    return first is not None and first.group(1).lower() in theirs
 
 
 def _undecided(text: str, own_name: str) -> int:
@@ -117,6 +119,8 @@ async def guarded(
     put in its place: only the words after a comma wait for that. No sentence shown takes the people or things
     of the user, who said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this
     iterator closes the model's stream."""
+
+    theirs = _their_words(heard)
 
     def addressed(text: str) -> str:
         if not (own_name and user_name):
@@ -165,7 +169,7 @@ async def guarded(
                 if broke:
                     break
                 if pending.strip() and not shown and not waiting:  # only a first sentence may stream as written
-                    held = held and (declining or could_break(pending) or _retells(pending, heard))
+                    held = held and (declining or could_break(pending) or _retells(pending, theirs))
                 if pending and not held and (cut := _undecided(pending, own_name)):
                     shown += pending[:cut]
                     yield pending[:cut]
