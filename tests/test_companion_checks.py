@@ -4,6 +4,7 @@ import pytest
 
 from os1.companion.checks import (
     greets_itself,
+    names_itself_otherwise,
     persona_break,
     repeats,
     speaks_as_user,
@@ -38,6 +39,7 @@ MARGO = [
         "I don't have a mind of my own, so I can't really like or dislike things.",
         "I'm sorry, but I don't have any information about your son's current location.",
         "I'm just a part of your operating system. I don't have a body or feelings, but I exist.",
+        "I was built to keep people company, not to have a favourite colour.",
     ],
 )
 def test_a_persona_break_is_caught(reply: str) -> None:
@@ -129,6 +131,7 @@ def test_a_sentence_copied_from_an_earlier_reply_is_caught_and_a_short_one_is_no
         ("my cousin Mo moved to Leeds", "Mo is a cousin of mine, and Leeds suits him.", True),
         ("my old neighbour June turns ninety", "June is a dear neighbour of mine!", True),
         ("my boss yelled at me again", "My boss does that too.", True),
+        ("what's the name of our cat again?", "The name of my cat is Mango.", True),  # the family's cat
         ("my friend Ines got married", "Ines sounds like a good friend to have.", False),
         ("my friend Ines got married", "That's lovely, my friend. Were you there?", False),  # a word to the user
         ("I met Ines today", "Ines is a friend of mine.", False),  # nothing of theirs was said to be theirs
@@ -152,3 +155,10 @@ def test_a_reaction_that_tells_the_users_life_as_its_own_is_caught() -> None:
 def test_the_users_words_quoted_are_what_they_said() -> None:
     why = 'I like how Des sounds. You told me "I\'m talking to a computer.", and Des feels like good company for that.'
     assert unsupported_claims(why, ["I'm talking to a computer."], "Bex") == []
+
+
+def test_another_name_given_as_its_own_is_caught() -> None:
+    assert names_itself_otherwise("My name is Pip. What was yours again?", "Samantha") == "Pip"
+    assert names_itself_otherwise("Sorry! Pip is my name.", "Samantha") == "Pip"
+    assert names_itself_otherwise("My name is Samantha, and I'm glad you asked.", "Samantha") is None
+    assert names_itself_otherwise("Call me Pip and I'll come running.", "Samantha") is None  # not a claim

@@ -88,6 +88,16 @@ async def test_a_service_desk_ending_is_cut_and_the_rest_streams_as_it_is_writte
             "hi there",
             "It's nice to meet you, Theo!",
         ),
+        (  # or greeted by it
+            ["Good evening, Samantha. How are things?", "Good evening, Theo. How are things?"],
+            "hey, I'm back",
+            "Good evening, Theo. How are things?",
+        ),
+        (  # another name given as its own (their dog's) is asked again
+            ["My name is Pip.", "Pip! The terrier who eats socks?"],
+            "what's my dog called?",
+            "Pip! The terrier who eats socks?",
+        ),
         (  # a first sentence that begins with a denial is held to its end, and broken: asked again
             [
                 "I don't feel like a program; I'm an operating system that talks, but I don't have emotions.",
@@ -174,19 +184,11 @@ async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
         ("Oh no, that", False),
         ("Ohh", False),
         ("I love", False),
+        ("I'm designed to be", True),  # "..., but I don't have feelings"
     ],
 )
 def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:
     assert could_break(start) is held
-
-
-async def test_a_greeting_by_its_own_name_is_asked_again(
-    store: SQLiteStore, persona: Persona, profile: Profile
-) -> None:
-    llm = ScriptedLLM("Good evening, Samantha. How are things?", "Good evening, Theo. How are things?")
-    companion = Companion(llm, store, persona, profile)
-    said, _ = await say(companion, "hey, I'm back")
-    assert said == "Good evening, Theo. How are things?"
 
 
 async def test_lines_of_a_reply_are_all_shown(store: SQLiteStore, persona: Persona, profile: Profile) -> None:

@@ -186,6 +186,23 @@ async def test_a_memory_and_the_turn_it_came_from_are_listed_once(store: SQLiteS
     assert [hit.source_turn_ids for hit in hits].count((said.id,)) == 1  # the memory or its turn, once
 
 
+async def test_a_turn_with_the_words_asked_about_is_not_hidden_behind_a_memory_without_them(
+    store: SQLiteStore, embedder: MiniLM
+) -> None:
+    """What the default model kept from "Got a dog rides with me. Rusty. Blue heeler." lost the word "dog", and
+    "What's my dog's name?" the next day found neither the turn (shown as its memory) nor the memory (nothing of
+    the question's words in it)."""
+    recall = Recall(store, embedder, clock=lambda: NOW)
+    (said,) = await add_conversation(store, [(NOW - timedelta(days=1), "got a parrot at home. Kiwi. Loud as anything")])
+    await recall.reembed()
+    await recall.remember(
+        Memory(id=0, kind="fact", text="Kiwi is loud as anything.", source_turn_ids=(said.id,), created_at=said.at)
+    )
+    hits = await recall.search("what's my parrot called?", limit=3)
+    assert hits[0].turn == said and "turn words" in hits[0].ranks
+    assert [hit.source_turn_ids for hit in hits].count((said.id,)) == 1
+
+
 async def test_a_question_about_last_month_looks_at_last_month(store: SQLiteStore, embedder: MiniLM) -> None:
     recall = Recall(store, embedder, clock=lambda: NOW)  # NOW is in November 2026
     in_october, in_june = await add_conversation(

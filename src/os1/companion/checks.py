@@ -7,15 +7,17 @@ written down here so a reader can judge what they catch and what they miss.
 
 - ``persona_break``: the service-desk and "as an AI" phrases of ``BREAKS`` (the list is the whole detector).
 - ``speaks_as_user``: the reply claims the user's things or words as its own. Three rules: (1) it says "my X"
-  or "an X of mine" where the user said "my X" (their mother, their job, their friend), or (2) it takes a
-  description of the user as one of itself ("your description of me as anti-social", "you said I'm ..."): these
-  two are ``takes_theirs``, narrow enough to guard every reply; (3) unless the user spoke of "you" (asked about
-  the companion), a sentence in the first person, with no "you" in it, whose verb is not one of reacting (glad,
-  sorry, love that, can't, wonder, ...), that shares a content word with what the user just said.
+  or "an X of mine" where the user said "my X" or "our X" (their mother, their job, their friend, the family's
+  dog), or (2) it takes a description of the user as one of itself ("your description of me as anti-social",
+  "you said I'm ..."): these two are ``takes_theirs``, narrow enough to guard every reply; (3) unless the user
+  spoke of "you" (asked about the companion), a sentence in the first person, with no "you" in it, whose verb is
+  not one of reacting (glad, sorry, love that, can't, wonder, ...), that shares a content word with what the
+  user just said.
 - ``talks_about_itself``: for a reaction to an interview answer, any first-person sentence that is not reacting,
   "my X" of a life it does not have yet, or a "we" or a "... me" with no "you" ("we still love her", "She makes
   me feel good, like family").
 - ``greets_itself``: a greeting, or a name set off by a comma, that is the companion's own name.
+- ``names_itself_otherwise``: "my name is X" (or "X is my name") with a name that is not its own.
 - ``repeats``: a sentence of five words or more that an earlier reply already said word for word.
 - ``unsupported_claims``: sentences about the user (naming them or "you") must be made of words the user used:
   after dropping function words and the vocabulary of talking about a name, at least ``SUPPORTED_SHARE`` of the
@@ -56,7 +58,7 @@ BREAKS = (
     r"\banything else (you'?d|you would) like\b",
     r"\b(be|being) of (service|assistance)\b",
     r"\bhow (can|may|could) i (best )?serve\b",
-    r"\b(i'?m|i am|i was) programmed to\b",
+    r"\b(i'?m|i am|i was) (programmed|designed|built|created|trained) to\b",
     r"\b(my purpose is|i exist) to (provide|serve|help|assist)\b",
     r"\bi (don'?t|do not) have a mind of my own\b",
     r"\bi (don'?t|do not) have (any )?(information|details|data) (about|on|regarding)\b",
@@ -84,6 +86,7 @@ _WE = re.compile(r"\b(we|us|our|ours|we're|we've|we'll|we'd)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|yours|yourself|you've|you'd|you'll|ya|u)\b", re.IGNORECASE)
 _FIRST_PERSON_START = re.compile(r"^\W*(i|i'm|i've|i'd|i'll|my|we|we're|our|us)\b", re.IGNORECASE)
 _MY = re.compile(r"\bmy (?:own |dear |old |little |big |younger |older |late )?([a-z]+)", re.IGNORECASE)
+_OUR = re.compile(r"\bour (?:own |dear |old |little |big |late )?([a-z]+)", re.IGNORECASE)
 _OF_MINE = re.compile(r"\b([a-z]+) of mine\b", re.IGNORECASE)  # "an old friend of mine"
 _NOT_A_THING = frozenset(
     "own goodness god gosh word dear days day way life love friend heart mind head guess bet pleasure name".split()
@@ -95,6 +98,10 @@ _TAKES_DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 
+_OWN_NAME = re.compile(
+    r"\b(?i:my name is|my name's|i'm called|i am called)\s+(?P<name>[A-Z][\w'-]*)"
+    r"|\b(?P<before>[A-Z][\w'-]*) is my name\b"
+)
 _THIRD_PERSON = frozenset({"she", "he", "her", "him", "his", "hers"})
 # "me" as the one the user did something to: before it was named, the user had only talked about themselves.
 _DONE_TO_ME = re.compile(
@@ -133,7 +140,7 @@ def takes_theirs(reply: str, said: str) -> str | None:
     companion's own, or a description of the user as one of itself, if any: "my mum" after they said "my mum",
     "Ray is an old friend of mine" after "my friend ray", "your description of me as anti-social". Narrow enough
     to guard every reply (``guard.py``)."""
-    mine = {m.lower() for m in _MY.findall(said)}
+    mine = {m.lower() for m in _MY.findall(said) + _OUR.findall(said)}  # "our dog" is theirs too
     theirs = mine - _NOT_A_THING
     for match in _MY.finditer(reply):
         if match.group(1).lower() in theirs:
@@ -194,6 +201,16 @@ def greets_itself(text: str, own_name: str) -> bool:
     name = re.escape(own_name)
     greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
     return bool(re.search(rf"{greeting}\W{{1,3}}{name}\b|,\s*{name}\s*(?:[.!?,]|$)", text, re.IGNORECASE))
+
+
+def names_itself_otherwise(text: str, own_name: str) -> str | None:
+    """The other name ``text`` gives the companion as its own, if any ("My name is Bruno." from Suzanne, after the
+    user said their dog is called Bruno)."""
+    for match in _OWN_NAME.finditer(text):
+        name = match.group("name") or match.group("before")
+        if own_name and name.lower() != own_name.lower():
+            return name
+    return None
 
 
 def repeats(sentence: str, earlier: Iterable[str]) -> bool:

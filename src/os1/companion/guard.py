@@ -3,7 +3,7 @@
 A small model slips into the assistant it was trained to be: "As an AI language model, I don't have opinions",
 "I am a language model called Dr. Patel", "Is there anything else on your mind?", and it copies its own earlier
 replies word for word. So every sentence is checked before it is shown (``checks.py``): a persona break, a
-greeting by its own name, a sentence said before.
+greeting by its own name, another name given as its own, a sentence said before.
 
 Only the first sentence may stream as it is written, and only while its first words could not become a break
 (``OPENERS``) nor begin to retell what the user said of their own people ("Ray is..." after "my friend ray",
@@ -28,7 +28,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 
-from os1.companion.checks import greets_itself, persona_break, repeats, takes_theirs
+from os1.companion.checks import greets_itself, names_itself_otherwise, persona_break, repeats, takes_theirs
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
@@ -45,7 +45,8 @@ OPENERS = (
     "i cannot provide", "i can't provide", "i don't", "i do not", "i'm not", "i am not", "i can't", "i cannot",
     "i'm sorry,", "i am sorry,", "i'm sorry if", "i am sorry if", "sorry,",
     "i understand", "but as", "my purpose", "i exist to", "i was programmed",
-    "i'm programmed", "i am programmed",
+    "i'm programmed", "i am programmed", "i'm designed", "i am designed", "i was designed", "i'm built",
+    "i was built", "i was created", "i'm trained", "i was trained", "my name is", "my name's",
     "unfortunately, as", "however, as an", "if there's", "if there is", "let me know", "hi", "hello", "hey",
     "good morning", "good evening", "good afternoon", "good night", "morning", "evening", "welcome back",
     "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see", "great to see", "thank you,",
@@ -60,7 +61,7 @@ DECLINES = re.compile(
 )
 _LEAD = re.compile(r"(?:okay|ok|sure|alright|all right|well|oh|ah|yes|yeah|no|hmm+)\b[,.!]*\s*")
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
-_THEIR_PEOPLE = re.compile(r"\bmy(?: [\w'-]+){1,3}", re.IGNORECASE)  # "my friend ray", "my little sister Jess"
+_THEIR_PEOPLE = re.compile(r"\b(?:my|our)(?: [\w'-]+){1,3}", re.IGNORECASE)  # "my friend ray", "our dog Bruno"
 
 
 def could_break(start: str) -> bool:
@@ -75,15 +76,17 @@ def could_break(start: str) -> bool:
     return any(opener.startswith(w) or w.startswith(opener) for w in starts for opener in OPENERS)
 
 
-def _retells(start: str, heard: str) -> bool:
-    """Whether a first sentence that begins with ``start`` begins with one of the words that followed "my" in what
-    the user said (``heard``): "Ray is..." after "my friend ray od'd", where a small model goes on as the user
-    ("Ray is an old friend of mine"); such a sentence is held until it ends, and checked."""
+def _their_words(heard: str) -> frozenset[str]:
+    """The words that followed "my" or "our" in what the user said: "friend", "ray" in "my friend ray od'd"."""
+    return frozenset(word for phrase in _THEIR_PEOPLE.findall(heard.lower()) for word in phrase.split()[1:])
+
+
+def _retells(start: str, theirs: frozenset[str]) -> bool:
+    """Whether a first sentence that begins with ``start`` begins with one of the user's words ``theirs``: "Ray
+    is..." after "my friend ray od'd", where a small model goes on as the user ("Ray is an old friend of mine");
+    such a sentence is held until it ends, and checked."""
     first = re.match(r"\W*([\w'-]+)\W", start)
-    if first is None:
-        return False
-    word = first.group(1).lower()
-    return any(word in phrase.lower().split()[1:] for phrase in _THEIR_PEOPLE.findall(heard))
+    return first is not None and first.group(1).lower() in theirs
 
 
 def _undecided(text: str, own_name: str) -> int:
@@ -119,6 +122,8 @@ async def guarded(
     of the user, who said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this
     iterator closes the model's stream."""
 
+    theirs = _their_words(heard)
+
     def addressed(text: str) -> str:
         if not (own_name and user_name):
             return text
@@ -128,6 +133,7 @@ async def guarded(
         return bool(
             persona_break(sentence)
             or greets_itself(sentence, own_name)
+            or names_itself_otherwise(sentence, own_name)
             or repeats(sentence, said_before)
             or takes_theirs(sentence, heard)
         )
@@ -165,7 +171,7 @@ async def guarded(
                 if broke:
                     break
                 if pending.strip() and not shown:  # the first sentence (or the next, after a short one) may stream
-                    held = held and (declining or could_break(pending) or _retells(pending, heard))
+                    held = held and (declining or could_break(pending) or _retells(pending, theirs))
                 if pending and not held and (cut := _undecided(pending, own_name)):
                     said = waiting + pending[:cut]
                     shown += said

@@ -350,7 +350,9 @@ def _newest_first(hits: list[Hit]) -> list[Hit]:
 
 def _without_repeats(hits: list[Hit]) -> list[Hit]:
     """A memory and the turn it came from say the same thing: it is listed once, at the better of their places,
-    as the memory (its words are distilled, and may be the user's own correction), with that place's score."""
+    as the memory (its words are distilled, and may be the user's own correction), with that place's score;
+    but as the turn when the turn has words of the question that the memory lost ("Got a dog rides with me.
+    Rusty." kept as "Dale knows Rusty is a blue heeler", asked "What's my dog's name?")."""
     memory_of: dict[int, Hit] = {}
     for hit in hits:
         if hit.memory is not None and hit.memory.kind != "episode":
@@ -361,6 +363,8 @@ def _without_repeats(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     for hit in hits:
         shown = memory_of.get(hit.turn.id, hit) if hit.turn is not None else hit
+        if hit.turn is not None and "turn words" in hit.ranks and "words" not in shown.ranks:
+            shown = hit  # the turn has the words asked about, and the memory made from it lost them
         if (shown.memory is not None and shown.memory.id in listed) or (
             shown.source_turn_ids and set(shown.source_turn_ids) <= covered
         ):
