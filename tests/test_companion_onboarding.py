@@ -160,6 +160,22 @@ async def test_a_reaction_that_speaks_as_the_user_is_asked_again_then_chosen(hom
     assert mother in CHOSEN_REACTIONS["mother"]
 
 
+async def test_the_words_that_begin_a_sentence_told_as_the_user_are_made_unlikely_in_every_reaction(
+    home: Path,
+) -> None:
+    """Asked to react to "Anti-social mostly", the default model went on as the user ("I like to keep myself away
+    from noise") in half of the forty newcomers' reactions; the first words of such a sentence are penalised."""
+    llm = ScriptedLLM("I like solitude.", "One at a time is how the best talks happen.")
+    interview = Interview(llm, SQLiteStore.open(home))
+    said = "".join([d async for d in interview.react("social", "Anti-social mostly. I like people one at a time.")])
+    assert said == "One at a time is how the best talks happen."
+    assert len(llm.requests) == 2
+    for request in llm.requests:
+        assert request.avoid is not None
+        assert all(request.avoid[word] >= 5 for word in ("My", "We", "Our"))  # a sentence's first word
+        assert all(0 < request.avoid[word] < 5 for word in ("I", " my", " me", " we", " us"))  # "I'm sorry" stays
+
+
 async def test_what_every_reaction_begins_with_is_read_while_the_user_types(home: Path) -> None:
     store = SQLiteStore.open(home)
     llm = ScriptedLLM("Quiet people notice the most; I bet you do.")

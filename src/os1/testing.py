@@ -32,6 +32,7 @@ class Request:
     messages: list[Message]
     schema: dict[str, Any] | None
     max_tokens: int
+    avoid: Mapping[str, float] | None = None
 
 
 class ScriptedLLM:
@@ -61,7 +62,7 @@ class ScriptedLLM:
         temperature: float = 0.7,
         avoid: Mapping[str, float] | None = None,
     ) -> AsyncIterator[str]:
-        self.requests.append(Request(list(messages), schema, max_tokens))
+        self.requests.append(Request(list(messages), schema, max_tokens, avoid))
         if not self.replies:
             raise LLMUnavailable("ScriptedLLM has no reply queued: call enqueue() first")
         reply = self.replies.popleft()

@@ -1,8 +1,9 @@
 """The companion's name: chosen from a real dataset of given names, narrowed step by step, each step said aloud.
 
 The dataset is names-dataset (727,556 first names with gender shares and popularity ranks by country). Reading
-it takes a few seconds and ~1 GB, so onboarding starts reading it in the background while the interview runs
-and lets it go once the name is chosen. The narrowing: names common somewhere; given where the user lives or
+it takes ~6 s of CPU and ~1 GB, so it is read in a process of its own at the lowest priority (``read_aside``),
+which onboarding starts while the interview runs: the model's reactions keep the cores and this process's GIL,
+and only the names kept come back. The narrowing: names common somewhere; given where the user lives or
 where their language is spoken (everywhere, if too few are); of the voice they asked for; not an everyday or
 unfortunate word in their language or in English (``words.py``); nobody's name in their answers; and of a sound
 that suits the traits the companion chose.
@@ -10,9 +11,12 @@ that suits the traits the companion chose.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from os1.companion.languages import ANYWHERE, LANGUAGES, Place
@@ -82,6 +86,16 @@ def read_dataset() -> tuple[int, list[GivenName]]:
         if best <= 500:
             kept.append(GivenName(name, float((info.get("gender") or {}).get("F", 0.5)), dict(ranks)))
     return len(first_names), kept
+
+
+def read_aside() -> Future[tuple[int, list[GivenName]]]:
+    """``read_dataset`` in a new process at the lowest CPU priority; the ~22,000 names kept come back (~1.5 MB),
+    the ~1 GB it takes to read them goes with the process."""
+    spawn = multiprocessing.get_context("spawn")  # never fork a process that runs the model's threads
+    reader = ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=os.nice, initargs=(19,))
+    future = reader.submit(read_dataset)
+    reader.shutdown(wait=False)  # the process ends when the names are read
+    return future
 
 
 def sound_score(name: str, lean: float) -> float:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from os1.companion import words
 from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
 from os1.companion.languages import UNKNOWN, Locale, place_for
-from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_dataset, shortlist
+from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_aside, shortlist
 from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message, complete, complete_json
@@ -61,6 +61,10 @@ _REACT_EXAMPLES = (
         "Autumn people notice things, the light, the smell of it; I bet you do.",
     ),
 )
+# Reacting to "I like people one at a time", a small model goes on as the user ("I like to be alone...", "She makes
+# me laugh"): in 27 of 60 of the newcomers' reactions it had to be asked again. The words that begin such a sentence
+# are made less likely (11 of 60), those of "I'm sorry" and "I bet you do" only a little.
+_NOT_AS_THEM = {"I": 3.0, "My": 6.0, " my": 2.0, " me": 2.0, "We": 6.0, " we": 2.0, "Our": 6.0, " our": 2.0, " us": 2.0}
 _REACT_AGAIN = "(React to what they said, speaking to them as 'you'; say nothing about yourself.)"
 # Said when the model's reaction fails its checks twice: chosen, not invented.
 CHOSEN_REACTIONS = {
@@ -122,11 +126,12 @@ class Interview:
         self._dataset: Future[tuple[int, list[GivenName]]] | None = None
 
     def start(self) -> None:
-        """Begin reading the names dataset (and the word lists of English and the locale's language) in a
-        background thread while the questions are asked."""
+        """Begin reading the names dataset (in a process of its own) and the word lists of English and the
+        locale's language (in a thread) while the questions are asked."""
         if self._dataset is None:
-            reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-names")
-            self._dataset = reader.submit(_read, ["en", self.locale.language or "en"])
+            self._dataset = read_aside()
+            reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-words")
+            reader.submit(words.warm, ["en", self.locale.language or "en"])
             reader.shutdown(wait=False)  # the thread ends when the job is done
 
     def react(self, key: str, answer: str) -> AsyncIterator[str]:
@@ -151,7 +156,8 @@ class Interview:
         question = QUESTIONS.get(key, key)
         messages: list[Message] = [*_react_prefix(), {"role": "user", "content": _asked(question, answer)}]
         for temperature in (0.6, 0.3):
-            text = whole_sentences(await complete(self.llm, messages, max_tokens=48, temperature=temperature))
+            reaction = await complete(self.llm, messages, max_tokens=48, temperature=temperature, avoid=_NOT_AS_THEM)
+            text = whole_sentences(reaction)
             if text and not (persona_break(text) or talks_about_itself(text) or speaks_as_user(text, answer)):
                 yield text
                 return
@@ -293,11 +299,6 @@ def _quote(answer: str) -> str:
         quoted.append(sentence)
     words = " ".join(quoted).split()
     return " ".join(words[:QUOTE_WORDS]) + (" ..." if len(words) > QUOTE_WORDS else "")
-
-
-def _read(languages: Sequence[str]) -> tuple[int, list[GivenName]]:
-    words.warm(languages)
-    return read_dataset()
 
 
 async def keep_interview(store: Store, answers: Mapping[str, str], user: str, now: datetime) -> None:
