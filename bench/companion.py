@@ -208,6 +208,9 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     recall = Recall(store, embedder, clock=clock)
     companion = Companion(llm, store, persona, profile, context_tokens=CONTEXT, clock=clock, keep_prefix=True)
     companion.remember_with(recall)
+    reading_began = time.perf_counter()
+    await companion.prepare()  # as the terminal has it done while the user reads the name and answers
+    read_ahead_seconds = time.perf_counter() - reading_began  # what a user who answers at once waits longer
     text, first, speed = await timed(companion.welcome(), llm)
     note("os1", text, "welcome", ttft=first, tps=speed)
 
@@ -247,6 +250,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         "shortlist": list(naming.shortlist.names),
         "steps": [list(step) for step in naming.shortlist.steps],
         "naming_seconds": naming_seconds,
+        "read_ahead_seconds": read_ahead_seconds,
         "knows": knows,
         "said": said,
         "who_shows": who,
