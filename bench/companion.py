@@ -222,6 +222,9 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         return reply
 
     knows = await say(ASK, "ask", companion)
+    reading_began = time.perf_counter()
+    await companion.prepare()  # the list (written without the model) is read by it while the user reads it
+    list_read_seconds = time.perf_counter() - reading_began  # what a user who answers at once waits longer
     for line, kind in zip(person["day1"], person["kinds1"], strict=True):
         await say(line, kind, companion)
     await companion.settle()
@@ -251,6 +254,7 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
         "steps": [list(step) for step in naming.shortlist.steps],
         "naming_seconds": naming_seconds,
         "read_ahead_seconds": read_ahead_seconds,
+        "list_read_seconds": list_read_seconds,
         "knows": knows,
         "said": said,
         "who_shows": who,

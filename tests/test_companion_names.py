@@ -14,7 +14,7 @@ from os1.companion.languages import (
     place_for,
     written_in,
 )
-from os1.companion.names import GivenName, read_dataset, shortlist
+from os1.companion.names import GivenName, read_aside, read_dataset, shortlist
 from os1.companion.words import unsayable
 
 FRENCH = {
@@ -38,6 +38,12 @@ ENGLISH = {
 @pytest.fixture(scope="module")
 def dataset() -> tuple[int, list[GivenName]]:
     return read_dataset()
+
+
+def test_the_dataset_read_aside_in_a_process_of_its_own_is_the_one_read_here(
+    dataset: tuple[int, list[GivenName]],
+) -> None:
+    assert read_aside().result(timeout=300) == dataset
 
 
 @pytest.fixture(scope="module")

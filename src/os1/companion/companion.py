@@ -236,7 +236,7 @@ class Companion:
         after = [done.note] if done and done.note else []
         async for delta in self._turn("user", text, notes=notes, after=after, reply=done.reply if done else ""):
             yield delta
-        self._remember_later()
+        self._remember_later(read=bool(done and done.reply))
 
     async def rename(self) -> Persona:
         """Choose another name, as the user asked (``renaming.py``): the persona is saved with it, and the
@@ -265,9 +265,12 @@ class Companion:
             f"and you are {self.persona.name} from now on. Why: {self.persona.why}"
         )
 
-    def _remember_later(self) -> None:
-        if self.observer is not None:
-            self._background = asyncio.create_task(self._remember(self.observer))
+    def _remember_later(self, *, read: bool = False) -> None:
+        """Memory work in the background until the user speaks again; first, with ``read``, the model reads the
+        reply that was written without it ("what do you know about me?" answered from memory, ~150 tokens that
+        the next reply would otherwise wait for) while the user reads it."""
+        if self.observer is not None or read:
+            self._background = asyncio.create_task(self._remember(self.observer, read=read))
             self._background.add_done_callback(_report_failure)
 
     def _side_notes(self, text: str) -> tuple[str | None, ...]:
@@ -275,11 +278,15 @@ class Companion:
         user = self.profile.name
         return note_for(text, user), note_on_company(text, user, self.company)
 
-    async def _remember(self, observer: Observer) -> int:
+    async def _remember(self, observer: Observer | None, *, read: bool = False) -> int:
         """After a reply: extract at once; the diary of past conversations and the reflection (long model calls)
         only once the user has been quiet a while, so they are not started and cancelled on every turn. The
         prefix keeps the reflection (and the traits and interests) it started with, so what is written now changes
         nothing until next time."""
+        if read:
+            await self.llm.read(self.messages(await self.transcript()))
+        if observer is None:
+            return 0
         stored = await observer.drain()
         self._memory_work += 1
         if stored:

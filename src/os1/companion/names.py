@@ -11,12 +11,15 @@ that suits the traits the companion chose.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
 import random
 import re
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from os1.companion.languages import ANYWHERE, LANGUAGES, Place
@@ -89,12 +92,21 @@ def read_dataset() -> tuple[int, list[GivenName]]:
 
 
 def read_aside() -> Future[tuple[int, list[GivenName]]]:
-    """``read_dataset`` in a new process at the lowest CPU priority; the ~22,000 names kept come back (~1.5 MB),
-    the ~1 GB it takes to read them goes with the process."""
-    spawn = multiprocessing.get_context("spawn")  # never fork a process that runs the model's threads
-    reader = ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=os.nice, initargs=(19,))
-    future = reader.submit(read_dataset)
-    reader.shutdown(wait=False)  # the process ends when the names are read
+    """``read_dataset`` in a new Python process at the lowest CPU priority (``python -m os1.companion.names``: no
+    fork of a process that runs the model's threads, and nothing asked of the caller's main module); the ~22,000
+    names kept come back pickled (~1.5 MB), the ~1 GB it takes to read them goes with the process."""
+    future: Future[tuple[int, list[GivenName]]] = Future()
+
+    def read() -> None:
+        try:
+            done = subprocess.run([sys.executable, "-m", __name__], capture_output=True, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"reading the names dataset failed: {done.stderr.decode(errors='replace')[-500:]}")
+            future.set_result(pickle.loads(done.stdout))  # our own child's output
+        except Exception as exc:  # the naming that waits for it reports it
+            future.set_exception(exc)
+
+    threading.Thread(target=read, name="os1-names", daemon=True).start()
     return future
 
 
@@ -185,3 +197,10 @@ def _given_where(
 def _listed(languages: Sequence[str]) -> str:
     said = [LANGUAGES[code].name for code in languages if code in LANGUAGES]
     return " or ".join(said) if len(said) < 3 else ", ".join(said[:-1]) + " or " + said[-1]
+
+
+if __name__ == "__main__":  # read_aside's reader: the names pickled as this module's own, not __main__'s
+    from os1.companion import names
+
+    os.nice(19)
+    sys.stdout.buffer.write(pickle.dumps(names.read_dataset()))
