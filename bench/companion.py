@@ -41,7 +41,11 @@ speed             time to first token of each reply (from the line handed over t
                   where the model kept it, as the terminal does, and the rest is read again). Nobody types
                   here; what the terminal has the model read while the user types their name and first answer
                   (the reactions' instructions, ~13 s on one thread) is read before the interview starts, so
-                  the first reaction is timed as a user who took that long to type both would see it.
+                  the first reaction is timed as a user who took that long to type both would see it. The same
+                  for what it reads while the user reads the chosen name and answers (the greeting's prompt)
+                  and while they read the list "What do you know about me?" gets (written without the model):
+                  each reading is awaited and its time recorded (read_ahead_seconds, list_read_seconds), which
+                  is what a user who answers at once waits longer.
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
