@@ -164,7 +164,7 @@ async def test_the_words_that_begin_a_sentence_told_as_the_user_are_made_unlikel
     home: Path,
 ) -> None:
     """Asked to react to "Anti-social mostly", the default model went on as the user ("I like to keep myself away
-    from noise") in half of the forty newcomers' reactions; the first words of such a sentence are penalised."""
+    from noise") in 27 of the newcomers' first 60 reactions; the first words of such a sentence are penalised."""
     llm = ScriptedLLM("I like solitude.", "One at a time is how the best talks happen.")
     interview = Interview(llm, SQLiteStore.open(home))
     said = "".join([d async for d in interview.react("social", "Anti-social mostly. I like people one at a time.")])

@@ -279,10 +279,10 @@ class Companion:
         return note_for(text, user), note_on_company(text, user, self.company)
 
     async def _remember(self, observer: Observer | None, *, read: bool = False) -> int:
-        """After a reply: extract at once; the diary of past conversations and the reflection (long model calls)
-        only once the user has been quiet a while, so they are not started and cancelled on every turn. The
-        prefix keeps the reflection (and the traits and interests) it started with, so what is written now changes
-        nothing until next time."""
+        """After a reply: with ``read``, have the model read it first (it was written without it); extract at
+        once; the diary of past conversations and the reflection (long model calls) only once the user has been
+        quiet a while, so they are not started and cancelled on every turn. The prefix keeps the reflection (and
+        the traits and interests) it started with, so what is written now changes nothing until next time."""
         if read:
             await self.llm.read(self.messages(await self.transcript()))
         if observer is None:

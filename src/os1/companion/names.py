@@ -99,7 +99,9 @@ def read_aside() -> Future[tuple[int, list[GivenName]]]:
 
     def read() -> None:
         try:
-            done = subprocess.run([sys.executable, "-m", __name__], capture_output=True, check=False)
+            done = subprocess.run(  # a session of its own: Ctrl-C in the terminal stops a reply, not this reading
+                [sys.executable, "-m", __name__], stdin=subprocess.DEVNULL, capture_output=True, start_new_session=True
+            )
             if done.returncode != 0:
                 raise RuntimeError(f"reading the names dataset failed: {done.stderr.decode(errors='replace')[-500:]}")
             future.set_result(pickle.loads(done.stdout))  # our own child's output
