@@ -176,9 +176,13 @@ def _named(runner: Loop, companion: Companion, read: Callable[[str], str | None]
     """After the name is said, the user may turn it down ("no", "another one"), as often as they like; what they
     say otherwise is the first thing they say to their companion (None: they left)."""
     out.print('[dim](Not keen on it? Say "another one" and I\'ll choose again.)[/]')
-    runner.later(companion.prepare())  # the greeting's prompt is read while they read the name and answer
+    reading = runner.later(companion.prepare())  # the greeting's prompt is read while they read the name and answer
     while (line := _ask(read, "you")) is not None and refused_at_naming(line):
+        # the prompt being read has the old name: the new choice need not wait for it (llama.cpp stops at the end
+        # of the batch of 64 prompt tokens it is reading)
+        reading.cancel()
         _rename(runner, companion)
+        reading = runner.later(companion.prepare())
     return line
 
 

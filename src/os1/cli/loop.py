@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -35,10 +36,11 @@ class Loop:
             raise
         return task.result()
 
-    def later(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+    def later(self, coroutine: Coroutine[Any, Any, Any]) -> Future[Any]:
         """Start ``coroutine`` on the loop and return at once: work done ahead while the terminal waits for the
-        user. What it raises is not reported; the request it prepares for meets the same failure."""
-        asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        user (``cancel()`` the future returned when it is no longer wanted). What it raises is not reported; the
+        request it prepares for meets the same failure."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
     def cancel_pending(self) -> None:
         """Cancel what still runs in the background (memory work stays queued in the database)."""
