@@ -38,17 +38,6 @@ async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_i
     assert "not as an AI" not in " ".join(t.text for t in await store.turns())
 
 
-async def test_a_service_desk_ending_is_cut_and_the_rest_streams_as_it_is_written(
-    store: SQLiteStore, persona: Persona, profile: Profile
-) -> None:
-    llm = ScriptedLLM("That's great news! Enjoy Diwali with all of them. If you need anything else, feel free to ask.")
-    companion = Companion(llm, store, persona, profile)
-    said, deltas = await say(companion, "My whole family is coming for Diwali.")
-    assert said.strip() == "That's great news! Enjoy Diwali with all of them."
-    assert deltas[0] == "That's "  # not held back: it could not become a break
-    assert len(llm.requests) == 1
-
-
 @pytest.mark.parametrize(
     ("replies", "heard", "said"),
     [
@@ -229,11 +218,36 @@ async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
     assert deltas[0] != said  # nothing of theirs in what they said now: it streams
 
 
-async def test_after_a_short_first_sentence_the_next_streams_once_it_cannot_break(
-    store: SQLiteStore, persona: Persona, profile: Profile
+@pytest.mark.parametrize(
+    ("written", "heard", "said", "first", "not_yet"),
+    [
+        (  # a service-desk ending is cut; the rest streams: its first words could not become a break
+            "That's great news! Enjoy Diwali with all of them. If you need anything else, feel free to ask.",
+            "My whole family is coming for Diwali.",
+            "That's great news! Enjoy Diwali with all of them.",
+            "That's ",
+            "great",
+        ),
+        (  # after a short first sentence, the next streams with it once its own first words cannot break
+            "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?",
+            "my week was awful",
+            "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?",
+            "I'm sorry, Theo. That",
+            "lonely",
+        ),
+    ],
+)
+async def test_what_streams_as_it_is_written(
+    store: SQLiteStore,
+    persona: Persona,
+    profile: Profile,
+    written: str,
+    heard: str,
+    said: str,
+    first: str,
+    not_yet: str,
 ) -> None:
-    llm = ScriptedLLM("I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?")
-    companion = Companion(llm, store, persona, profile)
-    said, deltas = await say(companion, "my week was awful")
-    assert said == "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?"
-    assert deltas[0].startswith("I'm sorry, Theo. That") and "lonely" not in deltas[0]  # not held to its end
+    llm = ScriptedLLM(written)
+    shown, deltas = await say(Companion(llm, store, persona, profile), heard)
+    assert shown.strip() == said and len(llm.requests) == 1
+    assert deltas[0].startswith(first) and not_yet not in deltas[0]  # not held to its end
