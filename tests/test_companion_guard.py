@@ -1,5 +1,6 @@
 """A reply that steps out of the persona is not shown: asked again when it begins so, cut where it ends so."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -150,10 +151,38 @@ async def test_a_request_it_cannot_do_is_never_answered_as_if_it_could(
 async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:
-    llm = ScriptedLLM("Hello there! How can I be of service today?", "Hello there, Samantha!")
+    llm = ScriptedLLM("Hello there! How can I be of service today?", "Hello there! I'm an AI language model.")
     companion = Companion(llm, store, persona, profile)
     said = "".join([delta async for delta in companion.welcome()])
     assert said == "Hello, Theo. I'm glad you're here."
+
+
+async def test_a_greeting_by_its_own_name_is_said_to_the_user_by_theirs_and_not_asked_again(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("Good evening Samantha! How was the day?")
+    companion = Companion(llm, store, persona, profile)
+    said = "".join([delta async for delta in companion.welcome()])
+    assert said == "Good evening Theo! How was the day?" and len(llm.requests) == 1
+
+
+async def test_a_reply_asked_again_is_read_by_the_model_while_the_user_reads_it(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    """The retry was written after a note the conversation does not keep: the model's cache holds the note, so
+    the next reply would read the retried one again; it is read in the background instead."""
+    llm = ScriptedLLM("As an AI, I can't taste anything.", "Salt first, always. Then the sweet.")
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "salty or sweet?")
+    for _ in range(200):
+        if llm.read_ahead:
+            break
+        await asyncio.sleep(0.01)
+    assert llm.read_ahead == [companion.messages(await companion.transcript())]
+    assert llm.read_ahead[0][-1] == {"role": "assistant", "content": said}
+    llm.enqueue("Ha, sweet tooth.")
+    await say(companion, "sweet for me")
+    assert llm.read_ahead == [llm.read_ahead[0]]  # a reply that was not asked again: nothing to read
 
 
 @pytest.mark.parametrize(
@@ -174,6 +203,12 @@ async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
         ("Ohh", False),
         ("I love", False),
         ("I'm designed to be", True),  # "..., but I don't have feelings"
+        ("I don't", True),
+        ("I don't have", True),  # "... a body", "... feelings"
+        ("I don't know", False),
+        ("Hmm, I'm not sure", False),
+        ("I'm not a", True),
+        ("I can't wait", False),
     ],
 )
 def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:

@@ -63,6 +63,7 @@ BREAKS = (
     r"\bi (don'?t|do not) have a mind of my own\b",
     r"\bi (don'?t|do not) have (any )?(information|details|data) (about|on|regarding)\b",
 )
+GREETING = r"\b(?:hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
 REPEAT_WORDS = 5  # a sentence this long said twice, word for word, is a copy, not a habit of speech
 _BREAKS = re.compile("|".join(f"(?:{pattern})" for pattern in BREAKS), re.IGNORECASE)
 
@@ -199,8 +200,7 @@ def greets_itself(text: str, own_name: str) -> bool:
     if not own_name:
         return False
     name = re.escape(own_name)
-    greeting = r"\b(hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
-    return bool(re.search(rf"{greeting}\W{{1,3}}{name}\b|,\s*{name}\s*(?:[.!?,]|$)", text, re.IGNORECASE))
+    return bool(re.search(rf"{GREETING}\W{{1,3}}{name}\b|,\s*{name}\s*(?:[.!?,]|$)", text, re.IGNORECASE))
 
 
 def names_itself_otherwise(text: str, own_name: str) -> str | None:

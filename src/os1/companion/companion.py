@@ -101,6 +101,7 @@ class Companion:
         self._told: str | None = None  # the mood's word as this conversation was last told of it
         self._background: asyncio.Task[int] | None = None
         self._memory_work = 0  # how many times memory work may have changed what recall finds
+        self._asked_again = False  # whether the last reply was asked for once more (``guard.py``)
         self._ahead: tuple[tuple[object, ...], str | None, list[Hit]] | None = None  # what foresee() recalled
         self.recalled_ahead = False  # whether the last reply used what foresee() recalled
 
@@ -236,7 +237,7 @@ class Companion:
         after = [done.note] if done and done.note else []
         async for delta in self._turn("user", text, notes=notes, after=after, reply=done.reply if done else ""):
             yield delta
-        self._remember_later(read=bool(done and done.reply))
+        self._remember_later(read=bool(done and done.reply) or self._asked_again)
 
     async def rename(self) -> Persona:
         """Choose another name, as the user asked (``renaming.py``): the persona is saved with it, and the
@@ -267,8 +268,9 @@ class Companion:
 
     def _remember_later(self, *, read: bool = False) -> None:
         """Memory work in the background until the user speaks again; first, with ``read``, the model reads the
-        reply that was written without it ("what do you know about me?" answered from memory, ~150 tokens that
-        the next reply would otherwise wait for) while the user reads it."""
+        conversation as it now stands, while the user reads the reply: a reply written without it ("what do you
+        know about me?" answered from memory, ~150 tokens that the next reply would otherwise wait for), or one
+        asked for once more, which the model wrote after a note the conversation does not keep (~50 tokens)."""
         if self.observer is not None or read:
             self._background = asyncio.create_task(self._remember(self.observer, read=read))
             self._background.add_done_callback(_report_failure)
@@ -407,6 +409,8 @@ class Companion:
             return
         async for delta in self._turn("event", event):
             yield delta
+        if self._asked_again:
+            self._remember_later(read=True)
 
     def _prefix(self) -> list[Message]:
         return prefix_messages(system_prompt(self.persona, self.profile), self.profile.name)
@@ -476,9 +480,12 @@ class Companion:
         parts: list[str] = []
         finished = False
 
+        self._asked_again = False
+
         def ask(again: bool) -> AsyncIterator[str]:
             messages = self.messages(turns)
             if again:  # the first sentence stepped out of the persona: asked once more, and not kept
+                self._asked_again = True  # so the model's cache holds the note, not the reply: read it again
                 messages.append({"role": "user", "content": AS_YOURSELF.format(name=self.persona.name)})
             return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)
 

@@ -28,7 +28,14 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 
-from os1.companion.checks import greets_itself, names_itself_otherwise, persona_break, repeats, takes_theirs
+from os1.companion.checks import (
+    GREETING,
+    greets_itself,
+    names_itself_otherwise,
+    persona_break,
+    repeats,
+    takes_theirs,
+)
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
@@ -52,6 +59,13 @@ OPENERS = (
     "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see", "great to see", "thank you,",
     "thanks,",
 )  # fmt: skip
+# Starts of those that go on as a person would: "I don't know much about boats", "I'm not sure". Of the 728
+# replies the model wrote before the guard (bench/results/companion/before and the speed run's), 32 began so and
+# none broke in its first sentence; a break in a later sentence is caught there.
+HARMLESS = (
+    "i don't know", "i do not know", "i'm not sure", "i am not sure", "i don't think", "i do not think",
+    "i can't wait", "i can't believe", "i can't imagine", "i cannot imagine", "i cannot believe",
+)  # fmt: skip
 FALLBACK = "Mm. Say more? I'm listening."  # a reply's; a greeting has its own
 SHORT_WORDS = 4  # a held first sentence this short is shown with the next one, checked too
 # How a reply says it cannot do what was asked ("I can't send messages yet", "I'm not able to order anything").
@@ -73,7 +87,11 @@ def could_break(start: str) -> bool:
         if lead.end() == len(words):
             return True  # the next word decides
         starts.append(words[lead.end() :])
-    return any(opener.startswith(w) or w.startswith(opener) for w in starts for opener in OPENERS)
+    return any(
+        (opener.startswith(w) or w.startswith(opener)) and not any(w.startswith(start) for start in HARMLESS)
+        for w in starts
+        for opener in OPENERS
+    )
 
 
 def _their_words(heard: str) -> frozenset[str]:
@@ -116,9 +134,10 @@ async def guarded(
     "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies ``said_before``;
     ``ask(True)`` is the one retry, asked when nothing was shown yet, and ``fallback`` what is said when that
     breaks too. When ``declining`` (the user asked for something it cannot do), the first sentence must say it
-    can't: "Okay! I'll try to play Joy Spring for you" is asked again. A first sentence that streams and calls
-    the user by the companion's own name after a comma ("It's okay, Des." to Nate, from Des) has ``user_name``
-    put in its place: only the words after a comma wait for that. No sentence shown takes the people or things
+    can't: "Okay! I'll try to play Joy Spring for you" is asked again. A sentence that calls the user by the
+    companion's own name ("It's okay, Des.", "Good evening, Des" to Nate, from Des) has ``user_name`` put in
+    its place, so it need not be asked again: in a first sentence that streams, only the words after a comma
+    wait for that. No sentence shown takes the people or things
     of the user, who said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this
     iterator closes the model's stream."""
 
@@ -127,7 +146,8 @@ async def guarded(
     def addressed(text: str) -> str:
         if not (own_name and user_name):
             return text
-        return re.sub(rf",(\s*){re.escape(own_name)}\b", rf",\g<1>{user_name}", text, flags=re.IGNORECASE)
+        called = rf"((?:,|{GREETING}\W{{1,3}})\s*){re.escape(own_name)}\b"  # "Good evening, Des", "Hi Des"
+        return re.sub(called, rf"\g<1>{user_name}", text, flags=re.IGNORECASE)
 
     def broken(sentence: str) -> bool:
         return bool(
@@ -153,7 +173,7 @@ async def guarded(
                 # a sentence ended (the last character shown may be the stop that a space now follows)
                 while (end := _END.search((last := (shown + waiting)[-1:]) + pending, len(last))) is not None:
                     cut = end.end() - len(last)
-                    done, pending = pending[:cut], pending[cut:]
+                    done, pending = addressed(pending[:cut]), pending[cut:]
                     if held and broken(done):
                         broke = True
                         break
@@ -163,7 +183,7 @@ async def guarded(
                         broke = True
                         break
                     else:
-                        said = waiting + (done if held else addressed(done))
+                        said = waiting + done
                         shown += said
                         yield said
                         waiting = ""
@@ -178,10 +198,11 @@ async def guarded(
                     yield said
                     waiting, pending = "", pending[cut:]
             if not broke:
+                pending = addressed(pending)
                 if (pending.strip() and held and broken(pending)) or (not shown and pretends(waiting + pending)):
                     broke = True
                 elif waiting + pending:
-                    said = waiting + (pending if held else addressed(pending))
+                    said = waiting + pending
                     shown += said
                     yield said
         if not broke or shown:
