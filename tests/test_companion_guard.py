@@ -1,12 +1,14 @@
 """A reply that steps out of the persona is not shown: asked again when it begins so, cut where it ends so."""
 
 import asyncio
+import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from os1.companion.companion import Companion
-from os1.companion.guard import FALLBACK, could_break
+from os1.companion.guard import FALLBACK, could_break, guarded
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
@@ -104,6 +106,19 @@ async def test_a_denial_in_a_help_desks_words_is_never_shown(
     companion = Companion(ScriptedLLM(*replies), store, persona, profile)
     shown, _ = await say(companion, heard)
     assert shown.strip() == said
+
+
+async def test_a_break_is_caught_as_its_words_are_written_not_at_the_end_of_its_sentence() -> None:
+    pulled: list[str] = []
+
+    async def ask(again: bool) -> AsyncIterator[str]:
+        written = "Music, always." if again else "Hello there, as an AI I cannot really say which I like more, sadly."
+        for word in re.findall(r"\S+\s*", written):
+            pulled.append(word)
+            yield word
+
+    assert "".join([delta async for delta in guarded(ask)]) == "Music, always."
+    assert pulled == ["Hello ", "there, ", "as ", "an ", "AI ", "Music, ", "always."]
 
 
 async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(

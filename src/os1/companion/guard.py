@@ -19,7 +19,8 @@ model sometimes pretends ("Okay! I'll try to play Joy Spring for you", "I'll let
 
 When a sentence breaks and nothing was shown yet, the reply is asked for once more, with a word on why (not kept
 in the transcript); when something was, the reply ends before that sentence (such sentences come last: "feel free
-to ask").
+to ask"). A held sentence breaks as soon as its words make a persona break ("As an AI language model, "): the
+rest of it is not waited for.
 """
 
 from __future__ import annotations
@@ -188,8 +189,8 @@ async def guarded(
                         yield said
                         waiting = ""
                     held = True  # the next sentence begins held
-                if broke:
-                    break
+                if broke or (held and (broke := bool(persona_break(pending[: pending.rfind(" ") + 1])))):
+                    break  # a break is known as soon as its words are written ("As an AI "), not at its end
                 if pending.strip() and not shown:  # the first sentence (or the next, after a short one) may stream
                     held = held and (declining or could_break(pending) or _retells(pending, theirs))
                 if pending and not held and (cut := _undecided(pending, own_name)):
