@@ -224,6 +224,9 @@ async def test_a_reply_asked_again_is_read_by_the_model_while_the_user_reads_it(
         ("Hmm, I'm not sure", False),
         ("I'm not a", True),
         ("I can't wait", False),
+        ("Yes, I am a machine", True),  # "... designed to answer questions based on my programming"
+        ("I'm always", False),
+        ("His", False),
     ],
 )
 def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:

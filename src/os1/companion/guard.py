@@ -40,28 +40,21 @@ from os1.companion.checks import (
 
 # How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
 OPENERS = (
-    "as an", "as a", "i apologize", "i apologise",
-    "i'm sorry, but", "i am sorry, but", "i'm sorry but", "sorry, but as", "i'm just a", "i'm just an", "i'm only a",
-    "i'm an ai", "i am an ai", "i'm an artificial", "i am an artificial", "i'm a language", "i am a language",
-    "i'm a virtual", "i am a virtual", "i'm a computer program", "i am a computer program", "i'm not a human",
-    "i am not a human", "yes, i am a", "yes, i'm a", "no, i am not", "feel free", "if you have any", "if you need",
-    "if you'd like", "if you would like", "if you want", "is there anything", "how can i", "how may i",
-    "let me know if", "i don't have personal", "i do not have personal", "i don't have feelings",
-    "i don't have emotions", "i do not have feelings", "i don't have access", "i do not have access",
-    "i'm here to", "i am here to", "i don't have the ability", "i do not have the ability",
-    "i don't have the capability", "i do not have the capability", "i'm not able to", "i am not able to",
-    "i cannot provide", "i can't provide", "i don't", "i do not", "i'm not", "i am not", "i can't", "i cannot",
-    "i'm sorry,", "i am sorry,", "i'm sorry if", "i am sorry if", "sorry,",
-    "i understand", "but as", "my purpose", "i exist to", "i was programmed",
-    "i'm programmed", "i am programmed", "i'm designed", "i am designed", "i was designed", "i'm built",
-    "i was built", "i was created", "i'm trained", "i was trained", "my name is", "my name's",
-    "unfortunately, as", "however, as an", "if there's", "if there is", "let me know", "hi", "hello", "hey",
-    "good morning", "good evening", "good afternoon", "good night", "morning", "evening", "welcome back",
-    "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see", "great to see", "thank you,",
-    "thanks,",
+    "as a ", "as an ", "but as", "unfortunately, as", "however, as an", "i apologize", "i apologise",
+    "i'm sorry,", "i am sorry,", "i'm sorry but", "i'm sorry if", "i am sorry if", "sorry,",
+    "i'm just a", "i'm only a", "i'm a ", "i am a ", "i'm an ", "i am an ", "no, i am not",
+    "i don't", "i do not", "i'm not", "i am not", "i can't", "i cannot", "i understand",
+    "i'm here to", "i am here to", "my purpose", "i exist to", "i was programmed", "i'm programmed",
+    "i am programmed", "i'm designed", "i am designed", "i was designed", "i'm built", "i was built",
+    "i was created", "i'm trained", "i was trained", "my name is", "my name's",
+    "feel free", "if you have any", "if you need", "if you'd like", "if you would like", "if you want",
+    "if there's", "if there is", "is there anything", "how can i", "how may i", "let me know",
+    "hi ", "hi,", "hi!", "hello", "hey", "good morning", "good evening", "good afternoon", "good night", "morning",
+    "evening", "welcome back", "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see",
+    "great to see", "thank you,", "thanks,",
 )  # fmt: skip
 # Starts of those that go on as a person would: "I don't know much about boats", "I'm not sure". Of the 728
-# replies the model wrote before the guard (bench/results/companion/before and the speed run's), 32 began so and
+# replies the model wrote before the guard (bench/results/companion/before and a speed run's), 13 began so and
 # none broke in its first sentence; a break in a later sentence is caught there.
 HARMLESS = (
     "i don't know", "i do not know", "i'm not sure", "i am not sure", "i don't think", "i do not think",
