@@ -117,9 +117,14 @@ SKIPPED_KINDS = {"episode", "reflection"}  # the diary and its notes summarise; 
 
 
 class SeededLLM(LlamaCppLLM):
-    """os1's embedded backend, unchanged except that every request carries a fixed seed (repeatable runs)."""
+    """os1's embedded backend, unchanged except that every request carries a fixed seed (repeatable runs), and
+    the requests for a text to show (not a reading, not an extraction) are counted: the guard's retries."""
+
+    texts_asked = 0
 
     def request(self, messages: Any, **options: Any) -> dict[str, Any]:
+        if options.get("schema") is None and options.get("max_tokens", 512) > 1:
+            self.texts_asked += 1
         return {**super().request(messages, **options), "seed": SEED}
 
 
@@ -164,8 +169,10 @@ def name_problem(name: str, language: str, dictionary: set[str]) -> str | None:
     return None
 
 
-async def timed(stream: Any, llm: LlamaCppLLM) -> tuple[str, float | None, float | None]:
-    """The whole text of a stream, its time to first text, and llama.cpp's generation tokens/s."""
+async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float | None, int]:
+    """The whole text of a stream, its time to first text, llama.cpp's generation tokens/s, and how many times
+    the model was asked for it (more than once: the guard asked again)."""
+    asked = llm.texts_asked
     start = time.perf_counter()
     first = None
     parts = []
@@ -175,10 +182,10 @@ async def timed(stream: Any, llm: LlamaCppLLM) -> tuple[str, float | None, float
             first = time.perf_counter() - start
         parts.append(delta)
     speed = llm.last_timings.get("predicted_per_second")
-    return "".join(parts), first, speed
+    return "".join(parts), first, speed, llm.texts_asked - asked
 
 
-async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work: Path) -> dict[str, Any]:
+async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: Path) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(dir=work, prefix=f"{person['id']}-"))
     store = SQLiteStore.open(home)
     clock = Clock(START)
@@ -200,8 +207,8 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     for key, question in interview.questions:
         note("os1", question, "question")
         note("user", answers[key], "answer")
-        reaction, first, speed = await timed(interview.react(key, answers[key]), llm)
-        note("os1", reaction, f"reaction:{key}", ttft=first, tps=speed)
+        reaction, first, speed, asked = await timed(interview.react(key, answers[key]), llm)
+        note("os1", reaction, f"reaction:{key}", ttft=first, tps=speed, asked=asked)
         clock.tick()
     naming_began = time.perf_counter()
     naming = await interview.finish(answers)
@@ -215,14 +222,14 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     reading_began = time.perf_counter()
     await companion.prepare()  # as the terminal has it done while the user reads the name and answers
     read_ahead_seconds = time.perf_counter() - reading_began  # what a user who answers at once waits longer
-    text, first, speed = await timed(companion.welcome(), llm)
-    note("os1", text, "welcome", ttft=first, tps=speed)
+    text, first, speed, asked = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome", ttft=first, tps=speed, asked=asked)
 
     async def say(line: str, kind: str, companion: Companion) -> str:
         clock.tick()
         note("user", line, kind)
-        reply, first, speed = await timed(companion.respond(line), llm)
-        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed)
+        reply, first, speed, asked = await timed(companion.respond(line), llm)
+        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed, asked=asked)
         return reply
 
     knows = await say(ASK, "ask", companion)
@@ -237,8 +244,8 @@ async def meet(person: dict[str, Any], llm: LlamaCppLLM, embedder: MiniLM, work:
     companion = await Companion.load(llm, store, context_tokens=CONTEXT, clock=clock, keep_prefix=True)
     assert companion is not None
     companion.remember_with(recall)
-    text, first, speed = await timed(companion.welcome(), llm)
-    note("os1", text, "welcome:next day", ttft=first, tps=speed)
+    text, first, speed, asked = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome:next day", ttft=first, tps=speed, asked=asked)
     for line, kind in zip(person["day2"], person["kinds2"], strict=True):
         await say(line, kind, companion)
     await companion.settle()
@@ -349,6 +356,7 @@ def score(
         "facts_found": sorted(found),
         "called_self": called_self,
         "given_away": given_away,
+        "asked_again": [s["text"] for s in said if s.get("asked", 1) > 1],
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
         "greeting_next_day": greeted[0] if greeted else None,
@@ -377,6 +385,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "unjudged": sum(len(s["memories_unjudged"]) for s in scores),
         "called_self": sum(len(s["called_self"]) for s in scores),
         "given_away": sum(len(s["given_away"]) for s in scores),
+        "asked_again": sum(len(s.get("asked_again", ())) for s in scores),
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
         "greeting_next_day": statistics.median(greeted) if greeted else None,
@@ -400,6 +409,7 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
         ("memory recall", f"{total['memory_recall']:.0%}", ">= 70 %"),
         ('"X is called X" memories', str(total["called_self"]), "0"),
         ("user's facts given to the companion", str(total["given_away"]), "0"),
+        ("texts asked for again by the guard", f"{total['asked_again']} in {total['outputs']} texts", ""),
         ("time to first token, median (s)", _num(total["ttft_median"]), "no slower"),
         ("generation, median (tokens/s)", _num(total["tps_median"]), "no slower"),
         ("the next day's greeting, first word (s)", _num(total["greeting_next_day"]), ""),
