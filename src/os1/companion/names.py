@@ -99,8 +99,11 @@ def read_aside() -> Future[tuple[int, list[GivenName]]]:
 
     def read() -> None:
         try:
-            done = subprocess.run(  # a session of its own: Ctrl-C in the terminal stops a reply, not this reading
-                [sys.executable, "-m", __name__], stdin=subprocess.DEVNULL, capture_output=True, start_new_session=True
+            # a process group of its own: Ctrl-C in the terminal stops a reply, not this reading. Not a session of
+            # its own: Linux schedules each session as a group (autogroup), where the lowest priority counts for
+            # nothing against the model's process, and the first two reactions took up to three times as long
+            done = subprocess.run(
+                [sys.executable, "-m", __name__], stdin=subprocess.DEVNULL, capture_output=True, process_group=0
             )
             if done.returncode != 0:
                 raise RuntimeError(f"reading the names dataset failed: {done.stderr.decode(errors='replace')[-500:]}")
