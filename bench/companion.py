@@ -36,9 +36,11 @@ memory            every memory kept (diary entries and reflections aside) agains
                   (labelled facts stated by some memory); and the memories of the form "X is called X" and those
                   that give the user's facts to the companion. Goals 90 % / 70 % / 0 / 0.
 speed             time to first token of each reply (from the line handed over to the first words) and generation
-                  tokens/s (llama.cpp's own timing), medians; and how long the greeting takes to begin the next
-                  day (the memory work of the night used the model: the prompt's stable beginning is loaded from
-                  where the model kept it, as the terminal does, and the rest is read again). Nobody types
+                  tokens/s (llama.cpp's own timing), medians; the texts the guard asked the model for again
+                  ("asked" on each text: how many requests it took, which the first words waited for); and how
+                  long the greeting takes to begin the next day (the memory work of the night used the model: the
+                  prompt's stable beginning is loaded from where the model kept it, as the terminal does, and the
+                  rest is read again). Nobody types
                   here; what the terminal has the model read while the user types their name and first answer
                   (the reactions' instructions, ~13 s on one thread) is read before the interview starts, so
                   the first reaction is timed as a user who took that long to type both would see it. The same
