@@ -17,7 +17,7 @@ from os1.companion.languages import (
     place_for,
     written_in,
 )
-from os1.companion.names import GivenName, read_aside, read_dataset, shortlist
+from os1.companion.names import GivenName, read_aside, read_dataset, read_once, shortlist
 from os1.companion.words import unsayable
 
 FRENCH = {
@@ -59,6 +59,11 @@ def test_the_dataset_read_aside_in_a_process_of_its_own_is_the_one_read_here(
     assert (os.getsid(reader), _nice(reader)) == (os.getsid(0), 19)
     assert os.getpgid(reader) == reader != os.getpgid(0)
     assert reading.result(timeout=300) == dataset
+
+
+def test_the_dataset_is_read_once_in_a_process() -> None:
+    """Every interview shares one reading: a server where many begin at once starts one ~1 GB reader."""
+    assert read_once() is read_once()
 
 
 def _children() -> list[int]:

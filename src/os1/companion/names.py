@@ -1,7 +1,7 @@
 """The companion's name: chosen from a real dataset of given names, narrowed step by step, each step said aloud.
 
 The dataset is names-dataset (727,556 first names with gender shares and popularity ranks by country). Reading
-it takes ~6 s of CPU and ~1 GB, so it is read in a process of its own at the lowest priority (``read_aside``),
+it takes ~6 s of CPU and ~1 GB, so it is read in a process of its own at the lowest priority, once (``read_once``),
 which onboarding starts while the interview runs: the model's reactions keep the cores and this process's GIL,
 and only the names kept come back. The narrowing: names common somewhere; given where the user lives or
 where their language is spoken (everywhere, if too few are); of the voice they asked for; not an everyday or
@@ -89,6 +89,21 @@ def read_dataset() -> tuple[int, list[GivenName]]:
         if best <= 500:
             kept.append(GivenName(name, float((info.get("gender") or {}).get("F", 0.5)), dict(ranks)))
     return len(first_names), kept
+
+
+_read: Future[tuple[int, list[GivenName]]] | None = None
+_reading = threading.Lock()
+
+
+def read_once() -> Future[tuple[int, list[GivenName]]]:
+    """The dataset as ``read_aside`` reads it, read once in this process: every interview and renaming after the
+    first shares it (a server where many users begin at once starts one reader, not one of ~1 GB each; at the
+    lowest priority, readers would pile up while the model keeps the cores busy). Read again if it failed."""
+    global _read
+    with _reading:
+        if _read is None or (_read.done() and _read.exception() is not None):
+            _read = read_aside()
+        return _read
 
 
 def read_aside() -> Future[tuple[int, list[GivenName]]]:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from os1.companion import words
 from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
 from os1.companion.languages import UNKNOWN, Locale, place_for
-from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_aside, shortlist
+from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_once, shortlist
 from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message, complete, complete_json
@@ -129,7 +129,7 @@ class Interview:
         """Begin reading the names dataset (in a process of its own) and the word lists of English and the
         locale's language (in a thread) while the questions are asked."""
         if self._dataset is None:
-            self._dataset = read_aside()
+            self._dataset = read_once()
             reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-words")
             reader.submit(words.warm, ["en", self.locale.language or "en"])
             reader.shutdown(wait=False)  # the thread ends when the job is done

@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
 from os1.companion.languages import UNKNOWN, Locale, place_for
-from os1.companion.names import read_aside, shortlist
+from os1.companion.names import read_once, shortlist
 from os1.companion.onboarding import choose_name, naming_prompt, told, whole_sentences
 from os1.llm import LLM
 from os1.memory.store import Persona, Profile, Store
@@ -78,15 +77,11 @@ async def choose_again(
     return renamed
 
 
-_READING = threading.Lock()  # the dataset takes ~1 GB while it is read: one narrowing at a time in a process
-
-
 def _narrowed_again(
     persona: Persona, profile: Profile, locale: Locale, refused: Sequence[str], rng: random.Random
 ) -> tuple[str, ...]:
-    with _READING:
-        total, names = read_aside().result()
-        return shortlist(
-            total, names, voice=persona.voice, traits=persona.traits, avoid=[profile.name, *profile.answers.values()],
-            user=profile.name, place=place_for(locale, profile.answers.values()), refused=refused, rng=rng,
-        ).names  # fmt: skip
+    total, names = read_once().result()
+    return shortlist(
+        total, names, voice=persona.voice, traits=persona.traits, avoid=[profile.name, *profile.answers.values()],
+        user=profile.name, place=place_for(locale, profile.answers.values()), refused=refused, rng=rng,
+    ).names  # fmt: skip
