@@ -131,9 +131,8 @@ async def guarded(
     can't: "Okay! I'll try to play Joy Spring for you" is asked again. A sentence that calls the user by the
     companion's own name ("It's okay, Des.", "Good evening, Des" to Nate, from Des) has ``user_name`` put in
     its place, so it need not be asked again: in a first sentence that streams, only the words after a comma
-    wait for that. No sentence shown takes the people or things
-    of the user, who said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this
-    iterator closes the model's stream."""
+    wait for that. No sentence shown takes the people or things of the user, who said ``heard``, as the
+    companion's own ("Ray is an old friend of mine"). Closing this iterator closes the model's stream."""
 
     theirs = _their_words(heard)
 
