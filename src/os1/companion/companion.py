@@ -465,6 +465,7 @@ class Companion:
         """Say ``text`` (the user's words, or an event) and stream the reply; ``notes`` come before it in the
         transcript and ``after`` after it, appended once, so they are computed once and then cached. A ``reply``
         written in code is said as it is, without the model."""
+        self._asked_again = False
         turns = await self.transcript()
         for note in notes:
             turns.append(await self._save("event", note))
@@ -479,8 +480,6 @@ class Companion:
             return
         parts: list[str] = []
         finished = False
-
-        self._asked_again = False
 
         def ask(again: bool) -> AsyncIterator[str]:
             messages = self.messages(turns)
