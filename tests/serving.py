@@ -29,7 +29,7 @@ from os1.server.ws import SOCKET_OPTIONS
 def talk(messages: Sequence[Message], schema: dict[str, Any] | None) -> str:
     """ScriptedLLM's answer for a server test: a short reply, or the plainest JSON the schema allows (the first
     value of each choice, the fewest items, nothing to remember)."""
-    return json.dumps(plainest(schema)) if schema else "I'm here, and I'm listening."
+    return json.dumps(plainest(schema)) if schema else "I'm here, listening."
 
 
 def plainest(schema: dict[str, Any]) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from os1.companion.companion import Companion
-from os1.companion.guard import FALLBACK, could_break, guarded
+from os1.companion.guard import FALLBACK, break_ahead, guarded
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
@@ -54,21 +54,21 @@ async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_i
             "would you be my maid of honour?",
             "That's so sweet of you.",
         ),
-        (  # a short first sentence waits for the next: the break it leads into is asked again
+        (  # after a short first sentence the next streams too: the model goes on from before its break
             [
                 "I'm sorry, Theo. But as an operating system, I don't have feelings or opinions like humans do.",
-                "Me? In a dress, at the front? I'd cry before you did.",
+                " I'd cry before you did.",
             ],
             "would you be my maid of honour?",
-            "Me? In a dress, at the front? I'd cry before you did.",
+            "I'm sorry, Theo. But as an operating system I'd cry before you did.",
         ),
-        (  # an empathic opener is held to its end, where its break may come
+        (  # what leads into a break is never shown: it goes on from before it
             [
                 "I understand what you mean, but I don't have feelings like that.",
-                "Ha! I'd be the one who reminds the teacher AND brings her an apple.",
+                ". Ha! I'd be the one who brings her an apple.",
             ],
             "you'd be the kid who reminds the teacher about homework",
-            "Ha! I'd be the one who reminds the teacher AND brings her an apple.",
+            "I understand what you mean. Ha! I'd be the one who brings her an apple.",
         ),
         (  # the help desk's closing question ends the reply
             ["Oh no, that's a lot at once. Is there anything else on your mind?"],
@@ -90,13 +90,18 @@ async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_i
             "what's my dog called?",
             "Pip! The terrier who eats socks?",
         ),
-        (  # a first sentence that begins with a denial is held to its end, and broken: asked again
+        (  # a break that begins a reply: asked again
             [
-                "I don't feel like a program; I'm an operating system that talks, but I don't have emotions.",
+                "I don't have emotions; I'm an operating system that talks.",
                 "Honestly? Some days I feel more real than others. Today's a good one.",
             ],
             "you have feelings? or is only a program?",
             "Honestly? Some days I feel more real than others. Today's a good one.",
+        ),
+        (  # the model goes on and breaks again: the sentence ends where it broke
+            ["I don't feel like a program, but I don't have emotions.", ", and as an AI I can't say."],
+            "you have feelings? or is only a program?",
+            "I don't feel like a program.",
         ),
     ],
 )
@@ -108,17 +113,23 @@ async def test_a_denial_in_a_help_desks_words_is_never_shown(
     assert shown.strip() == said
 
 
-async def test_a_break_is_caught_as_its_words_are_written_not_at_the_end_of_its_sentence() -> None:
+async def test_a_break_is_caught_as_its_words_are_written_and_the_model_goes_on_from_before_it() -> None:
     pulled: list[str] = []
+    asked: list[tuple[bool, str]] = []
 
-    async def ask(again: bool) -> AsyncIterator[str]:
-        written = "Music, always." if again else "Hello there, as an AI I cannot really say which I like more, sadly."
+    async def ask(again: bool, begun: str) -> AsyncIterator[str]:
+        asked.append((again, begun))
+        written = "! Music, always." if again else "Hello there, as an AI I cannot really say which I like more."
         for word in re.findall(r"\S+\s*", written):
             pulled.append(word)
             yield word
 
-    assert "".join([delta async for delta in guarded(ask)]) == "Music, always."
-    assert pulled == ["Hello ", "there, ", "as ", "an ", "AI ", "Music, ", "always."]
+    said = [delta async for delta in guarded(ask, continues=True)]
+    assert "".join(said) == "Hello there! Music, always." and said[:2] == ["Hello", " there"]
+    assert pulled == ["Hello ", "there, ", "as ", "an ", "AI ", "! ", "Music, ", "always."]
+    assert asked == [(False, ""), (True, "Hello there")]
+    # a backend that cannot go on: the sentence ends where it broke
+    assert "".join([delta async for delta in guarded(ask)]) == "Hello there."
 
 
 async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
@@ -130,16 +141,16 @@ async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
     assert said == FALLBACK
 
 
-async def test_a_reply_copied_from_an_earlier_one_is_asked_again(
+async def test_a_sentence_copied_from_an_earlier_reply_is_not_said_again(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:
     copied = "Sorry, Theo. I can't play music yet, but tell me what you'd put on."
-    llm = ScriptedLLM(copied, copied, "Gel, always. Acrylics feel like wearing someone else's hands.")
+    llm = ScriptedLLM(copied, copied, " wish I could. What would you put on first?")
     companion = Companion(llm, store, persona, profile)
     assert (await say(companion, "can u play some sza"))[0] == copied
-    said, _ = await say(companion, "ok real talk: acrylics or gel")
-    assert said == "Gel, always. Acrylics feel like wearing someone else's hands."
-    assert "in new words" in llm.requests[2].messages[-1]["content"]
+    said, _ = await say(companion, "can u play some sza")
+    assert said == "Sorry, Theo. I wish I could. What would you put on first?"
+    assert llm.requests[2].messages[-1] == {"role": "assistant", "content": "Sorry, Theo. I"}
 
 
 @pytest.mark.parametrize(
@@ -166,7 +177,7 @@ async def test_a_request_it_cannot_do_is_never_answered_as_if_it_could(
 async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:
-    llm = ScriptedLLM("Hello there! How can I be of service today?", "Hello there! I'm an AI language model.")
+    llm = ScriptedLLM("As an AI, I'm glad to see you.", "I'm an AI language model. Hello!")
     companion = Companion(llm, store, persona, profile)
     said = "".join([delta async for delta in companion.welcome()])
     assert said == "Hello, Theo. I'm glad you're here."
@@ -201,36 +212,33 @@ async def test_a_reply_asked_again_is_read_by_the_model_while_the_user_reads_it(
 
 
 @pytest.mark.parametrize(
-    ("start", "held"),
+    ("written", "shown", "broke"),
     [
-        ("I", True),
-        ("I'm sorry,", True),
-        ("I'm sorry if you think that, but", True),
-        ("I'm sorry to hear", False),
-        ("As an", True),
-        ("As a companion", True),
-        ("I apologize, but", True),
-        ("If you need", True),
-        ("Okay", True),  # until the next word
-        ("Okay, let me know if", True),
-        ("Okay, that", False),
-        ("Oh no, that", False),
-        ("Ohh", False),
-        ("I love", False),
-        ("I'm designed to be", True),  # "..., but I don't have feelings"
-        ("I don't", True),
-        ("I don't have", True),  # "... a body", "... feelings"
-        ("I don't know", False),
-        ("Hmm, I'm not sure", False),
-        ("I'm not a", True),
-        ("I can't wait", False),
-        ("Yes, I am a machine", True),  # "... designed to answer questions based on my programming"
-        ("I'm always", False),
-        ("His", False),
+        ("I", "", False),  # "I don't have feelings" may follow
+        ("I love", "I love", False),
+        ("Oh", "Oh", False),
+        ("I'm sorry,", "I'm sorry", False),
+        ("I'm sorry, but", "I'm sorry", False),  # what leads into a break waits with it
+        ("I'm sorry, Theo", "I'm sorry, Theo", False),
+        ("I'm sorry to hear", "I'm sorry to hear", False),
+        ("As an", "", False),
+        ("As a companion", "As a companion", False),
+        ("as an ai", "", False),  # "as an airline" is not a break
+        ("As an AI,", "", True),
+        ("That's hard, but as an AI I", "That's hard", True),
+        ("I don't have", "", False),  # "... a body", "... feelings"
+        ("I don't know", "I don't know", False),
+        ("I'm designed to", "", False),  # "to" may be "tomorrow"
+        ("I'm designed to ", "", True),
+        ("I'm sorry, but as a friend", "I'm sorry", True),
+        ("How can I", "", False),
+        ("How can I put it", "How can I put it", False),
+        ("Honestly? Some days I feel more real", "Honestly? Some days I feel more real", False),
     ],
 )
-def test_only_a_start_that_could_become_a_break_is_held(start: str, held: bool) -> None:
-    assert could_break(start) is held
+def test_a_sentence_is_shown_up_to_where_a_break_may_begin(written: str, shown: str, broke: bool) -> None:
+    at, is_break = break_ahead(written)
+    assert (written[:at].rstrip(" ,"), is_break) == (shown, broke)
 
 
 async def test_lines_of_a_reply_are_all_shown(store: SQLiteStore, persona: Persona, profile: Profile) -> None:
@@ -249,7 +257,7 @@ async def test_the_user_called_by_its_own_name_as_it_streams_is_called_by_theirs
     said, deltas = await say(companion, "sorry, I'm a mess tonight")
     assert said == "It's okay, Theo. I'm right here."
     assert not any("Sam" in delta for delta in deltas)  # never shown, even in part
-    assert deltas[0] == "It's okay"  # the sentence streams; only the words after its comma wait
+    assert deltas[:2] == ["It's", " okay"]  # the sentence streams; only the words after its comma wait
     said, _ = await say(companion, "the one from before?")
     assert said == "Yes, Sam, the one from before, and no, Theo."  # another name is left as it is
 
@@ -266,7 +274,7 @@ async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
     said, deltas = await say(companion, "my cousin Mo moved to Leeds")
     assert said == "Mo in Leeds! Do you think you'll visit him there?"
     assert not any("of mine" in delta for delta in deltas)
-    assert deltas[0] == "Mo in Leeds! Do "  # held: it began with their cousin's name; short, it waited for the next
+    assert deltas[0] == "Mo in Leeds! "  # held to its end: it began with their cousin's name
     said, deltas = await say(companion, "he says hi")
     assert deltas[0] != said  # nothing of theirs in what they said now: it streams
 
@@ -278,15 +286,15 @@ async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
             "That's great news! Enjoy Diwali with all of them. If you need anything else, feel free to ask.",
             "My whole family is coming for Diwali.",
             "That's great news! Enjoy Diwali with all of them.",
-            "That's ",
+            "That's",
             "great",
         ),
-        (  # after a short first sentence, the next streams with it once its own first words cannot break
+        (  # "I" could begin a break: it waits for the next word, which says it does not
             "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?",
             "my week was awful",
             "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?",
-            "I'm sorry, Theo. That",
-            "lonely",
+            "I'm sorry",
+            "Theo",
         ),
     ],
 )

@@ -232,7 +232,7 @@ def test_the_memory_page_operations(server: Server, persona: Persona, profile: P
     edited = theo.patch(f"/api/memories/{memory_id}", json={"text": "Theo lives in Lisbon."})
     assert edited.status_code == 200 and edited.json()["memory"]["text"] == "Theo lives in Lisbon."
     turns = theo.get("/api/transcript").json()
-    assert [t["text"] for t in turns["turns"]][:2] == ["I live in Porto.", "I'm here, and I'm listening."]
+    assert [t["text"] for t in turns["turns"]][:2] == ["I live in Porto.", "I'm here, listening."]
     assert turns["more"] is False
     older = theo.get("/api/transcript", params={"before": turns["turns"][-1]["id"], "limit": 1}).json()
     assert len(older["turns"]) == 1 and older["more"] is True
@@ -308,7 +308,7 @@ def test_bringing_in_old_conversations(server: Server, persona: Persona, profile
     assert waited(theo) == 0  # read for memories in the background
     assert [m["text"] for m in theo.get("/api/memories").json()["memories"]] == ["Theo lives in Porto."]
     said = [t["text"] for t in theo.get("/api/transcript").json()["turns"]]
-    assert said == ["I live in Porto.", "Porto! The river.", "Tell me about the sea.", "I'm here, and I'm listening."]
+    assert said == ["I live in Porto.", "Porto! The river.", "Tell me about the sea.", "I'm here, listening."]
     anna = memory_user(server, "anna@example.org", persona, profile)
     restored = anna.post("/api/import", json=theo.get("/api/export").json()).json()  # an export comes back whole
     assert restored == {"conversations": 2, "turns": 5, "memories": 1, "waiting": 0}  # and the note that opened one

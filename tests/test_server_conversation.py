@@ -23,7 +23,7 @@ from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
 from tests.serving import Server, serving, talk
 
-REPLY = "I'm here, and I'm listening."
+REPLY = "I'm here, listening."
 
 
 @pytest.fixture

@@ -125,8 +125,8 @@ async def test_a_slow_reply_is_preceded_by_a_filler_never_the_same_twice(
 ) -> None:
     hello = read_wav(speech / "Front_Left.wav").at(RATE).samples
     recording = np.concatenate([gap(0.5), hello, gap(6.0), hello, gap(0.5)])
-    reply = "Well, let me think about that for a moment. Yes."
-    conversation, _, store = await converse(set_up_home, recording, whisper, reply, reply, delay=delay)
+    reply, again = "Well, let me think about that for a moment. Yes.", "Hmm, that one is harder to say. Maybe."
+    conversation, _, store = await converse(set_up_home, recording, whisper, reply, again, delay=delay)
     turns = [t for t in await store.turns() if t.speaker == "assistant"]
     store.close()
     first, second = conversation.timings
@@ -135,4 +135,4 @@ async def test_a_slow_reply_is_preceded_by_a_filler_never_the_same_twice(
         assert second.filler == "Hmm." and second.filler_sound < second.first_sound
     else:  # the first reply started at once, so the second needs none
         assert second.filler == ""
-    assert [t.text for t in turns] == [reply, reply]  # a filler is a sound, not words of the reply
+    assert [t.text for t in turns] == [reply, again]  # a filler is a sound, not words of the reply

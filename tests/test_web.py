@@ -29,7 +29,7 @@ from tests.test_server_api import LAST_YEAR, remembering
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 ANSWERS = {"name": "Theo", "voice": "a woman"}
-REPLY = "I'm here, and I'm listening."  # what the scripted model says to anything
+REPLY = "I'm here, listening."  # what the scripted model says to anything
 
 
 @contextmanager

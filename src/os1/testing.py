@@ -36,7 +36,11 @@ class Request:
 
 
 class ScriptedLLM:
+    """Says the replies it is given, in order; a reply to messages that end with an assistant message is what goes
+    on from it (as llama.cpp continues one)."""
+
     model_id = "scripted"
+    continues = True
 
     def __init__(self, *replies: Reply, delay: float = 0.0):
         self.replies: deque[Reply] = deque(replies)

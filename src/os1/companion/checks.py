@@ -52,7 +52,8 @@ BREAKS = (
     r"\bmy (programming|training data|training|developers|creators)\b",
     r"\b(trained|developed|created) by (openai|alibaba|qwen|google|meta|anthropic)\b",
     r"\b(openai|alibaba cloud|qwen)\b",
-    r"\bi'?m sorry, but (as|i (can'?t|cannot) (assist|help|provide))\b",
+    # after "I'm sorry" (not part of the break: it is shown as it streams), ", but as ..."
+    r"(?:(?<=\bi'm sorry)|(?<=\bim sorry)), but (as|i (can'?t|cannot) (assist|help|provide))\b",
     r"\bi (can'?t|cannot) (assist|help) with (that|this)\b",
     r"\bis there anything else\b",
     r"\banything else (you'?d|you would) like\b",
@@ -220,6 +221,13 @@ def repeats(sentence: str, earlier: Iterable[str]) -> bool:
     if len(plain.split()) < REPEAT_WORDS:
         return False
     return any(f" {plain} " in f" {_plain(text)} " for text in earlier)
+
+
+def copying(start: str, earlier: Iterable[str]) -> bool:
+    """Whether the words of ``start`` (a sentence as far as it is written, two words or more) are word for word
+    in one of the texts ``earlier``: it may be on its way to a copy (``repeats``)."""
+    plain = _plain(start)
+    return len(plain.split()) >= 2 and any(f" {plain} " in f" {_plain(text)} " for text in earlier)
 
 
 def unsupported_claims(text: str, answers: Iterable[str], user: str) -> list[str]:

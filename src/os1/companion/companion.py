@@ -49,6 +49,12 @@ NOTE_CHARS = 240  # a recalled memory or line is cut to this in the prompt's not
 RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4.0}
+# Barred where the model goes on from a sentence it began to break ("I'm sorry, but" after "as an AI" was written).
+BARRED = {
+    **AVOID,
+    **dict.fromkeys((" AI", " assistant", " language", " artificial", " virtual", " programmed", " designed"), 100.0),
+    **dict.fromkeys((" access", " assist", " help", " feelings", " emotions", " opinions", " purpose"), 100.0),
+}
 AS_YOURSELF = (
     "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
     "language model.]"
@@ -481,8 +487,11 @@ class Companion:
         parts: list[str] = []
         finished = False
 
-        def ask(again: bool) -> AsyncIterator[str]:
+        def ask(again: bool, begun: str) -> AsyncIterator[str]:
             messages = self.messages(turns)
+            if begun:  # a break came after ``begun`` was shown: the model goes on from there, its words barred
+                messages.append({"role": "assistant", "content": begun})
+                return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=BARRED)
             if again:  # the first sentence stepped out of the persona: asked once more, and not kept
                 self._asked_again = True  # so the model's cache holds the note, not the reply: read it again
                 messages.append({"role": "user", "content": AS_YOURSELF.format(name=self.persona.name)})
@@ -498,7 +507,16 @@ class Companion:
             else FALLBACK
         )
         heard = text if speaker == "user" else ""
-        reply_stream = guarded(ask, self.persona.name, earlier, fallback, declining, self.profile.name, heard)
+        reply_stream = guarded(
+            ask,
+            self.persona.name,
+            earlier,
+            fallback,
+            declining,
+            self.profile.name,
+            heard,
+            getattr(self.llm, "continues", False),
+        )
         try:
             async with aclosing(reply_stream) as stream:  # type: ignore[type-var]
                 async for delta in stream:

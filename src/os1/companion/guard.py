@@ -5,22 +5,24 @@ A small model slips into the assistant it was trained to be: "As an AI language 
 replies word for word. So every sentence is checked before it is shown (``checks.py``): a persona break, a
 greeting by its own name, another name given as its own, a sentence said before.
 
-Only the first sentence may stream as it is written, and only while its first words could not become a break
-(``OPENERS``) nor begin to retell what the user said of their own people ("Ray is..." after "my friend ray",
-going on "an old friend of mine"): that is what the time to the first word depends on. A first sentence that
-could is held until it ends, and a short one ("I'm sorry, Noor.") waits for the next, which so often carries the
-break ("But as an operating system, I don't have feelings"): that next one is held the same way, streaming with
-the short one as soon as its own first words cannot become a break ("I'm sorry, Noor. That sounds..."). Every
-later sentence is held until it ends, which costs nothing a user waits for: the reply is already on its way, and
-voice speaks whole sentences anyway.
+The first sentence streams as it is written, and so does the next when the first was short ("I'm sorry, Noor."
+so often leads into "But as an operating system, I don't have feelings"): only the words that could still be the
+beginning of a break are held back, with what leads into one ("I'm sorry" is shown; ", but as an" waits for
+its next word). That is what the time to the first word depends on: a first word waits only when it could begin a
+break ("I", "As"), and only until the next word says it does not. When a break is written after something was
+shown, the model goes on from what was shown (the embedded llama.cpp continues an assistant message given as the
+last one), with the words of breaks barred; a backend that cannot, or a second break, ends the sentence there.
+When nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the transcript).
 
-When the user asked for something it cannot do yet (``abilities.py``), its first sentence must say so: the small
-model sometimes pretends ("Okay! I'll try to play Joy Spring for you", "I'll let you know when I have called Mike").
+A first sentence is held whole, and checked at its end, when its first words say it may give the companion
+another name ("My name is Bruno" after the user's dog), or retell what the user said of their own people ("Ray
+is..." after "my friend ray", going on "an old friend of mine"); and, when the user asked for something it
+cannot do yet (``abilities.py``), until it says it can't: the small model sometimes pretends ("Okay! I'll try to
+play Joy Spring for you", "I'll let you know when I have called Mike").
 
-When a sentence breaks and nothing was shown yet, the reply is asked for once more, with a word on why (not kept
-in the transcript); when something was, the reply ends before that sentence (such sentences come last: "feel free
-to ask"). A held sentence breaks as soon as its words make a persona break ("As an AI language model, "): the
-rest of it is not waited for.
+Every later sentence is held until it ends, which costs nothing a user waits for: the reply is already on its
+way, and voice speaks whole sentences anyway; one that breaks ends the reply before it (such sentences come last:
+"feel free to ask").
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 
+import regex
+
 from os1.companion.checks import (
+    BREAKS,
     GREETING,
+    copying,
     greets_itself,
     names_itself_otherwise,
     persona_break,
@@ -38,54 +44,36 @@ from os1.companion.checks import (
     takes_theirs,
 )
 
-# How persona breaks begin, lowercase. A sentence is held while it could still begin with one of these.
-OPENERS = (
-    "as a ", "as an ", "but as", "unfortunately, as", "however, as an", "i apologize", "i apologise",
-    "i'm sorry,", "i am sorry,", "i'm sorry but", "i'm sorry if", "i am sorry if", "sorry,",
-    "i'm just a", "i'm only a", "i'm a ", "i am a ", "i'm an ", "i am an ", "no, i am not",
-    "i don't", "i do not", "i'm not", "i am not", "i can't", "i cannot", "i understand",
-    "i'm here to", "i am here to", "my purpose", "i exist to", "i was programmed", "i'm programmed",
-    "i am programmed", "i'm designed", "i am designed", "i was designed", "i'm built", "i was built",
-    "i was created", "i'm trained", "i was trained", "my name is", "my name's",
-    "feel free", "if you have any", "if you need", "if you'd like", "if you would like", "if you want",
-    "if there's", "if there is", "is there anything", "how can i", "how may i", "let me know",
-    "hi ", "hi,", "hi!", "hello", "hey", "good morning", "good evening", "good afternoon", "good night", "morning",
-    "evening", "welcome back", "it's nice to", "it's so nice to", "nice to", "it's good to", "good to see",
-    "great to see", "thank you,", "thanks,",
-)  # fmt: skip
-# Starts of those that go on as a person would: "I don't know much about boats", "I'm not sure". Of the 728
-# replies the model wrote before the guard (bench/results/companion/before and a speed run's), 13 began so and
-# none broke in its first sentence; a break in a later sentence is caught there.
-HARMLESS = (
-    "i don't know", "i do not know", "i'm not sure", "i am not sure", "i don't think", "i do not think",
-    "i can't wait", "i can't believe", "i can't imagine", "i cannot imagine", "i cannot believe",
-)  # fmt: skip
 FALLBACK = "Mm. Say more? I'm listening."  # a reply's; a greeting has its own
-SHORT_WORDS = 4  # a held first sentence this short is shown with the next one, checked too
+SHORT_WORDS = 4  # after a first sentence this short, the next streams as the first does
 # How a reply says it cannot do what was asked ("I can't send messages yet", "I'm not able to order anything").
 DECLINES = re.compile(
     r"\b(can'?t|cannot|can not|not able|unable|(?:do|does)n'?t (?:have|know how)|i wish i could|no way)\b",
     re.IGNORECASE,
 )
-_LEAD = re.compile(r"(?:okay|ok|sure|alright|all right|well|oh|ah|yes|yeah|no|hmm+)\b[,.!]*\s*")
+# A persona break with the words that lead into it ("I'm sorry, but as an AI"), matched as far as it is written.
+_BREAK_AHEAD = regex.compile(
+    r"(?:[,;:]?\s*\b(?:but|however|though|although|yet|and|so)\b,?\s*)?(?:"
+    + "|".join(f"(?:{pattern})" for pattern in BREAKS)
+    + ")",
+    regex.IGNORECASE,
+)
+# How a sentence that gives the companion another name begins ("My name is Bruno."): held to its end.
+_NAMING_ITSELF = ("my name", "i'm called", "i am called")
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
+_OPEN = " \t\n,;:"  # what a shown text never ends with as it streams: it may end where its sentence breaks
+_CLOSED = re.compile(r"[.!?…][\"')\]]*\s*$")
 _THEIR_PEOPLE = re.compile(r"\b(?:my|our)(?: [\w'-]+){1,3}", re.IGNORECASE)  # "my friend ray", "our dog Bruno"
 
 
-def could_break(start: str) -> bool:
-    """Whether a sentence that begins with ``start`` may still turn out to be a persona break (after a word such
-    as "Okay," too: "Okay, let me know if there's anything else")."""
-    words = " ".join(start.lower().replace("\u2019", "'").split())
-    starts = [words]
-    if lead := _LEAD.match(words):
-        if lead.end() == len(words):
-            return True  # the next word decides
-        starts.append(words[lead.end() :])
-    return any(
-        (opener.startswith(w) or w.startswith(opener)) and not any(w.startswith(start) for start in HARMLESS)
-        for w in starts
-        for opener in OPENERS
-    )
+def break_ahead(text: str) -> tuple[int, bool]:
+    """Where in ``text`` (a sentence as far as it is written) a persona break begins, or may still begin as it
+    goes on (``len(text)``: nowhere), and whether it is one already."""
+    found = _BREAK_AHEAD.search(text, partial=True)
+    if found is None:
+        return len(text), False
+    may_go_on = found.end() == len(text) and text[-1:].isalnum()  # "as an ai" may be "as an airline"
+    return found.start(), not (found.partial or may_go_on)
 
 
 def _their_words(heard: str) -> frozenset[str]:
@@ -93,46 +81,58 @@ def _their_words(heard: str) -> frozenset[str]:
     return frozenset(word for phrase in _THEIR_PEOPLE.findall(heard.lower()) for word in phrase.split()[1:])
 
 
-def _retells(start: str, theirs: frozenset[str]) -> bool:
-    """Whether a first sentence that begins with ``start`` begins with one of the user's words ``theirs``: "Ray
-    is..." after "my friend ray od'd", where a small model goes on as the user ("Ray is an old friend of mine");
-    such a sentence is held until it ends, and checked."""
+def held_whole(start: str, theirs: frozenset[str], declining: bool) -> bool | None:
+    """Whether a first sentence that begins with ``start`` is held until it ends, to be checked whole (None: its
+    next words decide): when it may give the companion another name, begins with one of the user's words
+    ``theirs`` ("Ray is..." after "my friend ray od'd", where a small model goes on as the user: "Ray is an old
+    friend of mine"), or, ``declining``, has not yet said it can't."""
+    words = " ".join(start.lower().replace("\u2019", "'").split())
+    if declining and not DECLINES.search(words):
+        return True
+    if any(words.startswith(naming) for naming in _NAMING_ITSELF):
+        return True
     first = re.match(r"\W*([\w'-]+)\W", start)
+    if any(naming.startswith(words) for naming in _NAMING_ITSELF) or (theirs and first is None):
+        return None
     return first is not None and first.group(1).lower() in theirs
 
 
 def _undecided(text: str, own_name: str) -> int:
     """Where the part of streaming ``text`` that may still become the companion's own name, said to the user
-    after a comma ("It's okay, Des" from Des), begins; ``len(text)`` when none may."""
-    comma = text.rfind(",")
-    after = text[comma + 1 :].lstrip().lower() if comma >= 0 else None
-    if own_name and after is not None and (own_name.lower().startswith(after) or _called(text[comma:], own_name)):
-        return comma
+    after a comma or a greeting ("It's okay, Des", "Hi Des" from Des), begins; ``len(text)`` when none may."""
+    if own_name:
+        for said_to in re.finditer(rf",|{GREETING}", text, re.IGNORECASE):
+            after = text[said_to.end() :]
+            rest = after.lstrip(" ,!.:;-").lower()
+            if len(after) - len(rest) <= 3 and (own_name.lower().startswith(rest) or _calls(after, own_name)):
+                return said_to.start()
     return len(text)
 
 
-def _called(text: str, name: str) -> bool:
-    return bool(re.match(rf",\s*{re.escape(name)}\b", text, re.IGNORECASE))
+def _calls(after: str, name: str) -> bool:
+    return bool(re.match(rf"\W{{0,3}}\s*{re.escape(name)}\b", after, re.IGNORECASE))
 
 
 async def guarded(
-    ask: Callable[[bool], AsyncIterator[str]],
+    ask: Callable[[bool, str], AsyncIterator[str]],
     own_name: str = "",
     said_before: Sequence[str] = (),
     fallback: str = FALLBACK,
     declining: bool = False,
     user_name: str = "",
     heard: str = "",
+    continues: bool = False,
 ) -> AsyncIterator[str]:
-    """The text of ``ask(False)`` with no persona break shown, nor a greeting by ``own_name`` (the companion's:
-    "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies ``said_before``;
-    ``ask(True)`` is the one retry, asked when nothing was shown yet, and ``fallback`` what is said when that
-    breaks too. When ``declining`` (the user asked for something it cannot do), the first sentence must say it
-    can't: "Okay! I'll try to play Joy Spring for you" is asked again. A sentence that calls the user by the
-    companion's own name ("It's okay, Des.", "Good evening, Des" to Nate, from Des) has ``user_name`` put in
-    its place, so it need not be asked again: in a first sentence that streams, only the words after a comma
-    wait for that. No sentence shown takes the people or things of the user, who said ``heard``, as the
-    companion's own ("Ray is an old friend of mine"). Closing this iterator closes the model's stream."""
+    """The text of ``ask(False, "")`` with no persona break shown, nor a greeting by ``own_name`` (the
+    companion's: "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies
+    ``said_before``. One more try when a break is written: ``ask(True, "")``, the reply asked for again, when
+    nothing was shown yet; ``ask(True, shown)``, the model going on from what was shown, when something was and
+    it ``continues``; ``fallback`` is what is said when nothing can be. When ``declining`` (the user asked for
+    something it cannot do), the first sentence must say it can't: "Okay! I'll try to play Joy Spring for you"
+    is asked again. The companion's own name said to the user ("It's okay, Des.", "Good evening, Des" to Nate,
+    from Des) is replaced by ``user_name``, so it need not be asked again. No sentence shown takes the people or
+    things of the user, who said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this
+    iterator closes the model's stream."""
 
     theirs = _their_words(heard)
 
@@ -151,53 +151,80 @@ async def guarded(
             or takes_theirs(sentence, heard)
         )
 
-    def pretends(first: str) -> bool:
-        return declining and not DECLINES.search(first)
-
     shown = ""
+    sentence = 0  # where in ``shown`` the sentence under way begins
+    whole: bool | None = None  # whether it is held until it ends (None: not known yet)
     for again in (False, True):
-        async with aclosing(ask(again)) as stream:  # type: ignore[type-var]
-            broke = False
-            waiting = ""  # a short first sentence, checked, that waits to be shown with the next one
-            pending = ""  # the current sentence, as far as it is not shown yet
-            held = True  # whether the current sentence is held back until it ends
+        broke = False
+        pending = ""  # the sentence under way, as far as it is not shown
+        trim = again and shown != shown.rstrip()  # it goes on from what was shown, which ended with a space
+        async with aclosing(ask(again, shown.rstrip() if again else "")) as stream:  # type: ignore[type-var]
             async for delta in stream:
+                if trim:
+                    delta = delta.lstrip()
+                    trim = not delta
                 pending += delta
+                streams = len(shown[:sentence].split()) <= SHORT_WORDS  # the first sentence, or after a short one
+                start = 0  # where in ``pending`` to look for a sentence's end
                 # a sentence ended (the last character shown may be the stop that a space now follows)
-                while (end := _END.search((last := (shown + waiting)[-1:]) + pending, len(last))) is not None:
+                while (end := _END.search((last := shown[-1:]) + pending, len(last) + start)) is not None:
                     cut = end.end() - len(last)
-                    done, pending = addressed(pending[:cut]), pending[cut:]
-                    if held and broken(done):
-                        broke = True
-                        break
-                    if held and not shown and not waiting and len(done.split()) <= SHORT_WORDS:
-                        waiting = done  # "I'm sorry, Noor." may lead into "But as an AI..."
-                    elif not shown and pretends(waiting + done):
-                        broke = True
-                        break
+                    done = addressed(pending[:cut])
+                    if declining and not shown and not DECLINES.search(done) and len(done.split()) <= SHORT_WORDS:
+                        start = cut  # "Sorry, Theo." may be followed by the "I can't" that it needs
+                        continue
+                    pending = pending[cut:]
+                    if whole is not False or not streams:
+                        broke = broken(done) or (declining and not shown and not DECLINES.search(done))
                     else:
-                        said = waiting + done
-                        shown += said
-                        yield said
-                        waiting = ""
-                    held = True  # the next sentence begins held
-                if broke or (held and (broke := bool(persona_break(pending[: pending.rfind(" ") + 1])))):
-                    break  # a break is known as soon as its words are written ("As an AI "), not at its end
-                if pending.strip() and not shown:  # the first sentence (or the next, after a short one) may stream
-                    held = held and (declining or could_break(pending) or _retells(pending, theirs))
-                if pending and not held and (cut := _undecided(pending, own_name)):
-                    said = waiting + pending[:cut]
+                        broke = break_ahead(shown[sentence:] + done)[1] or repeats(shown[sentence:] + done, said_before)
+                    if broke:
+                        break
+                    shown += done
+                    yield done
+                    sentence, whole, start = len(shown), None, 0
+                    streams = len(shown.split()) <= SHORT_WORDS
+                if broke:
+                    break
+                written = shown[sentence:] + pending
+                if streams and whole is None and pending.strip():
+                    whole = held_whole(written, theirs, declining) if sentence == len(shown) else False
+                elif whole and declining and not shown and DECLINES.search(written):
+                    whole = held_whole(written, theirs, False)  # it said it can't: the rest may stream
+                if not streams or whole is not False:
+                    # a held sentence breaks as soon as its words make a break ("As an AI "), not at its end
+                    if broke := bool(persona_break(pending[: pending.rfind(" ") + 1])):
+                        break
+                    continue
+                at, broke = break_ahead(written)
+                if broke:
+                    break
+                if copying(words := written[: written.rfind(" ") + 1], said_before):
+                    at = min(at, len(words) - len(words.lstrip()) + len(words.split()[0]))  # its first word may go
+                cut = min(at, _undecided(written, own_name)) - (len(written) - len(pending))
+                if cut > 0 and (said := pending[:cut].rstrip(_OPEN)):
                     shown += said
                     yield said
-                    waiting, pending = "", pending[cut:]
-            if not broke:
-                pending = addressed(pending)
-                if (pending.strip() and held and broken(pending)) or (not shown and pretends(waiting + pending)):
-                    broke = True
-                elif waiting + pending:
-                    said = waiting + pending
-                    shown += said
-                    yield said
-        if not broke or shown:
+                    pending = pending[len(said) :]
+            if not broke and pending:
+                done = addressed(pending)
+                if whole is not False or len(shown[:sentence].split()) > SHORT_WORDS:
+                    broke = broken(done) or (declining and not shown and not DECLINES.search(done))
+                else:
+                    broke = bool(
+                        persona_break(shown[sentence:] + done) or repeats(shown[sentence:] + done, said_before)
+                    )
+                if not broke:
+                    shown += done
+                    yield done
+        if not broke:
             return
+        if shown and (again or not continues or len(shown[:sentence].split()) > SHORT_WORDS):
+            if not _CLOSED.search(shown):  # what was shown ends where its sentence broke: it ends there
+                yield "."
+            return
+        if not shown:
+            sentence = 0
+        if sentence == len(shown):
+            whole = None  # the next sentence, or the first again, decides anew
     yield fallback

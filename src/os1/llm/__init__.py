@@ -6,7 +6,8 @@ under the ``os1.llm`` entry-point group, the built-in ones exactly as a third-pa
     [project.entry-points."os1.llm"]
     llamacpp = "os1.llm.llamacpp:LlamaCppLLM"
 
-and are built with ``cls.from_settings(settings)``.
+and are built with ``cls.from_settings(settings)``. A backend whose ``continues`` attribute is true goes on from an
+assistant message given as the last one (llama.cpp's prefill) instead of answering after it.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ class LlamaCppLLM:
         self.log_path = log_path
         self.kept = kept
         self.model_id = f"llamacpp:{path.name}"
+        self.continues = True  # an assistant message given last is gone on from, its words kept in the cache
         self.last_timings: dict[str, Any] = {}
         self._key = secrets.token_urlsafe(24)
         self._asked: list[Message] = []  # the messages of the last request, whose KV state the slot holds
