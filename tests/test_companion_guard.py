@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from os1.companion.companion import Companion
+from os1.companion.companion import BARRED, Companion
 from os1.companion.guard import FALLBACK, break_ahead, guarded
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
@@ -151,6 +151,7 @@ async def test_a_sentence_copied_from_an_earlier_reply_is_not_said_again(
     said, _ = await say(companion, "can u play some sza")
     assert said == "Sorry, Theo. I wish I could. What would you put on first?"
     assert llm.requests[2].messages[-1] == {"role": "assistant", "content": "Sorry, Theo. I"}
+    assert llm.requests[2].avoid == BARRED  # the words breaks are made of, barred where it goes on
 
 
 @pytest.mark.parametrize(

@@ -49,11 +49,12 @@ NOTE_CHARS = 240  # a recalled memory or line is cut to this in the prompt's not
 RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
 # Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4.0}
-# Barred where the model goes on from a sentence it began to break ("I'm sorry, but" after "as an AI" was written).
-BARRED = {
-    **AVOID,
-    **dict.fromkeys((" AI", " assistant", " language", " artificial", " virtual", " programmed", " designed"), 100.0),
-    **dict.fromkeys((" access", " assist", " help", " feelings", " emotions", " opinions", " purpose"), 100.0),
+# Barred where the model goes on from a sentence it began to break ("I'm sorry, but" after "as an AI" was
+# written): the words the breaks are made of (``checks.BREAKS``), each one token of the embedded model.
+BARRED = AVOID | {
+    f" {word}": 100.0
+    for word in """AI assistant language artificial virtual programmed designed access assist help feelings emotions
+    opinions purpose information details data ability capability provide service memories""".split()
 }
 AS_YOURSELF = (
     "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
