@@ -37,7 +37,8 @@ memory            every memory kept (diary entries and reflections aside) agains
                   that give the user's facts to the companion. Goals 90 % / 70 % / 0 / 0.
 speed             time to first token of each reply (from the line handed over to the first words) and generation
                   tokens/s (llama.cpp's own timing), medians; the texts the guard asked the model for again
-                  ("asked" on each text: how many requests it took, which the first words waited for); and how
+                  ("asked" on each text: how many requests it took; "went_on": how many of them went on from
+                  what was shown, which the first words did not wait for); and how
                   long the greeting takes to begin the next day (the memory work of the night used the model: the
                   prompt's stable beginning is loaded from where the model kept it, as the terminal does, and the
                   rest is read again). Nobody types
@@ -120,13 +121,16 @@ SKIPPED_KINDS = {"episode", "reflection"}  # the diary and its notes summarise; 
 
 class SeededLLM(LlamaCppLLM):
     """os1's embedded backend, unchanged except that every request carries a fixed seed (repeatable runs), and
-    the requests for a text to show (not a reading, not an extraction) are counted: the guard's retries."""
+    the requests for a text to show (not a reading, not an extraction) are counted: the guard's retries, and
+    those of them that go on from what was shown (the messages end with it, as the assistant's)."""
 
     texts_asked = 0
+    texts_gone_on = 0
 
     def request(self, messages: Any, **options: Any) -> dict[str, Any]:
         if options.get("schema") is None and options.get("max_tokens", 512) > 1:
             self.texts_asked += 1
+            self.texts_gone_on += messages[-1]["role"] == "assistant"
         return {**super().request(messages, **options), "seed": SEED}
 
 
@@ -171,10 +175,11 @@ def name_problem(name: str, language: str, dictionary: set[str]) -> str | None:
     return None
 
 
-async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float | None, int]:
-    """The whole text of a stream, its time to first text, llama.cpp's generation tokens/s, and how many times
-    the model was asked for it (more than once: the guard asked again)."""
-    asked = llm.texts_asked
+async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float | None, int, int]:
+    """The whole text of a stream, its time to first text, llama.cpp's generation tokens/s, how many times the
+    model was asked for it (more than once: the guard asked again), and how many of those went on from what
+    was shown."""
+    asked, gone_on = llm.texts_asked, llm.texts_gone_on
     start = time.perf_counter()
     first = None
     parts = []
@@ -184,7 +189,7 @@ async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float |
             first = time.perf_counter() - start
         parts.append(delta)
     speed = llm.last_timings.get("predicted_per_second")
-    return "".join(parts), first, speed, llm.texts_asked - asked
+    return "".join(parts), first, speed, llm.texts_asked - asked, llm.texts_gone_on - gone_on
 
 
 async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: Path) -> dict[str, Any]:
@@ -209,8 +214,8 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     for key, question in interview.questions:
         note("os1", question, "question")
         note("user", answers[key], "answer")
-        reaction, first, speed, asked = await timed(interview.react(key, answers[key]), llm)
-        note("os1", reaction, f"reaction:{key}", ttft=first, tps=speed, asked=asked)
+        reaction, first, speed, asked, went_on = await timed(interview.react(key, answers[key]), llm)
+        note("os1", reaction, f"reaction:{key}", ttft=first, tps=speed, asked=asked, went_on=went_on)
         clock.tick()
     naming_began = time.perf_counter()
     naming = await interview.finish(answers)
@@ -224,14 +229,14 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     reading_began = time.perf_counter()
     await companion.prepare()  # as the terminal has it done while the user reads the name and answers
     read_ahead_seconds = time.perf_counter() - reading_began  # what a user who answers at once waits longer
-    text, first, speed, asked = await timed(companion.welcome(), llm)
-    note("os1", text, "welcome", ttft=first, tps=speed, asked=asked)
+    text, first, speed, asked, went_on = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome", ttft=first, tps=speed, asked=asked, went_on=went_on)
 
     async def say(line: str, kind: str, companion: Companion) -> str:
         clock.tick()
         note("user", line, kind)
-        reply, first, speed, asked = await timed(companion.respond(line), llm)
-        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed, asked=asked)
+        reply, first, speed, asked, went_on = await timed(companion.respond(line), llm)
+        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed, asked=asked, went_on=went_on)
         return reply
 
     knows = await say(ASK, "ask", companion)
@@ -246,8 +251,8 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     companion = await Companion.load(llm, store, context_tokens=CONTEXT, clock=clock, keep_prefix=True)
     assert companion is not None
     companion.remember_with(recall)
-    text, first, speed, asked = await timed(companion.welcome(), llm)
-    note("os1", text, "welcome:next day", ttft=first, tps=speed, asked=asked)
+    text, first, speed, asked, went_on = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome:next day", ttft=first, tps=speed, asked=asked, went_on=went_on)
     for line, kind in zip(person["day2"], person["kinds2"], strict=True):
         await say(line, kind, companion)
     await companion.settle()
@@ -359,6 +364,7 @@ def score(
         "called_self": called_self,
         "given_away": given_away,
         "asked_again": [s["text"] for s in said if s.get("asked", 1) > 1],
+        "gone_on": [s["text"] for s in said if s.get("went_on", 0)],
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
         "greeting_next_day": greeted[0] if greeted else None,
@@ -388,6 +394,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "called_self": sum(len(s["called_self"]) for s in scores),
         "given_away": sum(len(s["given_away"]) for s in scores),
         "asked_again": sum(len(s.get("asked_again", ())) for s in scores),
+        "gone_on": sum(len(s.get("gone_on", ())) for s in scores),
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
         "greeting_next_day": statistics.median(greeted) if greeted else None,
@@ -412,6 +419,7 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
         ('"X is called X" memories', str(total["called_self"]), "0"),
         ("user's facts given to the companion", str(total["given_away"]), "0"),
         ("texts asked for again by the guard", f"{total['asked_again']} in {total['outputs']} texts", ""),
+        ("  of them, gone on from what was shown", str(total["gone_on"]), ""),
         ("time to first token, median (s)", _num(total["ttft_median"]), "no slower"),
         ("generation, median (tokens/s)", _num(total["tps_median"]), "no slower"),
         ("the next day's greeting, first word (s)", _num(total["greeting_next_day"]), ""),
