@@ -132,10 +132,18 @@ async def test_a_break_is_caught_as_its_words_are_written_and_the_model_goes_on_
     assert "".join([delta async for delta in guarded(ask)]) == "Hello there."
 
 
+@pytest.mark.parametrize(
+    "second",
+    [
+        "As an AI, I can't say.",
+        # asked again from the start, its first sentence is held to its end: not shown up to "based on"
+        "I am a machine designed to answer questions based on my programming.",
+    ],
+)
 async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
-    store: SQLiteStore, persona: Persona, profile: Profile
+    store: SQLiteStore, persona: Persona, profile: Profile, second: str
 ) -> None:
-    llm = ScriptedLLM("I am a language model called Samantha.", "As an AI, I can't say.")
+    llm = ScriptedLLM("I am a language model called Samantha.", second)
     companion = Companion(llm, store, persona, profile)
     said, _ = await say(companion, "What are you, really?")
     assert said == FALLBACK

@@ -12,7 +12,8 @@ its next word). That is what the time to the first word depends on: a first word
 break ("I", "As"), and only until the next word says it does not. When a break is written after something was
 shown, the model goes on from what was shown (the embedded llama.cpp continues an assistant message given as the
 last one), with the words of breaks barred; a backend that cannot, or a second break, ends the sentence there.
-When nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the transcript).
+When nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the transcript),
+and its first sentence is held to its end: what breaks twice gives a plain line, never half a sentence.
 
 A first sentence is held whole, and checked at its end, when its first words say it may give the companion
 another name ("My name is Bruno" after the user's dog), or retell what the user said of their own people ("Ray
@@ -158,6 +159,7 @@ async def guarded(
         broke = False
         pending = ""  # the sentence under way, as far as it is not shown
         trim = again and shown != shown.rstrip()  # it goes on from what was shown, which ended with a space
+        afresh = again and not shown  # asked again from the start: its first sentences are held to their end
         async with aclosing(ask(again, shown.rstrip() if again else "")) as stream:  # type: ignore[type-var]
             async for delta in stream:
                 if trim:
@@ -188,8 +190,8 @@ async def guarded(
                     break
                 written = shown[sentence:] + pending
                 if streams and whole is None and pending.strip():
-                    whole = held_whole(written, theirs, declining) if sentence == len(shown) else False
-                elif whole and declining and not shown and DECLINES.search(written):
+                    whole = (afresh or held_whole(written, theirs, declining)) if sentence == len(shown) else False
+                elif whole and declining and not afresh and not shown and DECLINES.search(written):
                     whole = held_whole(written, theirs, False)  # it said it can't: the rest may stream
                 if not streams or whole is not False:
                     # a held sentence breaks as soon as its words make a break ("As an AI "), not at its end
