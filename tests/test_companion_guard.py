@@ -288,6 +288,17 @@ async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
     assert deltas[0] != said  # nothing of theirs in what they said now: it streams
 
 
+async def test_the_users_people_taken_as_its_own_are_not_shown_as_they_stream(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM("Oh! Yes, I know that my husband Zain works at the health centre.", " your husband Zain does.")
+    companion = Companion(llm, store, persona, profile)
+    said, deltas = await say(companion, "my husband Zain is an optometrist, remember?")
+    assert said == "Oh! Yes, I know that your husband Zain does."
+    assert not any("my" in delta for delta in deltas)
+    assert llm.requests[1].messages[-1] == {"role": "assistant", "content": "Oh! Yes, I know that"}
+
+
 @pytest.mark.parametrize(
     ("written", "heard", "said", "first", "not_yet"),
     [

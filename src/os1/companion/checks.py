@@ -158,6 +158,15 @@ def takes_theirs(reply: str, said: str) -> str | None:
     return None
 
 
+def taking_theirs(said: str) -> str | None:
+    """A pattern of how a reply to ``said`` would take the user's people or things as its own ("my mum" after
+    "my mum"), as ``takes_theirs`` finds them, for a reply matched as it is written; None when there are none."""
+    theirs = {m.lower() for m in _MY.findall(said) + _OUR.findall(said)} - _NOT_A_THING
+    if not theirs:
+        return None
+    return rf"\bmy (?:own |dear |old |little |big |younger |older |late )?(?:{'|'.join(sorted(theirs))})(?![a-z])"
+
+
 def speaks_as_user(reply: str, said: str) -> str | None:
     """The part of ``reply`` in which the companion speaks as the user (who said ``said``), if any."""
     if taken := takes_theirs(reply, said):

@@ -43,6 +43,7 @@ from os1.companion.checks import (
     persona_break,
     repeats,
     takes_theirs,
+    taking_theirs,
 )
 
 FALLBACK = "Mm. Say more? I'm listening."  # a reply's; a greeting has its own
@@ -67,10 +68,10 @@ _CLOSED = re.compile(r"[.!?…][\"')\]]*\s*$")
 _THEIR_PEOPLE = re.compile(r"\b(?:my|our)(?: [\w'-]+){1,3}", re.IGNORECASE)  # "my friend ray", "our dog Bruno"
 
 
-def break_ahead(text: str) -> tuple[int, bool]:
+def break_ahead(text: str, ahead: regex.Pattern[str] = _BREAK_AHEAD) -> tuple[int, bool]:
     """Where in ``text`` (a sentence as far as it is written) a persona break begins, or may still begin as it
-    goes on (``len(text)``: nowhere), and whether it is one already."""
-    found = _BREAK_AHEAD.search(text, partial=True)
+    goes on (``len(text)``: nowhere), and whether it is one already; ``ahead``: the breaks, and what else is."""
+    found = ahead.search(text, partial=True)
     if found is None:
         return len(text), False
     may_go_on = found.end() == len(text) and text[-1:].isalnum()  # "as an ai" may be "as an airline"
@@ -136,6 +137,8 @@ async def guarded(
     iterator closes the model's stream."""
 
     theirs = _their_words(heard)
+    taking = taking_theirs(heard)  # "my fiancé" after "my fiancé": a break too, as it is written
+    ahead = regex.compile(f"{_BREAK_AHEAD.pattern}|(?:{taking})", regex.IGNORECASE) if taking else _BREAK_AHEAD
 
     def addressed(text: str) -> str:
         if not (own_name and user_name):
@@ -179,7 +182,9 @@ async def guarded(
                     if whole is not False or not streams:
                         broke = broken(done) or (declining and not shown and not DECLINES.search(done))
                     else:
-                        broke = break_ahead(shown[sentence:] + done)[1] or repeats(shown[sentence:] + done, said_before)
+                        broke = break_ahead(shown[sentence:] + done, ahead)[1] or repeats(
+                            shown[sentence:] + done, said_before
+                        )
                     if broke:
                         break
                     shown += done
@@ -198,7 +203,7 @@ async def guarded(
                     if broke := bool(persona_break(pending[: pending.rfind(" ") + 1])):
                         break
                     continue
-                at, broke = break_ahead(written)
+                at, broke = break_ahead(written, ahead)
                 if broke:
                     break
                 if copying(words := written[: written.rfind(" ") + 1], said_before):
@@ -213,8 +218,8 @@ async def guarded(
                 if whole is not False or len(shown[:sentence].split()) > SHORT_WORDS:
                     broke = broken(done) or (declining and not shown and not DECLINES.search(done))
                 else:
-                    broke = bool(
-                        persona_break(shown[sentence:] + done) or repeats(shown[sentence:] + done, said_before)
+                    broke = break_ahead(shown[sentence:] + done + " ", ahead)[1] or repeats(
+                        shown[sentence:] + done, said_before
                     )
                 if not broke:
                     shown += done
