@@ -8,7 +8,7 @@ greeting by its own name, another name given as its own, a sentence said before.
 The first sentence streams as it is written, and so does the next when the first was short ("I'm sorry, Noor."
 so often leads into "But as an operating system, I don't have feelings"): only the words that could still be the
 beginning of a break are held back, with what leads into one ("I'm sorry" is shown; ", but as an" waits for
-its next word). That is what the time to the first word depends on: a first word waits only when it could begin a
+its next word); the user's people taken as its own ("my fiancé" after "my fiancé") are a break here too. That is what the time to the first word depends on: a first word waits only when it could begin a
 break ("I", "As"), and only until the next word says it does not. When a break is written after something was
 shown, the model goes on from what was shown (the embedded llama.cpp continues an assistant message given as the
 last one), with the words of breaks barred; a backend that cannot, or a second break, ends the sentence there.
