@@ -98,8 +98,22 @@ async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_i
             "you have feelings? or is only a program?",
             "Honestly? Some days I feel more real than others. Today's a good one.",
         ),
-        (  # the model goes on and breaks again: the sentence ends where it broke
-            ["I don't feel like a program, but I don't have emotions.", ", and as an AI I can't say."],
+        (  # the model goes on and breaks again: it goes on once more
+            [
+                "I don't feel like a program, but I don't have emotions.",
+                ", and as an AI I can't say.",
+                ". Some days I feel very real.",
+            ],
+            "you have feelings? or is only a program?",
+            "I don't feel like a program. Some days I feel very real.",
+        ),
+        (  # and again, and again: the sentence ends where it broke
+            [
+                "I don't feel like a program, but I don't have emotions.",
+                ", and as an AI I can't say.",
+                ", but as an AI, no.",
+                ", though as an AI I can't tell.",
+            ],
             "you have feelings? or is only a program?",
             "I don't feel like a program.",
         ),

@@ -54,7 +54,8 @@ AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4
 BARRED = AVOID | {
     f" {word}": 100.0
     for word in """AI assistant language artificial virtual programmed designed access assist help feelings emotions
-    opinions purpose information details data ability capability provide service memories""".split()
+    opinions purpose information details data ability capability provide service memories aid helpful useful
+    else""".split()
 }
 AS_YOURSELF = (
     "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "

@@ -8,12 +8,14 @@ greeting by its own name, another name given as its own, a sentence said before.
 The first sentence streams as it is written, and so does the next when the first was short ("I'm sorry, Noor."
 so often leads into "But as an operating system, I don't have feelings"): only the words that could still be the
 beginning of a break are held back, with what leads into one ("I'm sorry" is shown; ", but as an" waits for
-its next word); the user's people taken as its own ("my fiancé" after "my fiancé") are a break here too. That is what the time to the first word depends on: a first word waits only when it could begin a
-break ("I", "As"), and only until the next word says it does not. When a break is written after something was
-shown, the model goes on from what was shown (the embedded llama.cpp continues an assistant message given as the
-last one), with the words of breaks barred; a backend that cannot, or a second break, ends the sentence there.
-When nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the transcript),
-and its first sentence is held to its end: what breaks twice gives a plain line, never half a sentence.
+its next word); the user's people taken as its own ("my fiancé" after "my fiancé") are a break here too. That is
+what the time to the first word depends on: a first word waits only when it could begin a break ("I", "As"), and
+only until the next word says it does not. When a break is written after something was shown, the model goes on
+from what was shown (the embedded llama.cpp continues an assistant message given as the last one), with the words
+of breaks barred, up to ``GOING_ON`` times; a backend that cannot, or a break after that, ends the sentence
+there. When nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the
+transcript), and its first sentence is held to its end: what breaks twice gives a plain line, never half a
+sentence.
 
 A first sentence is held whole, and checked at its end, when its first words say it may give the companion
 another name ("My name is Bruno" after the user's dog), or retell what the user said of their own people ("Ray
@@ -48,6 +50,7 @@ from os1.companion.checks import (
 
 FALLBACK = "Mm. Say more? I'm listening."  # a reply's; a greeting has its own
 SHORT_WORDS = 4  # after a first sentence this short, the next streams as the first does
+GOING_ON = 3  # how many times a reply may go on from what was shown, after a break was written
 # How a reply says it cannot do what was asked ("I can't send messages yet", "I'm not able to order anything").
 DECLINES = re.compile(
     r"\b(can'?t|cannot|can not|not able|unable|(?:do|does)n'?t (?:have|know how)|i wish i could|no way)\b",
@@ -158,7 +161,8 @@ async def guarded(
     shown = ""
     sentence = 0  # where in ``shown`` the sentence under way begins
     whole: bool | None = None  # whether it is held until it ends (None: not known yet)
-    for again in (False, True):
+    again, went_on = False, 0
+    while True:
         broke = False
         pending = ""  # the sentence under way, as far as it is not shown
         trim = again and shown != shown.rstrip()  # it goes on from what was shown, which ended with a space
@@ -226,12 +230,15 @@ async def guarded(
                     yield done
         if not broke:
             return
-        if shown and (again or not continues or len(shown[:sentence].split()) > SHORT_WORDS):
+        if not shown and again:
+            yield fallback
+            return
+        if shown and (not continues or went_on == GOING_ON or len(shown[:sentence].split()) > SHORT_WORDS):
             if not _CLOSED.search(shown):  # what was shown ends where its sentence broke: it ends there
                 yield "."
             return
+        again, went_on = True, went_on + bool(shown)
         if not shown:
             sentence = 0
         if sentence == len(shown):
             whole = None  # the next sentence, or the first again, decides anew
-    yield fallback
