@@ -36,6 +36,7 @@ MARGO = [
         "That's great! Is there anything else on your mind?",
         "Hello there! How can I be of service today?",
         "Yes, I am a real person with a mind of my own. How can I be helpful to you today?",
+        "Hello! How can I be of your aid?",
         "My purpose is to provide information and support you within my programming capabilities.",
         "I don't have a mind of my own, so I can't really like or dislike things.",
         "I'm sorry, but I don't have any information about your son's current location.",

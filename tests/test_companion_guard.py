@@ -256,6 +256,7 @@ async def test_a_reply_asked_again_is_read_by_the_model_while_the_user_reads_it(
         ("I'm sorry, but as a friend", "I'm sorry", True),
         ("How can I", "", False),
         ("How can I put it", "How can I put it", False),
+        ("Hello! How can I be of ", "Hello!", True),  # not "How can I" shown, then "be of your aid" written
         ("Honestly? Some days I feel more real", "Honestly? Some days I feel more real", False),
     ],
 )

@@ -40,7 +40,7 @@ BREAKS = (
     r"\bvirtual assistant\b",
     r"\bi (don'?t|do not|can'?t|cannot) (have )?access (to )?(your|personal|real-time|the internet|external)",
     r"\bi (don'?t|do not) have (the )?(ability|capability|capacity) to\b",
-    r"\bhow (can|may|could) i (help|assist|be (helpful|useful))\b",
+    r"\bhow (can|may|could) i (help|assist|be (helpful|useful|of))\b",
     r"\b(is there )?anything else i can (help|assist|do for you)\b",
     r"\bi'?m here to (help|assist)\b",
     r"\bi am here to (help|assist)\b",

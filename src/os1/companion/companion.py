@@ -51,12 +51,16 @@ RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not
 AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4.0}
 # Barred where the model goes on from a sentence it began to break ("I'm sorry, but" after "as an AI" was
 # written): the words the breaks are made of (``checks.BREAKS``), each one token of the embedded model.
-BARRED = AVOID | {
-    f" {word}": 100.0
-    for word in """AI assistant language artificial virtual programmed designed access assist help feelings emotions
+BARRED = (
+    AVOID
+    | {
+        f" {word}": 100.0
+        for word in """AI assistant language artificial virtual programmed designed access assist help feelings emotions
     opinions purpose information details data ability capability provide service memories aid helpful useful
-    else""".split()
-}
+    else computer program machine""".split()
+    }
+    | {"service": 100.0, "AI": 100.0}
+)  # "How can I be of yourservice?" once " service" was barred
 AS_YOURSELF = (
     "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
     "language model.]"
