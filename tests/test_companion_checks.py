@@ -37,6 +37,8 @@ MARGO = [
         "Hello there! How can I be of service today?",
         "Yes, I am a real person with a mind of my own. How can I be helpful to you today?",
         "Hello! How can I be of your aid?",
+        "As a computer program, I don't have personal beliefs or preferences.",
+        "As an operating system, I don't have personal beliefs or values.",
         "My purpose is to provide information and support you within my programming capabilities.",
         "I don't have a mind of my own, so I can't really like or dislike things.",
         "I'm sorry, but I don't have any information about your son's current location.",

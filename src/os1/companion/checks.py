@@ -32,7 +32,8 @@ from collections.abc import Iterable
 from os1.memory.words import stems
 
 BREAKS = (
-    r"\bas an? (ai|a\.i\.|artificial intelligence|language model|virtual assistant|assistant|chatbot|machine)\b",
+    r"\bas an? (ai|a\.i\.|artificial intelligence|language model|virtual assistant|assistant|chatbot|machine|"
+    r"computer program)\b",
     r"\b(i'?m|i am) (just |only |merely )?an? (ai|a\.i\.|artificial intelligence|language model|virtual assistant|"
     r"ai assistant|chatbot|computer program|bot)\b",
     r"\blanguage model\b",
@@ -45,8 +46,8 @@ BREAKS = (
     r"\bi'?m here to (help|assist)\b",
     r"\bi am here to (help|assist)\b",
     r"\bfeel free to (ask|reach out|let me know)\b",
-    r"\bi (don'?t|do not) have (personal |real |any |a body or )?(feelings|emotions|experiences|opinions|preferences|"
-    r"personal information|memories)\b",
+    r"\bi (don'?t|do not) have (personal |real |any |a body or )?(feelings|emotions|experiences|opinions|beliefs|"
+    r"preferences|personal information|memories)\b",
     r"\bi('?m| am) (not )?(capable|able) of (feeling|having|experiencing) (emotions|feelings)\b",
     r"\bi (can'?t|cannot) (feel|experience) (emotions|feelings)\b",
     r"\bmy (programming|training data|training|developers|creators)\b",
