@@ -35,7 +35,8 @@ def test_a_recording_is_answered_out_loud_and_kept_in_the_transcript(
     result = os1(voiced_home, small_model_path, "voice", "--input", str(tmp_path / "in.wav"),
                  "--output", str(tmp_path / "out.wav"), "--stt", "whisper-tiny.en", "--voice", "espeak")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^you: front,? left\.$", result.stdout, re.IGNORECASE | re.MULTILINE)
+    # what was heard, as heard: "Front, left." with AVX-512, "front left" on AVX2 alone (Whisper's int8 kernels)
+    assert re.search(r"^you: front,? left\.?$", result.stdout, re.IGNORECASE | re.MULTILINE)
     assert "Samantha: " in result.stdout  # the companion's words, as it speaks them
     out = read_wav(tmp_path / "out.wav")
     assert out.rate == 22_050 and out.seconds > 2
