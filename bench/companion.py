@@ -48,7 +48,9 @@ speed             time to first token of each reply (from the line handed over t
                   for what it reads while the user reads the chosen name and answers (the greeting's prompt)
                   and while they read the list "What do you know about me?" gets (written without the model):
                   each reading is awaited and its time recorded (read_ahead_seconds, list_read_seconds), which
-                  is what a user who answers at once waits longer.
+                  is what a user who answers at once waits longer. The same for what the model reads on after
+                  each greeting and reply, up to where the user's next words begin (Companion.ready, where the
+                  code has it): awaited, its time kept on the text as read_on.
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
@@ -192,6 +194,16 @@ async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float |
     return "".join(parts), first, speed, llm.texts_asked - asked, llm.texts_gone_on - gone_on
 
 
+async def read_on(companion: Companion) -> float | None:
+    """Wait while the model reads on after a greeting or reply, as it does while the user reads it (None: this
+    version of os1 does not); the seconds, which a user who answers at once would wait longer."""
+    if not hasattr(companion, "ready"):
+        return None
+    began = time.perf_counter()
+    await companion.ready()
+    return time.perf_counter() - began
+
+
 async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: Path) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(dir=work, prefix=f"{person['id']}-"))
     store = SQLiteStore.open(home)
@@ -230,13 +242,14 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     await companion.prepare()  # as the terminal has it done while the user reads the name and answers
     read_ahead_seconds = time.perf_counter() - reading_began  # what a user who answers at once waits longer
     text, first, speed, asked, went_on = await timed(companion.welcome(), llm)
-    note("os1", text, "welcome", ttft=first, tps=speed, asked=asked, went_on=went_on)
+    note("os1", text, "welcome", ttft=first, tps=speed, asked=asked, went_on=went_on, read_on=await read_on(companion))
 
     async def say(line: str, kind: str, companion: Companion) -> str:
         clock.tick()
         note("user", line, kind)
         reply, first, speed, asked, went_on = await timed(companion.respond(line), llm)
-        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed, asked=asked, went_on=went_on)
+        read = await read_on(companion)
+        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed, asked=asked, went_on=went_on, read_on=read)
         return reply
 
     knows = await say(ASK, "ask", companion)
@@ -252,7 +265,8 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     assert companion is not None
     companion.remember_with(recall)
     text, first, speed, asked, went_on = await timed(companion.welcome(), llm)
-    note("os1", text, "welcome:next day", ttft=first, tps=speed, asked=asked, went_on=went_on)
+    read = await read_on(companion)
+    note("os1", text, "welcome:next day", ttft=first, tps=speed, asked=asked, went_on=went_on, read_on=read)
     for line, kind in zip(person["day2"], person["kinds2"], strict=True):
         await say(line, kind, companion)
     await companion.settle()
@@ -347,6 +361,7 @@ def score(
     ttfts = [s["ttft"] for s in said if s["kind"].startswith("reply") and s.get("ttft") is not None]
     speeds = [s["tps"] for s in said if s.get("tps")]
     greeted = [s["ttft"] for s in said if s["kind"] == "welcome:next day" and s.get("ttft") is not None]
+    read_on = [s["read_on"] for s in said if s["kind"].startswith("reply") and s.get("read_on") is not None]
     return {
         "outputs": sum(s["who"] == "os1" and s["kind"] != "question" for s in said),
         "persona_breaks": breaks,
@@ -368,6 +383,7 @@ def score(
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
         "greeting_next_day": greeted[0] if greeted else None,
+        "read_on_median": statistics.median(read_on) if read_on else None,
     }
 
 
@@ -378,6 +394,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
     ttfts = [s["ttft_median"] for s in scores if s["ttft_median"] is not None]
     speeds = [s["tps_median"] for s in scores if s["tps_median"] is not None]
     greeted = [s["greeting_next_day"] for s in scores if s.get("greeting_next_day") is not None]
+    read_on = [s["read_on_median"] for s in scores if s.get("read_on_median") is not None]
     return {
         "people": people,
         "outputs": sum(s["outputs"] for s in scores),
@@ -398,6 +415,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "ttft_median": statistics.median(ttfts) if ttfts else None,
         "tps_median": statistics.median(speeds) if speeds else None,
         "greeting_next_day": statistics.median(greeted) if greeted else None,
+        "read_on_median": statistics.median(read_on) if read_on else None,
     }
 
 
@@ -423,6 +441,7 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
         ("time to first token, median (s)", _num(total["ttft_median"]), "no slower"),
         ("generation, median (tokens/s)", _num(total["tps_median"]), "no slower"),
         ("the next day's greeting, first word (s)", _num(total["greeting_next_day"]), ""),
+        ("reading on after a reply, median (s)", _num(total["read_on_median"]), ""),
     ]
     out = Table("measure", "result", "goal", title=f"The first hour: {people} newcomers", box=None)
     for row in rows:

@@ -1,4 +1,3 @@
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -6,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from os1.companion.companion import Companion
+from os1.companion.companion import NEXT_WORDS, Companion
 from os1.companion.control import second_person
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
@@ -55,13 +54,10 @@ async def test_what_do_you_know_about_me_is_answered_with_every_memory_at_once(c
     )
     assert companion.llm.requests == []  # type: ignore[attr-defined]
     assert (await companion.store.turns())[-1].text == said  # the next reply sees what was said
+    await companion.ready()  # the model reads it in the background, while the user reads the list
     read: list[Any] = companion.llm.read_ahead  # type: ignore[attr-defined]
-    for _ in range(200):  # the model reads it in the background, while the user reads the list
-        if read:
-            break
-        await asyncio.sleep(0.01)
-    assert read == [companion.messages(await companion.transcript())]
-    assert read[0][-1] == {"role": "assistant", "content": said}  # the next reply computes only its own words
+    assert read == [[*companion.messages(await companion.transcript()), NEXT_WORDS]]
+    assert read[0][-2] == {"role": "assistant", "content": said}  # the next reply computes only its own words
 
 
 async def test_what_it_knows_leaves_out_its_diary_and_shows_what_matters_most(companion: Companion) -> None:

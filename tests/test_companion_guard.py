@@ -1,13 +1,12 @@
 """A reply that steps out of the persona is not shown: asked again when it begins so, cut where it ends so."""
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from os1.companion.companion import BARRED, Companion
+from os1.companion.companion import BARRED, NEXT_WORDS, Companion
 from os1.companion.guard import FALLBACK, break_ahead, guarded
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
@@ -215,23 +214,38 @@ async def test_a_greeting_by_its_own_name_is_said_to_the_user_by_theirs_and_not_
     assert said == "Good evening Theo! How was the day?" and len(llm.requests) == 1
 
 
-async def test_a_reply_asked_again_is_read_by_the_model_while_the_user_reads_it(
+async def test_after_a_reply_the_model_reads_on_to_where_the_users_next_words_begin(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:
-    """The retry was written after a note the conversation does not keep: the model's cache holds the note, so
-    the next reply would read the retried one again; it is read in the background instead."""
+    """While the user reads a reply, the model reads the conversation up to where their next words will begin
+    (a reply asked again too, which was written after a note the conversation does not keep): the next reply's
+    prompt begins with all of it, so the model only has to read the user's words."""
     llm = ScriptedLLM("As an AI, I can't taste anything.", "Salt first, always. Then the sweet.")
     companion = Companion(llm, store, persona, profile)
     said, _ = await say(companion, "salty or sweet?")
-    for _ in range(200):
-        if llm.read_ahead:
-            break
-        await asyncio.sleep(0.01)
-    assert llm.read_ahead == [companion.messages(await companion.transcript())]
-    assert llm.read_ahead[0][-1] == {"role": "assistant", "content": said}
+    await companion.ready()
+    [read] = llm.read_ahead
+    assert read == [*companion.messages(await companion.transcript()), NEXT_WORDS]
+    assert read[-2] == {"role": "assistant", "content": said} and NEXT_WORDS == {"role": "user", "content": ""}
     llm.enqueue("Ha, sweet tooth.")
     await say(companion, "sweet for me")
-    assert llm.read_ahead == [llm.read_ahead[0]]  # a reply that was not asked again: nothing to read
+    assert llm.requests[-1].messages[: len(read) - 1] == read[:-1]
+    assert llm.requests[-1].messages[len(read) - 1] == {"role": "user", "content": "sweet for me"}
+    await companion.ready()
+    assert len(llm.read_ahead) == 2 and llm.read_ahead[-1][-2] == {"role": "assistant", "content": "Ha, sweet tooth."}
+
+
+async def test_a_user_who_answers_at_once_does_not_wait_for_the_model_to_read_on(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    """Reading on after a reply that has not begun when the user speaks again is dropped: the reply reads it."""
+    llm = ScriptedLLM("Salt first, always.", "Ha, sweet tooth.")
+    companion = Companion(llm, store, persona, profile)
+    await say(companion, "salty or sweet?")
+    await say(companion, "sweet for me")  # at once
+    assert llm.read_ahead == []
+    await companion.ready()
+    assert len(llm.read_ahead) == 1
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from os1.companion import inner
 from os1.companion.abilities import asked_to_do, note_for
@@ -65,6 +66,9 @@ AS_YOURSELF = (
     "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
     "language model.]"
 )
+# What the user's next words will follow: read after a reply, while the user reads it, the prompt of the reply to
+# them begins the same up to their words ("<|im_end|>\n<|im_start|>user\n", 5 tokens of the embedded model's).
+NEXT_WORDS: Message = {"role": "user", "content": ""}
 IDLE_BEFORE_DIARY_SECONDS = 45.0
 IN_VIEW_TURNS = 48  # the latest turns the history replays, which the model sees: not quoted back to it
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
@@ -112,8 +116,8 @@ class Companion:
         self.mood: Mood | None = None  # as it was last moved (companion/inner.py)
         self._told: str | None = None  # the mood's word as this conversation was last told of it
         self._background: asyncio.Task[int] | None = None
+        self._reading: asyncio.Task[None] | None = None  # the model reading on after a reply (``_remember_later``)
         self._memory_work = 0  # how many times memory work may have changed what recall finds
-        self._asked_again = False  # whether the last reply was asked for once more (``guard.py``)
         self._ahead: tuple[tuple[object, ...], str | None, list[Hit]] | None = None  # what foresee() recalled
         self.recalled_ahead = False  # whether the last reply used what foresee() recalled
 
@@ -160,10 +164,20 @@ class Companion:
         return self._respond(check_message(text))
 
     async def prepare(self) -> None:
-        """Have the model read the stable prefix and the conversation so far, so the first reply only computes
-        the user's new words (a voice conversation cannot wait ten seconds for its first answer)."""
+        """Have the model read the stable prefix and the conversation so far, up to where the user's next words
+        begin, so the first reply only computes those words (a voice conversation cannot wait ten seconds for its
+        first answer)."""
         await self._read_prefix()
-        await self.llm.read(self.messages(await self.transcript()))
+        await self._read_on()
+
+    async def ready(self) -> None:
+        """Wait until the model has read on after the last reply (``_remember_later``), as it has for a user who
+        reads the reply before answering; at once if it has, or is not reading."""
+        if self._reading is not None:
+            await asyncio.wait([self._reading])
+
+    async def _read_on(self) -> None:
+        await self.llm.read([*self.messages(await self.transcript()), NEXT_WORDS])
 
     async def _read_prefix(self) -> None:
         """With ``keep_prefix``, load the stable beginning of the prompt from where the model kept it (or read it
@@ -231,15 +245,16 @@ class Companion:
 
     async def pause(self) -> None:
         """Stop the memory work under way and wait until it has: what it had not done stays queued."""
-        if self._background is not None:
-            self._background.cancel()
-            await asyncio.gather(self._background, return_exceptions=True)
+        self.listening()
+        await asyncio.gather(*(task for task in (self._reading, self._background) if task), return_exceptions=True)
 
     def listening(self) -> None:
         """The user has started to speak: memory work in the background stops (what it had not finished stays
-        queued, and starts again after the next reply), so hearing and answering them get the cores."""
-        if self._background is not None:
-            self._background.cancel()
+        queued, and starts again after the next reply), so hearing and answering them get the cores. Reading on
+        after the last reply stops too if it has not begun: what it would have read, the reply reads."""
+        for task in (self._reading, self._background):
+            if task is not None:
+                task.cancel()
 
     async def _respond(self, text: str) -> AsyncIterator[str]:
         self.listening()
@@ -249,7 +264,7 @@ class Companion:
         after = [done.note] if done and done.note else []
         async for delta in self._turn("user", text, notes=notes, after=after, reply=done.reply if done else ""):
             yield delta
-        self._remember_later(read=bool(done and done.reply) or self._asked_again)
+        self._remember_later()
 
     async def rename(self) -> Persona:
         """Choose another name, as the user asked (``renaming.py``): the persona is saved with it, and the
@@ -278,27 +293,29 @@ class Companion:
             f"and you are {self.persona.name} from now on. Why: {self.persona.why}"
         )
 
-    def _remember_later(self, *, read: bool = False) -> None:
-        """Memory work in the background until the user speaks again; first, with ``read``, the model reads the
-        conversation as it now stands, while the user reads the reply: a reply written without it ("what do you
-        know about me?" answered from memory, ~150 tokens that the next reply would otherwise wait for), or one
-        asked for once more, which the model wrote after a note the conversation does not keep (~50 tokens)."""
-        if self.observer is not None or read:
-            self._background = asyncio.create_task(self._remember(self.observer, read=read))
-            self._background.add_done_callback(_report_failure)
+    def _remember_later(self) -> None:
+        """After a reply, while the user reads it: the model reads the conversation as it now stands up to where
+        the user's next words will begin, so the reply to them computes only their words (the 5 tokens that open
+        a user's turn cost ~0.1-0.35 s on 2 cores; a reply written without the model, "what do you know about
+        me?" answered from memory, ~150 tokens; one asked for again, written after a note the conversation does
+        not keep, ~50); then memory work in the background, until the user speaks again."""
+        self._reading = asyncio.create_task(self._read_on())
+        self._reading.add_done_callback(_REPORT_UNREAD)
+        self._background = asyncio.create_task(self._remember(self.observer, self._reading))
+        self._background.add_done_callback(_REPORT_FAILURE)
 
     def _side_notes(self, text: str) -> tuple[str | None, ...]:
         """Notes on what the companion cannot do, and on whom else it is talking with, when ``text`` asks."""
         user = self.profile.name
         return note_for(text, user), note_on_company(text, user, self.company)
 
-    async def _remember(self, observer: Observer | None, *, read: bool = False) -> int:
-        """After a reply: with ``read``, have the model read it first (it was written without it); extract at
-        once; the diary of past conversations and the reflection (long model calls) only once the user has been
-        quiet a while, so they are not started and cancelled on every turn. The prefix keeps the reflection (and
-        the traits and interests) it started with, so what is written now changes nothing until next time."""
-        if read:
-            await self.llm.read(self.messages(await self.transcript()))
+    async def _remember(self, observer: Observer | None, reading: asyncio.Task[None]) -> int:
+        """After a reply, once the model has read on (``reading``): extract at once; the diary of past
+        conversations and the reflection (long model calls) only once the user has been quiet a while, so they
+        are not started and cancelled on every turn. The prefix keeps the reflection (and the traits and
+        interests) it started with, so what is written now changes nothing until next time."""
+        await asyncio.wait([reading])
+        await asyncio.sleep(0)  # a reply that waited for the reading (``ready``) is asked for before memory work
         if observer is None:
             return 0
         stored = await observer.drain()
@@ -421,8 +438,7 @@ class Companion:
             return
         async for delta in self._turn("event", event):
             yield delta
-        if self._asked_again:
-            self._remember_later(read=True)
+        self._remember_later()
 
     def _prefix(self) -> list[Message]:
         return prefix_messages(system_prompt(self.persona, self.profile), self.profile.name)
@@ -477,7 +493,6 @@ class Companion:
         """Say ``text`` (the user's words, or an event) and stream the reply; ``notes`` come before it in the
         transcript and ``after`` after it, appended once, so they are computed once and then cached. A ``reply``
         written in code is said as it is, without the model."""
-        self._asked_again = False
         turns = await self.transcript()
         for note in notes:
             turns.append(await self._save("event", note))
@@ -499,7 +514,6 @@ class Companion:
                 messages.append({"role": "assistant", "content": begun})
                 return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=BARRED)
             if again:  # the first sentence stepped out of the persona: asked once more, and not kept
-                self._asked_again = True  # so the model's cache holds the note, not the reply: read it again
                 messages.append({"role": "user", "content": AS_YOURSELF.format(name=self.persona.name)})
             return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)
 
@@ -597,9 +611,18 @@ def _shortened(text: str) -> str:
     return cut[: end + 1] if end > NOTE_CHARS // 2 else cut.rsplit(" ", 1)[0] + " ..."
 
 
-def _report_failure(task: asyncio.Task[int]) -> None:
-    if not task.cancelled() and (error := task.exception()) is not None:
-        logging.getLogger("os1.memory").warning("memory extraction stopped; the turns stay queued: %s", error)
+def _reporting(logger: str, what: str) -> Callable[[asyncio.Task[Any]], None]:
+    """A task's done callback that logs why it stopped, if it failed (``what``, then the error)."""
+
+    def report(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logging.getLogger(logger).warning("%s: %s", what, error)
+
+    return report
+
+
+_REPORT_UNREAD = _reporting("os1.llm", "reading on after a reply stopped (the next reply reads what it did not)")
+_REPORT_FAILURE = _reporting("os1.memory", "memory extraction stopped; the turns stay queued")
 
 
 def _quotes(memory: Memory, answers: set[int]) -> bool:
