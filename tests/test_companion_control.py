@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
-from os1.companion.companion import NEXT_WORDS, Companion
+from os1.companion.companion import Companion
 from os1.companion.control import second_person
+from os1.companion.prompt import NEXT_WORDS
 from os1.memory.embed import MiniLM
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from os1.companion.companion import BARRED, NEXT_WORDS, Companion
+from os1.companion.companion import Companion
 from os1.companion.guard import FALLBACK, break_ahead, guarded
+from os1.companion.prompt import BARRED, NEXT_WORDS
 from os1.memory.sqlite import SQLiteStore
 from os1.memory.store import Persona, Profile
 from os1.testing import ScriptedLLM
@@ -233,6 +234,24 @@ async def test_after_a_reply_the_model_reads_on_to_where_the_users_next_words_be
     assert llm.requests[-1].messages[len(read) - 1] == {"role": "user", "content": "sweet for me"}
     await companion.ready()
     assert len(llm.read_ahead) == 2 and llm.read_ahead[-1][-2] == {"role": "assistant", "content": "Ha, sweet tooth."}
+
+
+async def test_the_first_greetings_prompt_is_read_while_the_user_reads_the_name(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    """Before the very first greeting, prepare() has the model read all of the greeting's prompt (the note that
+    opens the conversation, then the request for a greeting), so the greeting only has to be written; later it
+    reads up to where the user's next words begin."""
+    llm = ScriptedLLM("Hello, Theo. I'm Samantha, and I'm glad it's you.", "Ha, fair.")
+    companion = Companion(llm, store, persona, profile)
+    await companion.prepare()
+    [read] = llm.read_ahead
+    said = "".join([delta async for delta in companion.welcome()])
+    assert said.startswith("Hello, Theo.") and llm.requests[0].messages == read
+    assert read[-2]["content"].startswith("[A new conversation.") and "Say hello to Theo" in read[-1]["content"]
+    await say(companion, "you sound nice")
+    await companion.prepare()
+    assert llm.read_ahead[-1] == [*companion.messages(await companion.transcript()), NEXT_WORDS]
 
 
 async def test_a_user_who_answers_at_once_does_not_wait_for_the_model_to_read_on(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from os1.companion.companion import NOTE_CHARS, Companion
+from os1.companion.companion import Companion
 from os1.companion.onboarding import keep_interview
+from os1.companion.recalled import NOTE_CHARS
 from os1.llm import Message
 from os1.memory.embed import MiniLM
 from os1.memory.observe import Observer

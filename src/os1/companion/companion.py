@@ -18,6 +18,10 @@ from os1.companion.guard import FALLBACK, guarded
 from os1.companion.honesty import note_on_company
 from os1.companion.languages import UNKNOWN, Locale
 from os1.companion.prompt import (
+    AS_YOURSELF,
+    AVOID,
+    BARRED,
+    NEXT_WORDS,
     estimate_tokens,
     history_messages,
     opening,
@@ -25,6 +29,7 @@ from os1.companion.prompt import (
     replayed,
     system_prompt,
 )
+from os1.companion.recalled import RECALL_LIMIT, note_of, worth_noting
 from os1.companion.renaming import asked, choose_again
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message
@@ -45,30 +50,6 @@ from os1.memory.store import (
 )
 
 MAX_MESSAGE_CHARS = 8000
-RECALL_LIMIT = 4
-NOTE_CHARS = 240  # a recalled memory or line is cut to this in the prompt's note
-RECALL_MIN_SIMILARITY = 0.35  # below this a memory found only by meaning is not about what was said
-# Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
-AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4.0}
-# Barred where the model goes on from a sentence it began to break ("I'm sorry, but" after "as an AI" was
-# written): the words the breaks are made of (``checks.BREAKS``), each one token of the embedded model.
-BARRED = (
-    AVOID
-    | {
-        f" {word}": 100.0
-        for word in """AI assistant language artificial virtual programmed designed access assist help feelings emotions
-    opinions purpose information details data ability capability provide service memories aid helpful useful
-    else computer program machine""".split()
-    }
-    | {"service": 100.0, "AI": 100.0}
-)  # "How can I be of yourservice?" once " service" was barred
-AS_YOURSELF = (
-    "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
-    "language model.]"
-)
-# What the user's next words will follow: read after a reply, while the user reads it, the prompt of the reply to
-# them begins the same up to their words ("<|im_end|>\n<|im_start|>user\n", 5 tokens of the embedded model's).
-NEXT_WORDS: Message = {"role": "user", "content": ""}
 IDLE_BEFORE_DIARY_SECONDS = 45.0
 IN_VIEW_TURNS = 48  # the latest turns the history replays, which the model sees: not quoted back to it
 QUIET_GAP_SECONDS = 15 * 60  # back within this long: carry on without a greeting
@@ -166,9 +147,18 @@ class Companion:
     async def prepare(self) -> None:
         """Have the model read the stable prefix and the conversation so far, up to where the user's next words
         begin, so the first reply only computes those words (a voice conversation cannot wait ten seconds for its
-        first answer)."""
+        first answer). Before the very first greeting (the terminal has this done while the user reads the name
+        just chosen), the greeting's whole prompt, the note that opens the conversation with it: the greeting
+        then only has to be written."""
         await self._read_prefix()
-        await self._read_on()
+        transcript = await self.transcript()
+        if (event := self._first_greeting(transcript)) is None:
+            await self._read_on()
+            return
+        if self._session is None:  # the conversation begins: as foresee() has it
+            self._session = await self.store.start_session()
+        now = self.clock()
+        await self.llm.read(self.messages([*transcript, *self._opens(transcript, now), self._event(event, now)]))
 
     async def ready(self) -> None:
         """Wait until the model has read on after the last reply (``_remember_later``), as it has for a user who
@@ -204,17 +194,21 @@ class Companion:
         notes = [note for note in (recalled, *self._side_notes(text)) if note]  # as respond() has them
         now = self.clock()
         transcript = await self.transcript()
-        opens = (
-            []
-            if self._opened
-            else [Turn(0, self._session, "event", self.opening(transcript), now, external_id=OPENING)]
-        )
         ahead = [
-            *opens,
-            *(Turn(0, self._session, "event", note, now) for note in notes),
+            *self._opens(transcript, now),
+            *(self._event(note, now) for note in notes),
             Turn(0, self._session, "user", text, now),
         ]
         await self.llm.read(self.messages([*transcript, *ahead]))
+
+    def _opens(self, transcript: list[Turn], now: datetime) -> list[Turn]:
+        """The note that will open this conversation, as a turn to read ahead, if it is not in the transcript yet."""
+        return [] if self._opened else [self._event(self.opening(transcript), now, external_id=OPENING)]
+
+    def _event(self, text: str, now: datetime, external_id: str | None = None) -> Turn:
+        """An event turn of this conversation (begun), to read ahead: not kept."""
+        assert self._session is not None
+        return Turn(0, self._session, "event", text, now, external_id=external_id)
 
     async def cut_reply(self, heard: str) -> None:
         """The last reply was heard only up to ``heard`` (the user spoke over it): the transcript keeps what was
@@ -393,38 +387,19 @@ class Companion:
         # cost its tokens again before every reply it is recalled for
         answers = {turn.id for turn in transcript if turn.from_interview}
         hits = await self.recall.search(text, limit=RECALL_LIMIT, skip_turns=in_view | self._noted_turns | answers)
-        noted = {memory.id for memory in self._noted}
-        fresh = [
-            hit
-            for hit in hits
-            if (hit.similarity >= RECALL_MIN_SIMILARITY or "words" in hit.ranks or "turn words" in hit.ranks)
-            and (hit.memory is None or (hit.memory.id not in noted and not _quotes(hit.memory, answers)))
-        ]
-        if not fresh:
-            return None, []
-        lines = dict.fromkeys(f"- {self._line(hit)}" for hit in fresh)  # the same words twice cost twice
-        return "What you remember that may matter here:\n" + "\n".join(lines), fresh
-
-    def _line(self, hit: Hit) -> str:
-        """A recalled memory or past line as one short line: every token of it is computed before the reply."""
-        if hit.memory is not None:
-            return _dated(replace(hit.memory, text=_shortened(hit.memory.text)))
-        assert hit.turn is not None
-        who = {"user": self.profile.name, "assistant": "you"}.get(hit.turn.speaker, hit.turn.speaker)
-        return f'on {hit.turn.at.astimezone():%d %B %Y}, {who} said: "{_shortened(hit.turn.text)}"'
+        fresh = worth_noting(hits, {memory.id for memory in self._noted}, answers)
+        return (note_of(fresh, self.profile.name) if fresh else None), fresh
 
     async def welcome(self) -> AsyncIterator[str]:
         """Greet the user at the start of a conversation, if it has been a while (or it is the very first)."""
         await self._read_prefix()
-        turns = [turn for turn in await self.transcript() if not turn.from_interview]
+        transcript = await self.transcript()
+        turns = [turn for turn in transcript if not turn.from_interview]
         now = self.clock()
         user = self.profile.name
-        if all(turn.speaker == "event" for turn in turns):  # nothing said yet (it may have chosen another name)
+        if (first := self._first_greeting(transcript)) is not None:
             self._told = (await self._move(lambda mood: inner.met(mood, now))).word
-            event = (
-                f"{user} has just finished setting you up, and you chose to be called {self.persona.name}. "
-                f"Say hello to {user} for the first time as yourself, in one or two sentences."
-            )
+            event = first
         elif (gap := now - turns[-1].at).total_seconds() > QUIET_GAP_SECONDS:
             self._session, self._opened = None, False  # a new conversation, with an opening note of its own
             mood = await self._move(lambda mood: inner.returned(mood, gap, now))
@@ -439,6 +414,17 @@ class Companion:
         async for delta in self._turn("event", event):
             yield delta
         self._remember_later()
+
+    def _first_greeting(self, transcript: list[Turn]) -> str | None:
+        """The event that asks for the very first greeting, if nothing was said yet (the interview aside; it may
+        have chosen another name since)."""
+        if any(turn.speaker != "event" for turn in transcript if not turn.from_interview):
+            return None
+        user = self.profile.name
+        return (
+            f"{user} has just finished setting you up, and you chose to be called {self.persona.name}. "
+            f"Say hello to {user} for the first time as yourself, in one or two sentences."
+        )
 
     def _prefix(self) -> list[Message]:
         return prefix_messages(system_prompt(self.persona, self.profile), self.profile.name)
@@ -594,23 +580,6 @@ def check_message(text: str) -> str:
     return text.strip()
 
 
-def _dated(memory: Memory) -> str:
-    if memory.valid_to is not None:
-        return f"{memory.text} (until {memory.valid_to:%B %Y}; no longer true)"
-    if memory.valid_from is not None:
-        return f"{memory.text} (since {memory.valid_from:%B %Y})"
-    return memory.text
-
-
-def _shortened(text: str) -> str:
-    """At most ``NOTE_CHARS`` characters, cut at a sentence or a word: a diary entry's first lines say enough."""
-    if len(text) <= NOTE_CHARS:
-        return text
-    cut = text[:NOTE_CHARS]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
-    return cut[: end + 1] if end > NOTE_CHARS // 2 else cut.rsplit(" ", 1)[0] + " ..."
-
-
 def _reporting(logger: str, what: str) -> Callable[[asyncio.Task[Any]], None]:
     """A task's done callback that logs why it stopped, if it failed (``what``, then the error)."""
 
@@ -623,12 +592,6 @@ def _reporting(logger: str, what: str) -> Callable[[asyncio.Task[Any]], None]:
 
 _REPORT_UNREAD = _reporting("os1.llm", "reading on after a reply stopped (the next reply reads what it did not)")
 _REPORT_FAILURE = _reporting("os1.memory", "memory extraction stopped; the turns stay queued")
-
-
-def _quotes(memory: Memory, answers: set[int]) -> bool:
-    """Whether ``memory`` was made from nothing but the turns ``answers`` (the interview's, which the system message
-    holds word for word)."""
-    return bool(memory.source_turn_ids) and set(memory.source_turn_ids) <= answers
 
 
 def _changed(change: TraitChange) -> str:

@@ -23,6 +23,28 @@ CHARS_PER_TOKEN = 3.5  # a cautious average for English with these tokenizers
 DROP_BLOCK = 24  # turns dropped at once when the transcript no longer fits
 EARLIER_TURNS = 12  # of the conversations before this one, the last turns replayed
 
+# Service-desk words a small model reaches for; made less likely so the companion sounds like itself.
+AVOID = {" help": 6.0, " assist": 6.0, " assistance": 6.0, "Sure": 3.0, " AI": 4.0}
+# Barred where the model goes on from a sentence it began to break ("I'm sorry, but" after "as an AI" was
+# written): the words the breaks are made of (``checks.BREAKS``), each one token of the embedded model.
+BARRED = (
+    AVOID
+    | {
+        f" {word}": 100.0
+        for word in """AI assistant language artificial virtual programmed designed access assist help feelings emotions
+    opinions purpose information details data ability capability provide service memories aid helpful useful
+    else computer program machine""".split()
+    }
+    | {"service": 100.0, "AI": 100.0}
+)  # "How can I be of yourservice?" once " service" was barred
+AS_YOURSELF = (
+    "[Answer again as yourself, {name}, in your own voice and in new words: not as an AI, an assistant or a "
+    "language model.]"
+)
+# What the user's next words will follow: read after a reply, while the user reads it, the prompt of the reply to
+# them begins the same up to their words ("<|im_end|>\n<|im_start|>user\n", 5 tokens of the embedded model's).
+NEXT_WORDS: Message = {"role": "user", "content": ""}
+
 QUESTIONS = {
     "name": "What should I call you?",
     "social": "Are you social or anti-social?",
