@@ -31,6 +31,7 @@ from os1.companion.prompt import (
 )
 from os1.companion.recalled import RECALL_LIMIT, note_of, worth_noting
 from os1.companion.renaming import asked, choose_again
+from os1.companion.who import described
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message
 from os1.memory.observe import Observer
@@ -45,7 +46,6 @@ from os1.memory.store import (
     Reflection,
     Speaker,
     Store,
-    TraitChange,
     Turn,
 )
 
@@ -449,23 +449,8 @@ class Companion:
     def describe(self, turns: list[Turn]) -> str:
         """Who the companion is, in its own words, for /who: its name and why, its traits and how they changed,
         how it feels right now and why, and the interests it has grown."""
-        p = self.persona
         said = sum(t.speaker == "user" and not t.from_interview for t in turns)
-        mood = self.feels()
-        lines = [
-            f"I'm {p.name}. I chose my name on {p.created_at.astimezone():%d %B %Y}, out of "
-            f"{p.names_considered:,} given names. {p.why}",
-            f"I'm {', '.join(self.inner.traits(p.traits))}, with a {p.voice} voice. You're {self.profile.name}; "
-            f"you've said {said:,} thing{'' if said == 1 else 's'} to me so far.",
-            f"Right now I feel {inner.phrase(mood)}: {inner.why(mood)}.",
-        ]
-        if self.inner.changes:
-            lines.append(f"When we met I was {', '.join(p.traits)}. Since then:")
-            lines += [f"- {_changed(change)}" for change in self.inner.changes]
-        if self.inner.interests:
-            lines.append("Things I've come to care about myself, from our talks:")
-            lines += [f"- {i.topic} (since {i.since.astimezone():%d %B %Y}): {i.why}" for i in self.inner.interests]
-        return "\n".join(lines)
+        return described(self.persona, self.profile.name, self.inner, self.feels(), said)
 
     async def _turn(
         self,
@@ -592,13 +577,6 @@ def _reporting(logger: str, what: str) -> Callable[[asyncio.Task[Any]], None]:
 
 _REPORT_UNREAD = _reporting("os1.llm", "reading on after a reply stopped (the next reply reads what it did not)")
 _REPORT_FAILURE = _reporting("os1.memory", "memory extraction stopped; the turns stay queued")
-
-
-def _changed(change: TraitChange) -> str:
-    """A trait change as /who tells it: when, what, and the reason it gave (unless forgotten since)."""
-    grew = f"I grew {'more' if change.change == 'stronger' else 'less'} {change.trait}"
-    why = f": {change.why}" if change.why else " (the reason went with a memory you had me forget)"
-    return f"on {change.at.astimezone():%d %B %Y} {grew}{why} (now {', '.join(change.after)})"
 
 
 def _part_of_day(now: datetime) -> str:
