@@ -160,6 +160,29 @@ async def test_a_reaction_that_speaks_as_the_user_is_asked_again_then_chosen(hom
     assert mother in CHOSEN_REACTIONS["mother"]
 
 
+async def test_a_reaction_streams_up_to_a_word_of_its_own_and_a_rest_that_fails_is_gone_on_from(home: Path) -> None:
+    """A reaction is shown as it is written, up to where it could still fail its checks (a word of its own person,
+    where a break may begin). "She makes me feel good" (the default model, on a mother who calls every Sunday)
+    shows "She makes" and goes on from it with those words barred; if that fails too, it ends there."""
+    llm = ScriptedLLM(
+        "That sounds like a full week.",
+        "She makes me feel good.",
+        " Sundays sound like a ritual, then.",
+        "She makes me laugh.",
+        " me cry.",
+    )
+    interview = Interview(llm, SQLiteStore.open(home))
+    deltas = [d async for d in interview.react("days", "Work, mostly. And the kids.")]
+    assert deltas[0] == "That" and len(deltas) > 3 and "".join(deltas) == "That sounds like a full week."
+    mother = [d async for d in interview.react("mother", "Complicated. She calls every Sunday.")]
+    assert mother[0] == "She" and "".join(mother) == "She makes Sundays sound like a ritual, then."
+    going_on = llm.requests[2]
+    assert going_on.messages[-1] == {"role": "assistant", "content": "She makes"}
+    assert going_on.avoid is not None and all(going_on.avoid[word] == 100 for word in (" me", " my", " I", " we"))
+    assert "".join([d async for d in interview.react("mother", "Complicated.")]) == "She makes."
+    assert len(llm.requests) == 5
+
+
 async def test_the_words_that_begin_a_sentence_told_as_the_user_are_made_unlikely_in_every_reaction(
     home: Path,
 ) -> None:

@@ -13,14 +13,16 @@ import random
 import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from os1.companion import words
 from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
+from os1.companion.guard import break_ahead
 from os1.companion.languages import UNKNOWN, Locale, place_for
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_once, shortlist
-from os1.companion.prompt import KEPT_ANSWERS, QUESTIONS
+from os1.companion.prompt import BARRED, KEPT_ANSWERS, QUESTIONS
 from os1.errors import InputError, LLMBadResponse
 from os1.llm import LLM, Message, complete, complete_json
 from os1.memory.store import INTERVIEW, QUOTED_ANSWER, Memory, Persona, Profile, Store
@@ -65,6 +67,12 @@ _REACT_EXAMPLES = (
 # me laugh"): in 27 of 60 of the newcomers' reactions it had to be asked again. The words that begin such a sentence
 # are made less likely (11 of 60), those of "I'm sorry" and "I bet you do" only a little.
 _NOT_AS_THEM = {"I": 3.0, "My": 6.0, " my": 2.0, " me": 2.0, "We": 6.0, " we": 2.0, "Our": 6.0, " our": 2.0, " us": 2.0}
+# The words of its own person, which a reaction is shown up to (``_showable``), and barred where the model goes on
+# from a clean beginning whose rest failed the checks.
+_OWN_WORDS = ("i", "me", "my", "mine", "myself", "we", "us", "our", "ours")
+_OWN_PERSON = re.compile(rf"\b(?:{'|'.join(_OWN_WORDS)})\b", re.IGNORECASE)
+_NOT_ITS_OWN = BARRED | {f" {word}": 100.0 for word in ("I", "me", "my", "we", "us", "our", "We", "My", "Our")}
+_SENTENCE_END = re.compile(r"[.!?;…](?=\s|$)")
 _REACT_AGAIN = "(React to what they said, speaking to them as 'you'; say nothing about yourself.)"
 # Said when the model's reaction fails its checks twice: chosen, not invented.
 CHOSEN_REACTIONS = {
@@ -151,18 +159,44 @@ class Interview:
         await self.llm.read(_react_prefix())
 
     async def _react(self, key: str, answer: str) -> AsyncIterator[str]:
-        """The model's reaction once it passes the checks (no persona break, nothing said as the user or about
-        itself); asked once more if not, and if that fails too, one of a few reactions chosen in code."""
+        """The model's reaction, streamed as far as it cannot fail its checks (no persona break, nothing said as
+        the user or about itself): its first sentence up to a word of its own person ("I", "my", "we", "me"...) or
+        where a break may begin; the rest is checked as a whole. What fails is not said: with nothing shown yet,
+        the reaction is asked for once more, and if that fails too, one of a few chosen in code is said; after a
+        clean beginning was shown, the model goes on from it with those words barred, or it ends there."""
         question = QUESTIONS.get(key, key)
         messages: list[Message] = [*_react_prefix(), {"role": "user", "content": _asked(question, answer)}]
         for temperature in (0.6, 0.3):
-            reaction = await complete(self.llm, messages, max_tokens=48, temperature=temperature, avoid=_NOT_AS_THEM)
-            text = whole_sentences(reaction)
-            if text and not (persona_break(text) or talks_about_itself(text) or speaks_as_user(text, answer)):
-                yield text
+            shown = written = ""
+            reaction = self.llm.stream(messages, max_tokens=48, temperature=temperature, avoid=_NOT_AS_THEM)
+            async with aclosing(reaction) as stream:  # type: ignore[type-var]
+                async for delta in stream:
+                    written += delta
+                    if len(showable := _showable(written.lstrip())) > len(shown) and showable.startswith(shown):
+                        yield showable[len(shown) :]
+                        shown = showable
+            text = _passing(whole_sentences(written), answer)
+            if text.startswith(shown) and text:
+                if len(text) > len(shown):
+                    yield text[len(shown) :]
+                return
+            if shown:
+                yield await self._gone_on(messages, shown, answer)
                 return
             messages[-1] = {"role": "user", "content": f"{_asked(question, answer)}\n{_REACT_AGAIN}"}
         yield self.rng.choice(CHOSEN_REACTIONS.get(key, ("Thank you for telling me.",)))
+
+    async def _gone_on(self, messages: list[Message], shown: str, answer: str) -> str:
+        """What follows ``shown``, a clean beginning of a reaction whose rest failed its checks: the model goes on
+        from it (if it can) with the words of its own person and of breaks barred; else, or if that fails too,
+        the stop that ends it there."""
+        if getattr(self.llm, "continues", False):
+            going_on: list[Message] = [*messages, {"role": "assistant", "content": shown}]
+            more = await complete(self.llm, going_on, max_tokens=48, temperature=0.3, avoid=_NOT_ITS_OWN)
+            text = _passing(whole_sentences(shown + more), answer)
+            if text.startswith(shown) and len(text) > len(shown):
+                return text[len(shown) :]
+        return "."
 
     async def finish(
         self, answers: Mapping[str, str], *, shortlisted: Callable[[Shortlist], None] = lambda _: None
@@ -333,6 +367,30 @@ def _asked(question: str, answer: str) -> str:
 
 async def _said(text: str) -> AsyncIterator[str]:
     yield text
+
+
+def _showable(written: str) -> str:
+    """How much of a reaction being ``written`` may be shown: its first sentence up to the first word of the
+    companion's own person, or up to where a persona break may begin, or up to a last word still being written
+    that may become such a word ("M" of "my"); never ending on what leads into more (" ,;:")."""
+    cut = min(break_ahead(written)[0], (end.end() if (end := _SENTENCE_END.search(written)) else len(written)))
+    if own := _OWN_PERSON.search(written):
+        cut = min(cut, own.start())
+    if (last := re.search(r"[\w']+$", written)) and any(word.startswith(last.group().lower()) for word in _OWN_WORDS):
+        cut = min(cut, last.start())
+    return written[:cut].rstrip(" \t\n,;:-")
+
+
+def _passing(text: str, answer: str) -> str:
+    """``text`` up to its first sentence that fails a check (a persona break, speaking as the user who said
+    ``answer``, telling about itself); a clause that ended on "," or ";" ends with a stop."""
+    passing, start = "", 0
+    for end in [*(m.start() for m in re.finditer(r"(?<=[.!?;])\s+|\n+", text)), len(text)]:
+        sentence = text[start:end]
+        if persona_break(sentence) or talks_about_itself(sentence) or speaks_as_user(sentence, answer):
+            break
+        passing, start = text[:end], end
+    return passing[:-1] + "." if passing.endswith((";", ",")) else passing
 
 
 def whole_sentences(text: str) -> str:
