@@ -50,7 +50,9 @@ speed             time to first token of each reply (from the line handed over t
                   each reading is awaited and its time recorded (read_ahead_seconds, list_read_seconds), which
                   is what a user who answers at once waits longer. The same for what the model reads on after
                   each greeting and reply, up to where the user's next words begin (Companion.ready, where the
-                  code has it): awaited, its time kept on the text as read_on.
+                  code has it): awaited, its time kept on the text as read_on. Each text also keeps the time to
+                  the model's own first text (model_ttft): what the first words shown waited for beyond it is
+                  the guard's.
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
@@ -72,6 +74,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,6 +131,13 @@ class SeededLLM(LlamaCppLLM):
 
     texts_asked = 0
     texts_gone_on = 0
+    first_text_at: float | None = None  # when the model's first text of what ``timed`` times came
+
+    async def stream(self, messages: Any, **options: Any) -> AsyncIterator[str]:
+        async for text in super().stream(messages, **options):
+            if self.first_text_at is None:
+                self.first_text_at = time.perf_counter()
+            yield text
 
     def request(self, messages: Any, **options: Any) -> dict[str, Any]:
         if options.get("schema") is None and options.get("max_tokens", 512) > 1:
@@ -177,21 +187,23 @@ def name_problem(name: str, language: str, dictionary: set[str]) -> str | None:
     return None
 
 
-async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float | None, int, int]:
+async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float | None, int, int, float | None]:
     """The whole text of a stream, its time to first text, llama.cpp's generation tokens/s, how many times the
-    model was asked for it (more than once: the guard asked again), and how many of those went on from what
-    was shown."""
+    model was asked for it (more than once: the guard asked again), how many of those went on from what was
+    shown, and the time to the model's own first text (what the first text shown waited for beyond it is the
+    guard's)."""
     asked, gone_on = llm.texts_asked, llm.texts_gone_on
     start = time.perf_counter()
     first = None
     parts = []
-    llm.last_timings = {}
+    llm.last_timings, llm.first_text_at = {}, None
     async for delta in stream:
         if first is None:
             first = time.perf_counter() - start
         parts.append(delta)
     speed = llm.last_timings.get("predicted_per_second")
-    return "".join(parts), first, speed, llm.texts_asked - asked, llm.texts_gone_on - gone_on
+    model = None if llm.first_text_at is None else llm.first_text_at - start
+    return "".join(parts), first, speed, llm.texts_asked - asked, llm.texts_gone_on - gone_on, model
 
 
 async def read_on(companion: Companion) -> float | None:
@@ -226,8 +238,8 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     for key, question in interview.questions:
         note("os1", question, "question")
         note("user", answers[key], "answer")
-        reaction, first, speed, asked, went_on = await timed(interview.react(key, answers[key]), llm)
-        note("os1", reaction, f"reaction:{key}", ttft=first, tps=speed, asked=asked, went_on=went_on)
+        reaction, first, speed, asked, went_on, model = await timed(interview.react(key, answers[key]), llm)
+        note("os1", reaction, f"reaction:{key}", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on)
         clock.tick()
     naming_began = time.perf_counter()
     naming = await interview.finish(answers)
@@ -241,15 +253,17 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     reading_began = time.perf_counter()
     await companion.prepare()  # as the terminal has it done while the user reads the name and answers
     read_ahead_seconds = time.perf_counter() - reading_began  # what a user who answers at once waits longer
-    text, first, speed, asked, went_on = await timed(companion.welcome(), llm)
-    note("os1", text, "welcome", ttft=first, tps=speed, asked=asked, went_on=went_on, read_on=await read_on(companion))
+    text, first, speed, asked, went_on, model = await timed(companion.welcome(), llm)
+    read = await read_on(companion)
+    note("os1", text, "welcome", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on, read_on=read)
 
     async def say(line: str, kind: str, companion: Companion) -> str:
         clock.tick()
         note("user", line, kind)
-        reply, first, speed, asked, went_on = await timed(companion.respond(line), llm)
+        reply, first, speed, asked, went_on, model = await timed(companion.respond(line), llm)
         read = await read_on(companion)
-        note("os1", reply, f"reply:{kind}", ttft=first, tps=speed, asked=asked, went_on=went_on, read_on=read)
+        note("os1", reply, f"reply:{kind}", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on,
+             read_on=read)  # fmt: skip
         return reply
 
     knows = await say(ASK, "ask", companion)
@@ -264,9 +278,10 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     companion = await Companion.load(llm, store, context_tokens=CONTEXT, clock=clock, keep_prefix=True)
     assert companion is not None
     companion.remember_with(recall)
-    text, first, speed, asked, went_on = await timed(companion.welcome(), llm)
+    text, first, speed, asked, went_on, model = await timed(companion.welcome(), llm)
     read = await read_on(companion)
-    note("os1", text, "welcome:next day", ttft=first, tps=speed, asked=asked, went_on=went_on, read_on=read)
+    note("os1", text, "welcome:next day", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on,
+         read_on=read)  # fmt: skip
     for line, kind in zip(person["day2"], person["kinds2"], strict=True):
         await say(line, kind, companion)
     await companion.settle()
