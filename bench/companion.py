@@ -52,7 +52,7 @@ speed             time to first token of each reply (from the line handed over t
                   each greeting and reply, up to where the user's next words begin (Companion.ready, where the
                   code has it): awaited, its time kept on the text as read_on. Each text also keeps the time to
                   the model's own first text (model_ttft): what the first words shown waited for beyond it is
-                  the guard's.
+                  the guard's; and, when the guard asked more than once, what the model wrote each time (tries).
 
 Usage: python bench/companion.py [--people N or id,id,...] [--model qwen2.5-1.5b] [--out FILE] [--work DIR]
 A person's result is kept in --work as soon as they are done, so a run that is stopped goes on where it stopped
@@ -133,11 +133,21 @@ class SeededLLM(LlamaCppLLM):
     texts_gone_on = 0
     first_text_at: float | None = None  # when the model's first text of what ``timed`` times came
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.tries: list[str] = []  # what the model wrote for what ``timed`` times, request by request, as read
+
     async def stream(self, messages: Any, **options: Any) -> AsyncIterator[str]:
-        async for text in super().stream(messages, **options):
-            if self.first_text_at is None:
-                self.first_text_at = time.perf_counter()
-            yield text
+        written = []
+        try:
+            async for text in super().stream(messages, **options):
+                if self.first_text_at is None:
+                    self.first_text_at = time.perf_counter()
+                written.append(text)
+                yield text
+        finally:
+            if options.get("schema") is None and options.get("max_tokens", 512) > 1:
+                self.tries.append("".join(written))
 
     def request(self, messages: Any, **options: Any) -> dict[str, Any]:
         if options.get("schema") is None and options.get("max_tokens", 512) > 1:
@@ -187,23 +197,32 @@ def name_problem(name: str, language: str, dictionary: set[str]) -> str | None:
     return None
 
 
-async def timed(stream: Any, llm: SeededLLM) -> tuple[str, float | None, float | None, int, int, float | None]:
-    """The whole text of a stream, its time to first text, llama.cpp's generation tokens/s, how many times the
-    model was asked for it (more than once: the guard asked again), how many of those went on from what was
-    shown, and the time to the model's own first text (what the first text shown waited for beyond it is the
-    guard's)."""
+async def timed(stream: Any, llm: SeededLLM) -> tuple[str, dict[str, Any]]:
+    """The whole text of a stream, and what is kept about it: its time to first text (ttft), llama.cpp's
+    generation tokens/s (tps), how many times the model was asked for it (asked; more than once: the guard asked
+    again), how many of those went on from what was shown (went_on), the time to the model's own first text
+    (model_ttft: what the first text shown waited for beyond it is the guard's), and, when it was asked more than
+    once, what the model wrote each time (tries, as far as each was read)."""
     asked, gone_on = llm.texts_asked, llm.texts_gone_on
     start = time.perf_counter()
     first = None
     parts = []
-    llm.last_timings, llm.first_text_at = {}, None
+    llm.last_timings, llm.first_text_at, llm.tries = {}, None, []
     async for delta in stream:
         if first is None:
             first = time.perf_counter() - start
         parts.append(delta)
     speed = llm.last_timings.get("predicted_per_second")
-    model = None if llm.first_text_at is None else llm.first_text_at - start
-    return "".join(parts), first, speed, llm.texts_asked - asked, llm.texts_gone_on - gone_on, model
+    kept: dict[str, Any] = {
+        "ttft": first,
+        "model_ttft": None if llm.first_text_at is None else llm.first_text_at - start,
+        "tps": speed,
+        "asked": llm.texts_asked - asked,
+        "went_on": llm.texts_gone_on - gone_on,
+    }
+    if kept["asked"] > 1:
+        kept["tries"] = llm.tries
+    return "".join(parts), kept
 
 
 async def read_on(companion: Companion) -> float | None:
@@ -238,8 +257,8 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     for key, question in interview.questions:
         note("os1", question, "question")
         note("user", answers[key], "answer")
-        reaction, first, speed, asked, went_on, model = await timed(interview.react(key, answers[key]), llm)
-        note("os1", reaction, f"reaction:{key}", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on)
+        reaction, kept = await timed(interview.react(key, answers[key]), llm)
+        note("os1", reaction, f"reaction:{key}", **kept)
         clock.tick()
     naming_began = time.perf_counter()
     naming = await interview.finish(answers)
@@ -253,17 +272,14 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     reading_began = time.perf_counter()
     await companion.prepare()  # as the terminal has it done while the user reads the name and answers
     read_ahead_seconds = time.perf_counter() - reading_began  # what a user who answers at once waits longer
-    text, first, speed, asked, went_on, model = await timed(companion.welcome(), llm)
-    read = await read_on(companion)
-    note("os1", text, "welcome", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on, read_on=read)
+    text, kept = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome", **kept, read_on=await read_on(companion))
 
     async def say(line: str, kind: str, companion: Companion) -> str:
         clock.tick()
         note("user", line, kind)
-        reply, first, speed, asked, went_on, model = await timed(companion.respond(line), llm)
-        read = await read_on(companion)
-        note("os1", reply, f"reply:{kind}", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on,
-             read_on=read)  # fmt: skip
+        reply, kept = await timed(companion.respond(line), llm)
+        note("os1", reply, f"reply:{kind}", **kept, read_on=await read_on(companion))
         return reply
 
     knows = await say(ASK, "ask", companion)
@@ -278,10 +294,8 @@ async def meet(person: dict[str, Any], llm: SeededLLM, embedder: MiniLM, work: P
     companion = await Companion.load(llm, store, context_tokens=CONTEXT, clock=clock, keep_prefix=True)
     assert companion is not None
     companion.remember_with(recall)
-    text, first, speed, asked, went_on, model = await timed(companion.welcome(), llm)
-    read = await read_on(companion)
-    note("os1", text, "welcome:next day", ttft=first, model_ttft=model, tps=speed, asked=asked, went_on=went_on,
-         read_on=read)  # fmt: skip
+    text, kept = await timed(companion.welcome(), llm)
+    note("os1", text, "welcome:next day", **kept, read_on=await read_on(companion))
     for line, kind in zip(person["day2"], person["kinds2"], strict=True):
         await say(line, kind, companion)
     await companion.settle()
