@@ -262,8 +262,11 @@ def _plain(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.lower().replace("\u2019", "'")))
 
 
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")  # where one sentence (or clause after ";") ends and the next begins
+
+
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+    return [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]
 
 
 def _content(text: str) -> set[str]:

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from os1.companion import words
-from os1.companion.checks import persona_break, speaks_as_user, talks_about_itself, unsupported_claims
+from os1.companion.checks import (
+    SENTENCE_BREAK,
+    persona_break,
+    speaks_as_user,
+    talks_about_itself,
+    unsupported_claims,
+)
 from os1.companion.guard import break_ahead
 from os1.companion.languages import UNKNOWN, Locale, place_for
 from os1.companion.names import TRAITS, VOICES, GivenName, Shortlist, read_once, shortlist
@@ -385,7 +391,7 @@ def _passing(text: str, answer: str) -> str:
     """``text`` up to its first sentence that fails a check (a persona break, speaking as the user who said
     ``answer``, telling about itself); a clause that ended on "," or ";" ends with a stop."""
     passing, start = "", 0
-    for end in [*(m.start() for m in re.finditer(r"(?<=[.!?;])\s+|\n+", text)), len(text)]:
+    for end in [*(m.start() for m in SENTENCE_BREAK.finditer(text)), len(text)]:
         sentence = text[start:end]
         if persona_break(sentence) or talks_about_itself(sentence) or speaks_as_user(sentence, answer):
             break
