@@ -131,7 +131,7 @@ async def test_a_break_is_caught_as_its_words_are_written_and_the_model_goes_on_
     pulled: list[str] = []
     asked: list[tuple[bool, str]] = []
 
-    async def ask(again: bool, begun: str) -> AsyncIterator[str]:
+    async def ask(again: bool, begun: str, stuck: tuple[str, ...]) -> AsyncIterator[str]:
         asked.append((again, begun))
         written = "! Music, always." if again else "Hello there, as an AI I cannot really say which I like more."
         for word in re.findall(r"\S+\s*", written):
@@ -144,6 +144,29 @@ async def test_a_break_is_caught_as_its_words_are_written_and_the_model_goes_on_
     assert asked == [(False, ""), (True, "Hello there")]
     # a backend that cannot go on: the sentence ends where it broke
     assert "".join([delta async for delta in guarded(ask)]) == "Hello there."
+
+
+async def test_each_try_that_goes_on_bars_the_word_the_tries_before_it_broke_with() -> None:
+    """A model that writes the same break each time it goes on from the same words (as one sampling with a fixed
+    seed does: "That's not" went on " something I know anything about." three times) is kept from it."""
+    asked: list[tuple[str, ...]] = []
+
+    async def ask(again: bool, begun: str, stuck: tuple[str, ...]) -> AsyncIterator[str]:
+        asked.append(stuck)
+        if not again:
+            written = "Oh no! That's not, as an AI, something I can know."
+        elif "," not in stuck:
+            written = ", as an AI, something I can know."
+        elif " as" not in stuck:
+            written = " as an AI, I can't know."
+        else:
+            written = " good. Tell me what happened?"
+        for word in re.findall(r"\s*\S+", written):  # as the model writes: " as", " an", " AI,"
+            yield word
+
+    said = "".join([delta async for delta in guarded(ask, continues=True)])
+    assert said == "Oh no! That's not good. Tell me what happened?"
+    assert asked == [(), (",",), (",", " as")]
 
 
 @pytest.mark.parametrize(
@@ -173,7 +196,8 @@ async def test_a_sentence_copied_from_an_earlier_reply_is_not_said_again(
     said, _ = await say(companion, "can u play some sza")
     assert said == "Sorry, Theo. I wish I could. What would you put on first?"
     assert llm.requests[2].messages[-1] == {"role": "assistant", "content": "Sorry, Theo. I"}
-    assert llm.requests[2].avoid == BARRED  # the words breaks are made of, barred where it goes on
+    # the words breaks are made of, barred where it goes on, and the word the copy went on with
+    assert llm.requests[2].avoid == BARRED | {" can": BARRED[" AI"]}
 
 
 @pytest.mark.parametrize(

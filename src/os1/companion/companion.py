@@ -479,11 +479,12 @@ class Companion:
         parts: list[str] = []
         finished = False
 
-        def ask(again: bool, begun: str) -> AsyncIterator[str]:
+        def ask(again: bool, begun: str, stuck: tuple[str, ...]) -> AsyncIterator[str]:
             messages = self.messages(turns)
-            if begun:  # a break came after ``begun`` was shown: the model goes on from there, its words barred
-                messages.append({"role": "assistant", "content": begun})
-                return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=BARRED)
+            if begun:  # a break came after ``begun`` was shown: the model goes on from there, its words barred,
+                messages.append({"role": "assistant", "content": begun})  # and how each try that broke went on
+                avoid = BARRED | dict.fromkeys(stuck, BARRED[" AI"])
+                return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=avoid)
             if again:  # the first sentence stepped out of the persona: asked once more, and not kept
                 messages.append({"role": "user", "content": AS_YOURSELF.format(name=self.persona.name)})
             return self.llm.stream(messages, max_tokens=self.reply_tokens, avoid=AVOID)

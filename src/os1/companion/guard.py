@@ -12,10 +12,11 @@ its next word); the user's people taken as its own ("my fiancé" after "my fianc
 what the time to the first word depends on: a first word waits only when it could begin a break ("I", "As"), and
 only until the next word says it does not. When a break is written after something was shown, the model goes on
 from what was shown (the embedded llama.cpp continues an assistant message given as the last one), with the words
-of breaks barred, up to ``GOING_ON`` times; a backend that cannot, or a break after that, ends the sentence
-there. When nothing was shown yet, the reply is asked for once more, with a word on why (not kept in the
-transcript), and its first sentence is held to its end: what breaks twice gives a plain line, never half a
-sentence.
+of breaks barred, and the word each earlier try broke with ("something" in "That's not something I know anything
+about"), so no try writes the same break again; up to ``GOING_ON`` times; a backend that cannot, or a break after
+that, ends the sentence there. When nothing was shown yet, the reply is asked for once more, with a word on why
+(not kept in the transcript), and its first sentence is held to its end: what breaks twice gives a plain line,
+never half a sentence.
 
 A first sentence is held whole, and checked at its end, when its first words say it may give the companion
 another name ("My name is Bruno" after the user's dog), or retell what the user said of their own people ("Ray
@@ -102,6 +103,14 @@ def held_whole(start: str, theirs: frozenset[str], declining: bool) -> bool | No
     return first is not None and first.group(1).lower() in theirs
 
 
+def _opening(shown: str, failed: str) -> str:
+    """The first word of ``failed``, the text that broke after ``shown``, as the model writes it going on from
+    there (" That" after "Oh no!"; "," after "Hello there")."""
+    text = failed if failed[:1].isspace() or not shown[-1:].isspace() else " " + failed
+    match = re.match(r"\s*(?:\w+|[^\w\s]+)", text)
+    return match.group() if match else text
+
+
 def _undecided(text: str, own_name: str) -> int:
     """Where the part of streaming ``text`` that may still become the companion's own name, said to the user
     after a comma or a greeting ("It's okay, Des", "Hi Des" from Des), begins; ``len(text)`` when none may."""
@@ -119,7 +128,7 @@ def _calls(after: str, name: str) -> bool:
 
 
 async def guarded(
-    ask: Callable[[bool, str], AsyncIterator[str]],
+    ask: Callable[[bool, str, tuple[str, ...]], AsyncIterator[str]],
     own_name: str = "",
     said_before: Sequence[str] = (),
     fallback: str = FALLBACK,
@@ -130,14 +139,15 @@ async def guarded(
 ) -> AsyncIterator[str]:
     """The text of ``ask(False, "")`` with no persona break shown, nor a greeting by ``own_name`` (the
     companion's: "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies
-    ``said_before``. One more try when a break is written: ``ask(True, "")``, the reply asked for again, when
-    nothing was shown yet; ``ask(True, shown)``, the model going on from what was shown, when something was and
-    it ``continues``; ``fallback`` is what is said when nothing can be. When ``declining`` (the user asked for
-    something it cannot do), the first sentence must say it can't: "Okay! I'll try to play Joy Spring for you"
-    is asked again. The companion's own name said to the user ("It's okay, Des.", "Good evening, Des" to Nate,
-    from Des) is replaced by ``user_name``, so it need not be asked again. No sentence shown takes the people or
-    things of the user, who said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this
-    iterator closes the model's stream."""
+    ``said_before``. One more try when a break is written: ``ask(True, "", ())``, the reply asked for again, when
+    nothing was shown yet; ``ask(True, shown, stuck)``, the model going on from what was shown, when something
+    was and it ``continues``, with ``stuck`` the words each try that broke began with (" something"), to bar;
+    ``fallback`` is what is said when nothing can be. When ``declining`` (the user asked for something it cannot
+    do), the first sentence must say it can't: "Okay! I'll try to play Joy Spring for you" is asked again. The
+    companion's own name said to the user ("It's okay, Des.", "Good evening, Des" to Nate, from Des) is replaced
+    by ``user_name``, so it need not be asked again. No sentence shown takes the people or things of the user, who
+    said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this iterator closes the
+    model's stream."""
 
     theirs = _their_words(heard)
     taking = taking_theirs(heard)  # "my fiancé" after "my fiancé": a break too, as it is written
@@ -162,12 +172,15 @@ async def guarded(
     sentence = 0  # where in ``shown`` the sentence under way begins
     whole: bool | None = None  # whether it is held until it ends (None: not known yet)
     again, went_on = False, 0
+    stuck: list[str] = []  # how each try that broke went on from what was shown
     while True:
         broke = False
         pending = ""  # the sentence under way, as far as it is not shown
+        failed = ""  # what broke, when something did
         trim = again and shown != shown.rstrip()  # it goes on from what was shown, which ended with a space
         afresh = again and not shown  # asked again from the start: its first sentences are held to their end
-        async with aclosing(ask(again, shown.rstrip() if again else "")) as stream:  # type: ignore[type-var]
+        begun = shown.rstrip() if again else ""
+        async with aclosing(ask(again, begun, tuple(stuck))) as stream:  # type: ignore[type-var]
             async for delta in stream:
                 if trim:
                     delta = delta.lstrip()
@@ -182,7 +195,7 @@ async def guarded(
                     if declining and not shown and not DECLINES.search(done) and len(done.split()) <= SHORT_WORDS:
                         start = cut  # "Sorry, Theo." may be followed by the "I can't" that it needs
                         continue
-                    pending = pending[cut:]
+                    pending, failed = pending[cut:], done
                     if whole is not False or not streams:
                         broke = broken(done) or (declining and not shown and not DECLINES.search(done))
                     else:
@@ -202,6 +215,7 @@ async def guarded(
                     whole = (afresh or held_whole(written, theirs, declining)) if sentence == len(shown) else False
                 elif whole and declining and not afresh and not shown and DECLINES.search(written):
                     whole = held_whole(written, theirs, False)  # it said it can't: the rest may stream
+                failed = pending
                 if not streams or whole is not False:
                     # a held sentence breaks as soon as its words make a break ("As an AI "), not at its end
                     if broke := bool(persona_break(pending[: pending.rfind(" ") + 1])):
@@ -218,7 +232,7 @@ async def guarded(
                     yield said
                     pending = pending[len(said) :]
             if not broke and pending:
-                done = addressed(pending)
+                done = failed = addressed(pending)
                 if whole is not False or len(shown[:sentence].split()) > SHORT_WORDS:
                     broke = broken(done) or (declining and not shown and not DECLINES.search(done))
                 else:
@@ -237,6 +251,8 @@ async def guarded(
             if not _CLOSED.search(shown):  # what was shown ends where its sentence broke: it ends there
                 yield "."
             return
+        if shown and (opening := _opening(shown, failed)) not in stuck:
+            stuck.append(opening)
         again, went_on = True, went_on + bool(shown)
         if not shown:
             sentence = 0
