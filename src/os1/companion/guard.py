@@ -137,7 +137,7 @@ async def guarded(
     heard: str = "",
     continues: bool = False,
 ) -> AsyncIterator[str]:
-    """The text of ``ask(False, "")`` with no persona break shown, nor a greeting by ``own_name`` (the
+    """The text of ``ask(False, "", ())`` with no persona break shown, nor a greeting by ``own_name`` (the
     companion's: "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies
     ``said_before``. One more try when a break is written: ``ask(True, "", ())``, the reply asked for again, when
     nothing was shown yet; ``ask(True, shown, stuck)``, the model going on from what was shown, when something
