@@ -103,10 +103,10 @@ def held_whole(start: str, theirs: frozenset[str], declining: bool) -> bool | No
     return first is not None and first.group(1).lower() in theirs
 
 
-def _opening(shown: str, failed: str) -> str:
-    """The first word of ``failed``, the text that broke after ``shown``, as the model writes it going on from
+def _opening(shown: str, broke: str) -> str:
+    """The first word of ``broke``, the text that broke after ``shown``, as the model writes it going on from
     there (" That" after "Oh no!"; "," after "Hello there")."""
-    text = failed if failed[:1].isspace() or not shown[-1:].isspace() else " " + failed
+    text = broke if broke[:1].isspace() or not shown[-1:].isspace() else " " + broke
     match = re.match(r"\s*(?:\w+|[^\w\s]+)", text)
     return match.group() if match else text
 
@@ -175,8 +175,7 @@ async def guarded(
     stuck: list[str] = []  # how each try that broke went on from what was shown
     while True:
         broke = False
-        pending = ""  # the sentence under way, as far as it is not shown
-        failed = ""  # what broke, when something did
+        pending = ""  # the sentence under way, as far as it is not shown (when a break is written: from it on)
         trim = again and shown != shown.rstrip()  # it goes on from what was shown, which ended with a space
         afresh = again and not shown  # asked again from the start: its first sentences are held to their end
         begun = shown.rstrip() if again else ""
@@ -195,7 +194,6 @@ async def guarded(
                     if declining and not shown and not DECLINES.search(done) and len(done.split()) <= SHORT_WORDS:
                         start = cut  # "Sorry, Theo." may be followed by the "I can't" that it needs
                         continue
-                    pending, failed = pending[cut:], done
                     if whole is not False or not streams:
                         broke = broken(done) or (declining and not shown and not DECLINES.search(done))
                     else:
@@ -204,6 +202,7 @@ async def guarded(
                         )
                     if broke:
                         break
+                    pending = pending[cut:]
                     shown += done
                     yield done
                     sentence, whole, start = len(shown), None, 0
@@ -215,7 +214,6 @@ async def guarded(
                     whole = (afresh or held_whole(written, theirs, declining)) if sentence == len(shown) else False
                 elif whole and declining and not afresh and not shown and DECLINES.search(written):
                     whole = held_whole(written, theirs, False)  # it said it can't: the rest may stream
-                failed = pending
                 if not streams or whole is not False:
                     # a held sentence breaks as soon as its words make a break ("As an AI "), not at its end
                     if broke := bool(persona_break(pending[: pending.rfind(" ") + 1])):
@@ -232,7 +230,7 @@ async def guarded(
                     yield said
                     pending = pending[len(said) :]
             if not broke and pending:
-                done = failed = addressed(pending)
+                done = addressed(pending)
                 if whole is not False or len(shown[:sentence].split()) > SHORT_WORDS:
                     broke = broken(done) or (declining and not shown and not DECLINES.search(done))
                 else:
@@ -251,7 +249,7 @@ async def guarded(
             if not _CLOSED.search(shown):  # what was shown ends where its sentence broke: it ends there
                 yield "."
             return
-        if shown and (opening := _opening(shown, failed)) not in stuck:
+        if shown and (opening := _opening(shown, pending)) not in stuck:
             stuck.append(opening)
         again, went_on = True, went_on + bool(shown)
         if not shown:
