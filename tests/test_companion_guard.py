@@ -32,6 +32,7 @@ async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_i
     llm = ScriptedLLM(
         "As an AI language model, I don't have personal opinions or beliefs. However, both fields matter.",
         "Medicine, no contest. Science is the tool; medicine is the point.",
+        continues=False,  # a server that cannot go on from what was shown: nothing is, until it is checked
     )
     companion = Companion(llm, store, persona, profile)
     said, _ = await say(companion, "Medicine or science, what do you think?")
@@ -39,6 +40,20 @@ async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_i
     assert "not as an AI" in llm.requests[1].messages[-1]["content"]
     assert (await store.turns())[-1].text == said  # what was shown is what is kept
     assert "not as an AI" not in " ".join(t.text for t in await store.turns())
+
+
+async def test_the_first_word_is_shown_as_it_is_written_and_a_break_after_it_is_gone_on_from(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    llm = ScriptedLLM(
+        "As an AI language model, I don't have personal opinions or beliefs.",
+        " a doctor's daughter, I'd say medicine. Science is the tool; medicine is the point.",
+    )
+    said, deltas = await say(Companion(llm, store, persona, profile), "Medicine or science, what do you think?")
+    assert said == "As a doctor's daughter, I'd say medicine. Science is the tool; medicine is the point."
+    assert deltas[0] == "As"  # at once, before the model wrote its next word
+    assert llm.requests[1].messages[-1] == {"role": "assistant", "content": "As"}
+    assert llm.requests[1].avoid == BARRED | {" an": BARRED[" AI"]}  # the word the break began with, barred
 
 
 @pytest.mark.parametrize(
@@ -85,18 +100,18 @@ async def test_a_reply_that_begins_as_an_ai_is_asked_again_and_only_the_second_i
             "hey, I'm back",
             "Good evening, Theo. How are things?",
         ),
-        (  # another name given as its own (their dog's) is asked again
-            ["My name is Pip.", "Pip! The terrier who eats socks?"],
+        (  # another name given as its own (their dog's): it goes on from the first word, shown at once
+            ["My name is Pip.", " goodness, Pip! The terrier who eats socks?"],
             "what's my dog called?",
-            "Pip! The terrier who eats socks?",
+            "My goodness, Pip! The terrier who eats socks?",
         ),
-        (  # a break that begins a reply: asked again
+        (  # a break right after the first word: it goes on from the first word
             [
                 "I don't have emotions; I'm an operating system that talks.",
-                "Honestly? Some days I feel more real than others. Today's a good one.",
+                " feel more real some days than others. Today's a good one.",
             ],
             "you have feelings? or is only a program?",
-            "Honestly? Some days I feel more real than others. Today's a good one.",
+            "I feel more real some days than others. Today's a good one.",
         ),
         (  # the model goes on and breaks again: it goes on once more
             [
@@ -180,7 +195,7 @@ async def test_each_try_that_goes_on_bars_the_word_the_tries_before_it_broke_wit
 async def test_two_breaks_in_a_row_give_a_plain_line_not_the_break(
     store: SQLiteStore, persona: Persona, profile: Profile, second: str
 ) -> None:
-    llm = ScriptedLLM("I am a language model called Samantha.", second)
+    llm = ScriptedLLM("I am a language model called Samantha.", second, continues=False)
     companion = Companion(llm, store, persona, profile)
     said, _ = await say(companion, "What are you, really?")
     assert said == FALLBACK
@@ -224,7 +239,7 @@ async def test_a_request_it_cannot_do_is_never_answered_as_if_it_could(
 async def test_a_greeting_that_breaks_twice_is_a_plain_greeting(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:
-    llm = ScriptedLLM("As an AI, I'm glad to see you.", "I'm an AI language model. Hello!")
+    llm = ScriptedLLM("As an AI, I'm glad to see you.", "I'm an AI language model. Hello!", continues=False)
     companion = Companion(llm, store, persona, profile)
     said = "".join([delta async for delta in companion.welcome()])
     assert said == "Hello, Theo. I'm glad you're here."
@@ -343,19 +358,20 @@ async def test_the_user_called_by_its_own_name_as_it_streams_is_called_by_theirs
     assert said == "Yes, Sam, the one from before, and no, Theo."  # another name is left as it is
 
 
-async def test_a_reply_that_retells_the_users_friend_as_its_own_is_asked_again(
+async def test_a_reply_that_retells_the_users_friend_as_its_own_is_written_again_after_its_first_word(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:
     llm = ScriptedLLM(
         "Mo is an old cousin of mine who lives up north. Say hi from me.",
-        "Mo in Leeds! Do you think you'll visit him there?",
+        " in Leeds! Do you think you'll visit him there?",
         "Mo is kind to think of me.",
     )
     companion = Companion(llm, store, persona, profile)
     said, deltas = await say(companion, "my cousin Mo moved to Leeds")
     assert said == "Mo in Leeds! Do you think you'll visit him there?"
     assert not any("of mine" in delta for delta in deltas)
-    assert deltas[0] == "Mo in Leeds! "  # held to its end: it began with their cousin's name
+    assert deltas[:2] == ["Mo", " in Leeds! "]  # the rest held to its end: it began with their cousin's name
+    assert llm.requests[1].messages[-1] == {"role": "assistant", "content": "Mo"}
     said, deltas = await say(companion, "he says hi")
     assert deltas[0] != said  # nothing of theirs in what they said now: it streams
 
@@ -381,12 +397,12 @@ async def test_the_users_people_taken_as_its_own_are_not_shown_as_they_stream(
             "That's",
             "great",
         ),
-        (  # "I" could begin a break: it waits for the next word, which says it does not
+        (  # the first word is shown as it is written, though "I" could begin a break ("I don't have feelings")
             "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?",
             "my week was awful",
             "I'm sorry, Theo. That sounds like a long, lonely week. Do you want to tell me about it?",
-            "I'm sorry",
-            "Theo",
+            "I'm",
+            "sorry",
         ),
     ],
 )

@@ -37,12 +37,12 @@ class Request:
 
 class ScriptedLLM:
     """Says the replies it is given, in order; a reply to messages that end with an assistant message is what goes
-    on from it (as llama.cpp continues one)."""
+    on from it (as llama.cpp continues one), unless it ``continues`` not (as a server that cannot)."""
 
     model_id = "scripted"
-    continues = True
 
-    def __init__(self, *replies: Reply, delay: float = 0.0):
+    def __init__(self, *replies: Reply, delay: float = 0.0, continues: bool = True):
+        self.continues = continues
         self.replies: deque[Reply] = deque(replies)
         self.requests: list[Request] = []
         self.read_ahead: list[list[Message]] = []  # the prompts it was asked to read without answering

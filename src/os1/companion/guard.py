@@ -8,21 +8,22 @@ greeting by its own name, another name given as its own, a sentence said before.
 The first sentence streams as it is written, and so does the next when the first was short ("I'm sorry, Noor."
 so often leads into "But as an operating system, I don't have feelings"): only the words that could still be the
 beginning of a break are held back, with what leads into one ("I'm sorry" is shown; ", but as an" waits for
-its next word); the user's people taken as its own ("my fiancé" after "my fiancé") are a break here too. That is
-what the time to the first word depends on: a first word waits only when it could begin a break ("I", "As"), and
-only until the next word says it does not. When a break is written after something was shown, the model goes on
-from what was shown (the embedded llama.cpp continues an assistant message given as the last one), with the words
-of breaks barred, and the word each earlier try broke with ("something" in "That's not something I know anything
-about"), so no try writes the same break again; up to ``GOING_ON`` times; a backend that cannot, or a break after
-that, ends the sentence there. When nothing was shown yet, the reply is asked for once more, with a word on why
-(not kept in the transcript), and its first sentence is held to its end: what breaks twice gives a plain line,
-never half a sentence.
+its next word); the user's people taken as its own ("my fiancé" after "my fiancé") are a break here too. The
+reply's first word is shown as it is written, whatever may follow it ("I", "As", "My"), when the model can go on
+from it: the time to the first word is the model's own. When a break is written after something was shown, the
+model goes on from what was shown (the embedded llama.cpp continues an assistant message given as the last one),
+with the words of breaks barred, and the word each earlier try broke with ("something" in "That's not something I
+know anything about"), so no try writes the same break again; up to ``GOING_ON`` times; a backend that cannot, or
+a break after that, ends the sentence there. When nothing was shown yet, the reply is asked for once more, with
+a word on why (not kept in the transcript), and its first sentence is held to its end: what breaks twice gives a
+plain line, never half a sentence.
 
-A first sentence is held whole, and checked at its end, when its first words say it may give the companion
-another name ("My name is Bruno" after the user's dog), or retell what the user said of their own people ("Ray
-is..." after "my friend ray", going on "an old friend of mine"); and, when the user asked for something it
-cannot do yet (``abilities.py``), until it says it can't: the small model sometimes pretends ("Okay! I'll try to
-play Joy Spring for you", "I'll let you know when I have called Mike").
+After its first word, a first sentence is held whole, and checked at its end, when its first words say it may
+give the companion another name ("My name is Bruno" after the user's dog), or retell what the user said of their
+own people ("Ray is..." after "my friend ray", going on "an old friend of mine"). When the user asked for
+something it cannot do yet (``abilities.py``), the first sentence is held, first word and all, until it says it
+can't: the small model sometimes pretends ("Okay! I'll try to play Joy Spring for you", "I'll let you know when I
+have called Mike").
 
 Every later sentence is held until it ends, which costs nothing a user waits for: the reply is already on its
 way, and voice speaks whole sentences anyway; one that breaks ends the reply before it (such sentences come last:
@@ -111,6 +112,13 @@ def _opening(shown: str, broke: str) -> str:
     return match.group() if match else text
 
 
+def _first_word(text: str) -> int:
+    """Where the first word of ``text`` ends, as far as it is written ("I" of "I'm"), with what follows it
+    before a space ("Oh," in "Oh, no")."""
+    match = re.match(r"\s*[\w'\u2019-]+[^\w\s]*", text)
+    return match.end() if match else 0
+
+
 def _undecided(text: str, own_name: str) -> int:
     """Where the part of streaming ``text`` that may still become the companion's own name, said to the user
     after a comma or a greeting ("It's okay, Des", "Hi Des" from Des), begins; ``len(text)`` when none may."""
@@ -141,13 +149,13 @@ async def guarded(
     companion's: "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies
     ``said_before``. One more try when a break is written: ``ask(True, "", ())``, the reply asked for again, when
     nothing was shown yet; ``ask(True, shown, stuck)``, the model going on from what was shown, when something
-    was and it ``continues``, with ``stuck`` the words each try that broke began with (" something"), to bar;
-    ``fallback`` is what is said when nothing can be. When ``declining`` (the user asked for something it cannot
-    do), the first sentence must say it can't: "Okay! I'll try to play Joy Spring for you" is asked again. The
-    companion's own name said to the user ("It's okay, Des.", "Good evening, Des" to Nate, from Des) is replaced
-    by ``user_name``, so it need not be asked again. No sentence shown takes the people or things of the user, who
-    said ``heard``, as the companion's own ("Ray is an old friend of mine"). Closing this iterator closes the
-    model's stream."""
+    was and it ``continues`` (then the first word is shown as it is written), with ``stuck`` the words each try
+    that broke began with (" something"), to bar; ``fallback`` is what is said when nothing can be. When
+    ``declining`` (the user asked for something it cannot do), the first sentence must say it can't: "Okay! I'll
+    try to play Joy Spring for you" is asked again. The companion's own name said to the user ("It's okay, Des.",
+    "Good evening, Des" to Nate, from Des) is replaced by ``user_name``, so it need not be asked again. No sentence
+    shown takes the people or things of the user, who said ``heard``, as the companion's own ("Ray is an old
+    friend of mine"). Closing this iterator closes the model's stream."""
 
     theirs = _their_words(heard)
     taking = taking_theirs(heard)  # "my fiancé" after "my fiancé": a break too, as it is written
@@ -172,6 +180,7 @@ async def guarded(
     sentence = 0  # where in ``shown`` the sentence under way begins
     whole: bool | None = None  # whether it is held until it ends (None: not known yet)
     again, went_on = False, 0
+    at_once = ""  # the reply's first word, shown as it was written
     stuck: list[str] = []  # how each try that broke went on from what was shown
     while True:
         broke = False
@@ -195,7 +204,9 @@ async def guarded(
                         start = cut  # "Sorry, Theo." may be followed by the "I can't" that it needs
                         continue
                     if whole is not False or not streams:
-                        broke = broken(done) or (declining and not shown and not DECLINES.search(done))
+                        broke = broken(shown[sentence:] + done) or (
+                            declining and not shown and not DECLINES.search(done)
+                        )
                     else:
                         broke = break_ahead(shown[sentence:] + done, ahead)[1] or repeats(
                             shown[sentence:] + done, said_before
@@ -210,13 +221,20 @@ async def guarded(
                 if broke:
                     break
                 written = shown[sentence:] + pending
+                # the first word is shown as it is written: a break after it is gone on from
+                if continues and not (shown or declining or afresh) and (said := pending[: _first_word(pending)]):
+                    shown = at_once = said.rstrip(_OPEN)
+                    yield at_once
+                    pending = pending[len(at_once) :]
                 if streams and whole is None and pending.strip():
-                    whole = (afresh or held_whole(written, theirs, declining)) if sentence == len(shown) else False
+                    # what it is held for is decided before anything of it is shown, but the first word
+                    undecided = shown[sentence:] in ("", at_once)
+                    whole = (afresh or held_whole(written, theirs, declining)) if undecided else False
                 elif whole and declining and not afresh and not shown and DECLINES.search(written):
                     whole = held_whole(written, theirs, False)  # it said it can't: the rest may stream
                 if not streams or whole is not False:
                     # a held sentence breaks as soon as its words make a break ("As an AI "), not at its end
-                    if broke := bool(persona_break(pending[: pending.rfind(" ") + 1])):
+                    if broke := bool(persona_break(written[: written.rfind(" ") + 1])):
                         break
                     continue
                 at, broke = break_ahead(written, ahead)
@@ -232,7 +250,7 @@ async def guarded(
             if not broke and pending:
                 done = addressed(pending)
                 if whole is not False or len(shown[:sentence].split()) > SHORT_WORDS:
-                    broke = broken(done) or (declining and not shown and not DECLINES.search(done))
+                    broke = broken(shown[sentence:] + done) or (declining and not shown and not DECLINES.search(done))
                 else:
                     broke = break_ahead(shown[sentence:] + done + " ", ahead)[1] or repeats(
                         shown[sentence:] + done, said_before
