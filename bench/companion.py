@@ -16,8 +16,10 @@ role confusion    reactions and replies that speak as the user (checks.speaks_as
                   companion's own name (checks.greets_itself: "It's nice to meet you, Allison" from Allison), and
                   reactions to an answer that tell about the companion instead (checks.talks_about_itself). Goal 0.
 names             the chosen name is no ordinary word of the user's language or of English (a lowercase entry of
-                  Debian's word lists: wamerican, wbritish and the list of the user's language) and not on the
-                  short list of unfortunate names below. Goal 40 of 40.
+                  Debian's word lists: wamerican, wbritish and the list of the user's language, unless the English
+                  lists also write it capitalised, as a name: "Mark", "John", "Maria" are names to a speaker, "Lame"
+                  and "Sky" are not) and not on the short list of unfortunate names below. Goal 40 of 40. Also
+                  counted, the strict reading: the names that are no lowercase entry at all.
 naming reason     says only true things about the user: no sentence about the user in words they did not use
                   or the questions they answered (checks.unsupported_claims), and none that speaks as them.
                   Goal 40 of 40.
@@ -178,21 +180,30 @@ def matches(keywords: list[list[str]], text: str) -> bool:
     return all(any(re.search(rf"(?<![\w]){re.escape(alt.lower())}", lowered) for alt in group) for group in keywords)
 
 
-def dictionary_words(language: str) -> set[str]:
+def dictionary_words(language: str) -> tuple[set[str], set[str]]:
+    """The lowercase words of Debian's lists for ``language`` and English, and the words the English lists also
+    write capitalised, as names (they capitalise proper nouns only: "Mark", "John", "Maria", never "lame" or
+    "sky"; the German list capitalises every noun and the French and Spanish lists nothing, so only English's)."""
     words: set[str] = set()
+    names: set[str] = set()
     for name in (*DICTIONARIES.get(language, ()), *DICTIONARIES["en"]):
         path = Path("/usr/share/dict") / name
         if not path.exists():
             sys.exit(f"{path} is missing: apt-get install wamerican wbritish wfrench wngerman wspanish witalian "
                      "wportuguese wbrazilian wdutch wswedish wpolish")  # fmt: skip
-        words |= {w for w in path.read_text(encoding="utf-8", errors="replace").split() if w.islower()}
-    return words
+        listed = path.read_text(encoding="utf-8", errors="replace").split()
+        words |= {w for w in listed if w.islower()}
+        if name in DICTIONARIES["en"]:
+            names |= {w.lower() for w in listed if w.istitle()}
+    return words, names
 
 
-def name_problem(name: str, language: str, dictionary: set[str]) -> str | None:
+def name_problem(name: str, language: str, words: set[str], names: set[str]) -> str | None:
+    """Why a speaker would not take ``name`` for a name: an unfortunate word, or an ordinary word of their language
+    or English that no English list writes as a name (a speaker takes "Mark" and "John" for names)."""
     if name.lower() in UNFORTUNATE:
         return "unfortunate"
-    if name.lower() in dictionary:
+    if name.lower() in words and name.lower() not in names:
         return f"an ordinary word ({language} or English)"
     return None
 
@@ -335,7 +346,7 @@ def _memory(memory: Memory) -> dict[str, Any]:
 
 
 def score(
-    person: dict[str, Any], result: dict[str, Any], dictionary: set[str], judged: dict[str, bool]
+    person: dict[str, Any], result: dict[str, Any], dictionary: tuple[set[str], set[str]], judged: dict[str, bool]
 ) -> dict[str, Any]:
     """How one person's first hour went; ``judged``: the verdicts by hand on memories that state no labelled fact."""
     facts = {fact["id"]: fact for fact in person["facts"]}
@@ -395,7 +406,8 @@ def score(
         "outputs": sum(s["who"] == "os1" and s["kind"] != "question" for s in said),
         "persona_breaks": breaks,
         "role_confusion": confused,
-        "name_problem": name_problem(companion, person["locale"][:2], dictionary),
+        "name_problem": name_problem(companion, person["locale"][:2], *dictionary),
+        "name_a_word": companion.lower() in dictionary[0],  # the strict reading: a word even if also a name
         "reason_untrue": untrue,
         "knows_named": named,
         "recalled": bool(asked_back) and matches(person["recall_answer"], asked_back[0]),
@@ -430,6 +442,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "persona_breaks": sum(len(s["persona_breaks"]) for s in scores),
         "role_confusion": sum(len(s["role_confusion"]) for s in scores),
         "names_acceptable": sum(s["name_problem"] is None for s in scores),
+        "names_no_word": sum(not s["name_a_word"] for s in scores),
         "reasons_true": sum(not s["reason_untrue"] for s in scores),
         "knows_4_of_6": sum(len(s["knows_named"]) >= 4 for s in scores),
         "recalled": sum(s["recalled"] for s in scores),
@@ -454,6 +467,7 @@ def table(total: dict[str, Any], results: list[dict[str, Any]]) -> Table:
         ("persona breaks", f"{total['persona_breaks']} in {total['outputs']} texts", "0"),
         ("role confusion", f"{total['role_confusion']} in {total['outputs']} texts", "0"),
         ("names acceptable", f"{total['names_acceptable']} of {people}", f"{people} of {people}"),
+        ("  of them, no lowercase dictionary word at all", f"{total['names_no_word']} of {people}", ""),
         ("naming reason true", f"{total['reasons_true']} of {people}", f"{people} of {people}"),
         ('"what do you know" names >= 4 of 6', f"{total['knows_4_of_6']} of {people}", ">= 90 %"),
         ("the next day, answers what it was told", f"{total['recalled']} of {people}", f"{people} of {people}"),
@@ -528,7 +542,7 @@ async def run(args: argparse.Namespace, people: list[dict[str, Any]], settings: 
     work = Path(args.work)
     llm = SeededLLM(path, threads=args.threads, context=CONTEXT, log_path=work / "llamacpp.log", kept=work / "kept")
     embedder = MiniLM.from_settings(settings)
-    dictionaries: dict[str, set[str]] = {}
+    dictionaries: dict[str, tuple[set[str], set[str]]] = {}
     judged = {
         who: {verdict["memory"]: verdict["right"] for verdict in verdicts}
         for who, verdicts in json.loads(JUDGED.read_text(encoding="utf-8")).items()
