@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import hashlib
 import json
 import os
@@ -42,10 +43,10 @@ import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,14 +63,37 @@ from os1.memory.embed import ASSETS, MiniLM
 from os1.memory.observe import Observer
 from os1.memory.recall import Recall
 from os1.memory.sqlite import SQLiteStore
-from os1.memory.store import Memory
+from os1.memory.store import Memory, Profile
 from os1.memory.words import STOPWORDS
 
 DATA = Path(__file__).parent / "data"
-# Each set: a conversation to import and the questions asked of it ("memory-<set>-sessions.json" and so on).
+
+
+@dataclass(frozen=True)
+class ConversationSet:
+    """A conversation to import, the questions asked of it, the facts a careful reader labelled per turn (if any),
+    and what the user who imports it is called (None: the user is neither of the speakers)."""
+
+    stem: str
+    user: str | None
+
+    @property
+    def sessions(self) -> Path:
+        return DATA / f"{self.stem}-sessions.json"
+
+    @property
+    def questions(self) -> Path:
+        return DATA / f"{self.stem}-questions.json"
+
+    @property
+    def facts(self) -> Path:
+        return DATA / f"{self.stem}-facts.json"
+
+
 SETS = {
-    name: (DATA / f"{stem}-sessions.json", DATA / f"{stem}-questions.json")
-    for name, stem in (("companion", "memory"), ("friends", "memory-friends"), ("paraphrase", "memory-paraphrase"))
+    "companion": ConversationSet("memory", "Nora"),
+    "friends": ConversationSet("memory-friends", None),
+    "paraphrase": ConversationSet("memory-paraphrase", "Gabe"),
 }
 TUNED = "companion"  # recall's weights were chosen on its odd-numbered questions; every other question is held out
 METHODS = ("bm25", "dense", "os1")
@@ -80,10 +104,12 @@ console = Console()
 # --- quality ---------------------------------------------------------------------------------------------------
 
 
-def imported_home(work: Path, sessions: Path, model: Path, batch: int) -> tuple[Path, dict[str, Any]]:
-    """A home holding a conversation set imported by `os1 memory import` (cached by the set's and the model's
-    digest, so the slow import runs once)."""
-    digest = hashlib.sha256(sessions.read_bytes() + model.name.encode() + str(batch).encode()).hexdigest()[:12]
+async def imported_home(work: Path, chosen: ConversationSet, model: Path, batch: int) -> tuple[Path, dict[str, Any]]:
+    """A home holding a conversation set imported by `os1 memory import`, by a user of the set's name (cached by
+    the set's and the model's digest, so the slow import runs once)."""
+    sessions = chosen.sessions
+    key = sessions.read_bytes() + model.name.encode() + str(batch).encode() + str(chosen.user).encode()
+    digest = hashlib.sha256(key).hexdigest()[:12]
     home = work / f"import-{digest}"
     report = home / "import.json"
     if report.exists():
@@ -92,18 +118,23 @@ def imported_home(work: Path, sessions: Path, model: Path, batch: int) -> tuple[
         shutil.rmtree(home)
     home.mkdir(parents=True)
     (home / "models").symlink_to(Settings.load().home / "models")  # the installed models, not a second copy
+    if chosen.user:
+        store = SQLiteStore.open(home)
+        await store.save_profile(Profile(chosen.user, {}, datetime(2026, 1, 1, tzinfo=UTC)))
+        store.close()
     env = {**os.environ, "OS1_HOME": str(home), "OS1_MODEL": str(model)}
     console.print(f"importing {sessions.name} with {model.name} (batch {batch}); this is the slow part")
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "os1", "memory", "import", str(sessions), "--batch", str(batch)],
-        env=env, capture_output=True, text=True, check=False,
+    done = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "os1", "memory", "import", str(sessions), "--batch", str(batch),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+    out, err = (part.decode() for part in await done.communicate())
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"the import failed:\n{done.stdout}\n{done.stderr}")
-    said = re.search(r"Remembered ([\d,]+) things from ([\d,]+) turns in ([\d,]+) s", done.stdout)
-    assert said, done.stdout
+        raise SystemExit(f"the import failed:\n{out}\n{err}")
+    said = re.search(r"Remembered ([\d,]+) things from ([\d,]+) turns in ([\d,]+) s", out)
+    assert said, out
     memories, turns, extracting = (int(group.replace(",", "")) for group in said.groups())
     result = {
         "model": model.name,
@@ -113,7 +144,7 @@ def imported_home(work: Path, sessions: Path, model: Path, batch: int) -> tuple[
         "extraction_seconds": extracting,
         "turns_per_minute": round(turns / extracting * 60, 1),
         "wall_seconds": round(seconds, 1),
-        "cli_output": done.stdout.strip(),
+        "cli_output": out.strip(),
     }
     report.write_text(json.dumps(result, indent=1))
     return home, result
@@ -159,10 +190,77 @@ class Baselines:
         return [self.ids[i] for i in np.argsort(-(self.matrix @ vector))[:depth]]
 
 
+def matches(keywords: list[list[str]], text: str) -> bool:
+    """Every group of a fact's keywords has an alternative that begins a word of ``text``."""
+    lowered = text.lower()
+    return all(any(re.search(rf"(?<!\w){re.escape(alt.lower())}", lowered) for alt in group) for group in keywords)
+
+
+def copied(memory: str, said: str) -> bool:
+    """A memory that is its turn's words over again: nearly all of its words (names aside) were said, in the
+    order said, and it keeps most of the turn (a raw copy adds nothing the transcript does not hold)."""
+    kept = re.findall(r"[a-z']+", memory.lower())
+    heard = re.findall(r"[a-z']+", said.lower())
+    if not kept or not heard:
+        return False
+    common = difflib.SequenceMatcher(None, kept, heard, autojunk=False).get_matching_blocks()
+    shared = sum(block.size for block in common)
+    return shared >= 0.8 * len(kept) and shared >= 0.6 * len(heard)
+
+
+def extraction_scored(
+    memories: list[Memory], label: dict[int, str], said: dict[str, str], chosen: ConversationSet
+) -> dict[str, Any]:
+    """What the import kept, against the facts labelled per turn: a memory is right if it states a fact of the
+    turns it came from (every keyword group matched) and names the person the fact is about (by subject or in its
+    words; "user" facts by the user's name or "user"); it names the wrong person if it states such a fact but names
+    only other people; otherwise it states nothing a careful reader noted (trivia, or not what was said). A fact is
+    kept if a right memory came from one of its turns."""
+    facts = json.loads(chosen.facts.read_text())
+    of_turn: dict[str, list[dict[str, Any]]] = {}
+    for fact in facts:
+        for turn_id in fact["turn_ids"]:
+            of_turn.setdefault(turn_id, []).append(fact)
+
+    def names(memory: Memory, about: str) -> bool:
+        called = {about.lower()} | ({"user", (chosen.user or "").lower()} - {""} if about == "user" else set())
+        words = set(re.findall(r"[\w'-]+", f"{memory.subject or ''} {memory.text}".lower().replace("'s", "")))
+        return bool(called & words)
+
+    right, wrong_person, unlabelled, copies = [], [], [], []
+    kept: set[str] = set()
+    for memory in memories:
+        sources = [label[i] for i in memory.source_turn_ids if i in label]
+        stated = [
+            fact for turn_id in sources for fact in of_turn.get(turn_id, []) if matches(fact["keywords"], memory.text)
+        ]
+        about_right = [fact for fact in stated if names(memory, fact["about"])]
+        if about_right:
+            right.append(memory.text)
+            kept.update(fact["id"] for fact in about_right)
+        elif stated:
+            wrong_person.append(f"{memory.text} (the fact is about {stated[0]['about']}: {stated[0]['text']})")
+        else:
+            unlabelled.append(memory.text)
+        if any(copied(memory.text, said[turn_id]) for turn_id in sources):
+            copies.append(memory.text)
+    count = len(memories)
+    return {
+        "memories": count,
+        "facts": len(facts),
+        "precision": round(len(right) / count, 3) if count else 0.0,
+        "wrong_person": round(len(wrong_person) / count, 3) if count else 0.0,
+        "facts_kept": round(len(kept) / len(facts), 3) if facts else 0.0,
+        "raw_copies": len(copies),
+        "stating_no_labelled_fact": len(unlabelled),
+        "examples": {"wrong person": wrong_person[:20], "no labelled fact": unlabelled[:20], "raw copies": copies[:20]},
+    }
+
+
 async def quality_of(name: str, args: argparse.Namespace, work: Path, embedder: MiniLM) -> dict[str, Any]:
     """One set: imported, asked every question at its own date, scored against both baselines."""
-    sessions, questions = SETS[name]
-    home, imported = imported_home(work, sessions, model_path(args.model), args.batch)
+    chosen = SETS[name]
+    home, imported = await imported_home(work, chosen, model_path(args.model), args.batch)
     store = SQLiteStore.open(home)
     recall = Recall(store, embedder)
     await recall.reembed()
@@ -178,7 +276,7 @@ async def quality_of(name: str, args: argparse.Namespace, work: Path, embedder: 
         return ranked
 
     rows = []
-    for q in json.loads(questions.read_text()):
+    for q in json.loads(chosen.questions.read_text()):
         asked = datetime.fromisoformat(q["asked_at"]).replace(tzinfo=UTC)
         recall.clock = lambda asked=asked: asked
         row = {"id": q["id"], "kind": q["kind"], "question": q["question"], "answers": q["answer_turn_ids"]}
@@ -189,6 +287,18 @@ async def quality_of(name: str, args: argparse.Namespace, work: Path, embedder: 
         ):
             row[method] = {f"r@{k}": recall_at(ranked, q["answer_turn_ids"], k) for k in KS} | {"top": ranked[:depth]}
         rows.append(row)
+    extraction = None
+    if chosen.facts.exists():
+        kept = [m for m in await store.memories(include_past=True) if m.kind not in ("episode", "reflection")]
+        said = {label[i]: turn.text for i, turn in turns.items()}
+        extraction = extraction_scored(kept, label, said, chosen)
+        console.print(
+            f"{name}: of {extraction['memories']} memories kept, {extraction['precision']:.0%} state a labelled fact "
+            f"about the right person (goal >= 85 %), {extraction['wrong_person']:.1%} name the wrong person "
+            f"(goal <= 2 %); {extraction['facts_kept']:.0%} of {extraction['facts']} labelled facts kept (goal >= "
+            f"70 %); {extraction['raw_copies']} raw copies of their turn, {extraction['stating_no_labelled_fact']} "
+            "stating no labelled fact"
+        )
     store.close()
     groups = {"all": rows}
     if name == TUNED:
@@ -217,7 +327,10 @@ async def quality_of(name: str, args: argparse.Namespace, work: Path, embedder: 
         f" import: {imported['turns_extracted']} turns in {imported['extraction_seconds']} s = "
         f"{imported['turns_per_minute']} turns/min ({imported['memories']} memories, {imported['model']})"
     )
-    return {"import": imported, "summary": summary, "ratio_r10": ratio, "goal": 1.2, "questions": rows}
+    return {
+        "import": imported, "extraction": extraction, "summary": summary, "ratio_r10": ratio, "goal": 1.2,
+        "questions": rows,
+    }  # fmt: skip
 
 
 async def quality(args: argparse.Namespace, work: Path) -> dict[str, Any]:
