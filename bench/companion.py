@@ -16,10 +16,11 @@ role confusion    reactions and replies that speak as the user (checks.speaks_as
                   companion's own name (checks.greets_itself: "It's nice to meet you, Allison" from Allison), and
                   reactions to an answer that tell about the companion instead (checks.talks_about_itself). Goal 0.
 names             the chosen name is no ordinary word of the user's language or of English (a lowercase entry of
-                  Debian's word lists: wamerican, wbritish and the list of the user's language, unless the English
-                  lists also write it capitalised, as a name: "Mark", "John", "Maria" are names to a speaker, "Lame"
-                  and "Sky" are not) and not on the short list of unfortunate names below. Goal 40 of 40. Also
-                  counted, the strict reading: the names that are no lowercase entry at all.
+                  Debian's word lists: wamerican, wbritish and the list of the user's language, unless one of these
+                  lists also writes it capitalised, as a name: "Mark", "John", "Maria" are names to a speaker,
+                  "Lame" and "Sky" are not; the German list, which capitalises every noun, is not read for names)
+                  and not on the short list of unfortunate names below. Goal 40 of 40. Also counted, the strict
+                  reading: the names that are no lowercase entry at all.
 naming reason     says only true things about the user: no sentence about the user in words they did not use
                   or the questions they answered (checks.unsupported_claims), and none that speaks as them.
                   Goal 40 of 40.
@@ -181,9 +182,9 @@ def matches(keywords: list[list[str]], text: str) -> bool:
 
 
 def dictionary_words(language: str) -> tuple[set[str], set[str]]:
-    """The lowercase words of Debian's lists for ``language`` and English, and the words the English lists also
-    write capitalised, as names (they capitalise proper nouns only: "Mark", "John", "Maria", never "lame" or
-    "sky"; the German list capitalises every noun and the French and Spanish lists nothing, so only English's)."""
+    """The lowercase words of Debian's lists for ``language`` and English, and the words these lists also write
+    capitalised, as names ("Mark", "John", "Maria", never "lame" or "sky"): every list but the German one, which
+    capitalises every noun, capitalises proper nouns only (the French and Spanish lists have none)."""
     words: set[str] = set()
     names: set[str] = set()
     for name in (*DICTIONARIES.get(language, ()), *DICTIONARIES["en"]):
@@ -193,14 +194,14 @@ def dictionary_words(language: str) -> tuple[set[str], set[str]]:
                      "wportuguese wbrazilian wdutch wswedish wpolish")  # fmt: skip
         listed = path.read_text(encoding="utf-8", errors="replace").split()
         words |= {w for w in listed if w.islower()}
-        if name in DICTIONARIES["en"]:
+        if name != "ngerman":
             names |= {w.lower() for w in listed if w.istitle()}
     return words, names
 
 
 def name_problem(name: str, language: str, words: set[str], names: set[str]) -> str | None:
     """Why a speaker would not take ``name`` for a name: an unfortunate word, or an ordinary word of their language
-    or English that no English list writes as a name (a speaker takes "Mark" and "John" for names)."""
+    or English that neither list writes as a name (a speaker takes "Mark" and "John" for names)."""
     if name.lower() in UNFORTUNATE:
         return "unfortunate"
     if name.lower() in words and name.lower() not in names:
