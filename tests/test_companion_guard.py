@@ -254,6 +254,17 @@ async def test_a_greeting_by_its_own_name_is_said_to_the_user_by_theirs_and_not_
     assert said == "Good evening Theo! How was the day?" and len(llm.requests) == 1
 
 
+async def test_a_greeting_that_begins_with_its_own_name_is_said_to_the_user_by_theirs(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    """The first word is shown as it is written, but not a greeting, which its own name may follow."""
+    llm = ScriptedLLM("Hello Samantha! How was your day?")
+    companion = Companion(llm, store, persona, profile)
+    deltas = [delta async for delta in companion.welcome()]
+    assert "".join(deltas) == "Hello Theo! How was your day?" and deltas[0] != "Hello"
+    assert len(llm.requests) == 1
+
+
 async def test_after_a_reply_the_model_reads_on_to_where_the_users_next_words_begin(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:
