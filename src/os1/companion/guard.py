@@ -10,7 +10,8 @@ so often leads into "But as an operating system, I don't have feelings"): only t
 beginning of a break are held back, with what leads into one ("I'm sorry" is shown; ", but as an" waits for
 its next word); the user's people taken as its own ("my fiancé" after "my fiancé") are a break here too. The
 reply's first word is shown as it is written, whatever may follow it ("I", "As", "My"), when the model can go on
-from it: the time to the first word is the model's own. When a break is written after something was shown, the
+from it: the time to the first word is the model's own (a greeting, "Hello", waits for the next word, which may be
+the companion's own name). When a break is written after something was shown, the
 model goes on from what was shown (the embedded llama.cpp continues an assistant message given as the last one),
 with the words of breaks barred, and the word each earlier try broke with ("something" in "That's not something I
 know anything about"), so no try writes the same break again; up to ``GOING_ON`` times; a backend that cannot, or
