@@ -132,11 +132,6 @@ def _undecided(text: str, own_name: str) -> int:
     return len(text)
 
 
-def _greeting(word: str) -> bool:
-    """Whether ``word``, a reply's first, greets ("Hello", "Hi", "Morning"): the companion's own name may follow."""
-    return bool(re.match(rf"\W*{GREETING}", word, re.IGNORECASE))
-
-
 def _calls(after: str, name: str) -> bool:
     return bool(re.match(rf"\W{{0,3}}\s*{re.escape(name)}\b", after, re.IGNORECASE))
 
@@ -227,10 +222,11 @@ async def guarded(
                 if broke:
                     break
                 written = shown[sentence:] + pending
-                # the first word is shown as it is written (a break after it is gone on from), unless it may greet
-                # the user by the companion's own name ("Hello Jill!" from Jill, to Noor), which is put right whole
-                first = pending[: _first_word(pending)]
-                if continues and not (shown or declining or afresh) and (said := first) and not _greeting(said):
+                # the first word is shown as it is written (a break after it is gone on from), unless the
+                # companion's own name may follow it ("Hello Jill!" from Jill, to Noor): that is put right whole
+                said = pending[: _first_word(pending)]
+                named_next = _undecided(said, own_name) < len(said)
+                if continues and not (shown or declining or afresh or named_next) and said:
                     shown = at_once = said.rstrip(_OPEN)
                     yield at_once
                     pending = pending[len(at_once) :]
