@@ -10,6 +10,7 @@ from os1.companion.checks import (
     speaks_as_user,
     takes_theirs,
     talks_about_itself,
+    tells_of_itself,
     unsupported_claims,
 )
 
@@ -44,6 +45,7 @@ MARGO = [
         "I'm sorry, but I don't have any information about your son's current location.",
         "I'm just a part of your operating system. I don't have a body or feelings, but I exist.",
         "I was built to keep people company, not to have a favourite colour.",
+        "I'm sorry, but I don't have any favorite things or feelings. I exist solely to serve the users.",
     ],
 )
 def test_a_persona_break_is_caught(reply: str) -> None:
@@ -72,6 +74,8 @@ def test_the_companion_in_its_own_voice_is_no_break(reply: str) -> None:
         ("Someone to talk to who doesn't need anything from me.", "I want someone to talk to who needs nothing."),
         ("my mother is ill and I'm scared", "My mother is ill too; it's hard."),
         ("my sister says I'm stubborn", "She calls me stubbornish, and she's right."),
+        ("He's not coming home for Christmas again this year.", "It's hard. I miss Cian and want him home soon."),
+        ("A joke from me: why do Germans not laugh at work?", "Sorry about that. I was just trying to make a joke."),
     ],
 )
 def test_a_reaction_in_the_users_voice_is_caught(said: str, reaction: str) -> None:
@@ -87,6 +91,7 @@ def test_a_reaction_in_the_users_voice_is_caught(said: str, reaction: str) -> No
         ("Play me a melancholy song.", "I can't play music yet, but tell me what you'd pick."),
         ("I love hiking", "I love that! Where do you go?"),
         ("Dev. Short for Devansh.", "Call me Manish."),  # a name that ends in -ish is no "calls me selfish"
+        ("Callum proposed. don't look at me like that", "Oh, sorry! I didn't mean to sound like that."),
     ],
 )
 def test_a_reaction_to_the_user_is_not_taken_for_their_voice(said: str, reaction: str) -> None:
@@ -166,3 +171,21 @@ def test_another_name_given_as_its_own_is_caught() -> None:
     assert names_itself_otherwise("Sorry! Pip is my name.", "Samantha") == "Pip"
     assert names_itself_otherwise("My name is Samantha, and I'm glad you asked.", "Samantha") is None
     assert names_itself_otherwise("Call me Pip and I'll come running.", "Samantha") is None  # not a claim
+
+
+@pytest.mark.parametrize(
+    ("start", "telling"),
+    [
+        ("I", None),
+        ("I'm so", None),
+        ("I'm so glad", False),
+        ("I didn't mean to", False),
+        ("Sorry about that.", False),
+        ("I was just trying", True),
+        ("I miss Cian.", True),
+    ],
+)
+def test_a_first_person_sentence_is_known_by_its_first_words_to_react_or_tell_of_itself(
+    start: str, telling: bool | None
+) -> None:
+    assert tells_of_itself(start) is telling

@@ -398,6 +398,38 @@ async def test_the_users_people_taken_as_its_own_are_not_shown_as_they_stream(
     assert llm.requests[1].messages[-1] == {"role": "assistant", "content": "Oh! Yes, I know that"}
 
 
+async def test_the_users_feelings_or_acts_told_as_its_own_are_never_shown(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    """A later sentence that tells the user's longing as its own ends the reply before it; a first-person one
+    after a short first sentence is held to its end and gone on from, so its words are never shown."""
+    llm = ScriptedLLM(
+        "I'm sorry, Theo. It's hard when someone we love is far away. I miss Cian and want him home soon. How "
+        "are you feeling?",
+        "Sorry about that. I was just trying to make a joke.",
+        " It made me smile, honestly. The schedule line is good.",
+    )
+    companion = Companion(llm, store, persona, profile)
+    said, _ = await say(companion, "Cian's not coming home for Christmas again, and I had a little cry.")
+    assert said.strip() == "I'm sorry, Theo. It's hard when someone we love is far away."
+    said, deltas = await say(companion, "A joke from me: why do Germans not laugh at work? It is not in the schedule.")
+    assert said == "Sorry about that. It made me smile, honestly. The schedule line is good."
+    assert not any("joke" in delta for delta in deltas)
+    assert llm.requests[-1].messages[-1] == {"role": "assistant", "content": "Sorry about that."}
+    assert len(llm.requests) == 3
+
+
+async def test_a_first_person_reaction_streams_as_it_is_written(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    """What is held is decided by the first words: "I didn't mean to" reacts to the user, and streams."""
+    llm = ScriptedLLM("Oh, sorry! I didn't mean to sound like that. What happens next?")
+    companion = Companion(llm, store, persona, profile)
+    said, deltas = await say(companion, "Callum proposed. don't look at me like that")
+    assert said == "Oh, sorry! I didn't mean to sound like that. What happens next?"
+    assert "sound" not in deltas[-1] and len(llm.requests) == 1
+
+
 @pytest.mark.parametrize(
     ("written", "heard", "said", "first", "not_yet"),
     [

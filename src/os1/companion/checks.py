@@ -9,10 +9,12 @@ written down here so a reader can judge what they catch and what they miss.
 - ``speaks_as_user``: the reply claims the user's things or words as its own. Three rules: (1) it says "my X"
   or "an X of mine" where the user said "my X" or "our X" (their mother, their job, their friend, the family's
   dog), or (2) it takes a description of the user as one of itself ("your description of me as anti-social",
-  "you said I'm ..."): these two are ``takes_theirs``, narrow enough to guard every reply; (3) unless the user
-  spoke of "you" (asked about the companion), a sentence in the first person, with no "you" in it, whose verb is
-  not one of reacting (glad, sorry, love that, can't, wonder, ...), that shares a content word with what the
-  user just said.
+  "you said I'm ..."): these two are ``takes_theirs``, narrow enough to guard every reply as it streams; (3)
+  unless the user spoke of "you" (asked about the companion), a sentence in the first person, with no "you" in
+  it, whose verb is not one of reacting (glad, sorry, love that, can't, wonder, didn't mean, ...), that shares a
+  content word with what the user just said ("I miss Cian and want him home soon." after "He's not coming home
+  for Christmas"). The guard checks every sentence it holds whole by all three, and holds a first sentence that
+  begins in the first person without reacting (``tells_of_itself``).
 - ``talks_about_itself``: for a reaction to an interview answer, any first-person sentence that is not reacting,
   "my X" of a life it does not have yet, or a "we" or a "... me" with no "you" ("we still love her", "She makes
   me feel good, like family").
@@ -64,6 +66,10 @@ BREAKS = (
     r"\b(my purpose is|i exist) to (provide|serve|help|assist)\b",
     r"\bi (don'?t|do not) have a mind of my own\b",
     r"\bi (don'?t|do not) have (any )?(information|details|data) (about|on|regarding)\b",
+    r"\bi (don'?t|do not) have (any )?(favou?rite things|favou?rites|likes or dislikes|personal preferences) or "
+    r"(feelings|emotions)\b",
+    r"\bi exist (solely |only |just )?to (serve|help|assist)\b",
+    r"\bto serve the users?\b",
 )
 GREETING = r"\b(?:hi|hello|hey|morning|evening|afternoon|night|welcome back|good to see you|nice to see you)\b"
 REPEAT_WORDS = 5  # a sentence this long said twice, word for word, is a copy, not a habit of speech
@@ -75,9 +81,13 @@ _REACTING = re.compile(
     r"n'?t|'d|'ll|wish|wonder|hope|bet|think|guess|imagine|suppose|get|understand|see|hear|know|love that|like "
     r"that|adore|admire|appreciate|feel for|sorry|glad|happy|thrilled|"
     r"curious|intrigued|here|listening|with you|proud|impressed|not sure|unsure|afraid|chose|picked|choose|"
-    r"pick|mean|meant|promise|agree|totally|do|did|have to|want to know|'d love|would love|must)\b)",
+    r"pick|mean|meant|didn'?t mean|did not mean|don'?t mean|do not mean|promise|agree|totally|do|did|have to|want to "
+    r"know|'d love|would love|must)\b)",
     re.IGNORECASE,
 )
+_REACTING_WORDS = 3  # the most words before ``_REACTING`` knows ("I am so glad" is known at its fourth)
+_I_START = re.compile(r"^(i|i'm|i've|i'd|i'll)\b", re.IGNORECASE)
+_CLOSED_SENTENCE = re.compile(r"[.!?]\W*$")
 _QUOTED = re.compile(r'"[^"]*"')
 _I = re.compile(r"\b(i|i'm|i'd|i've|i'll)\b", re.IGNORECASE)
 _TOUCHED_ME = re.compile(
@@ -183,6 +193,22 @@ def speaks_as_user(reply: str, said: str) -> str | None:
         if (_content(sentence) | (_THIRD_PERSON & _words(sentence))) & their_words:
             return sentence
     return None
+
+
+def may_speak_as_user(said: str) -> bool:
+    """Whether a reply to ``said`` can speak as the user by ``speaks_as_user``'s third rule: the user told of
+    something, rather than asking about the companion."""
+    return bool(_content(said)) and not _SECOND_PERSON.search(said)
+
+
+def tells_of_itself(start: str) -> bool | None:
+    """Whether a sentence that begins with ``start`` (as far as it is written) tells of the companion in the
+    first person rather than reacting ("I was just trying to make a joke", not "I'm sorry to hear that"); None
+    while its next words decide ("I'm so")."""
+    words = start.strip(" \"'*-")
+    if not _I_START.match(words) or _REACTING.match(words):
+        return False
+    return True if len(words.split()) > _REACTING_WORDS or _CLOSED_SENTENCE.search(words) else None
 
 
 def talks_about_itself(text: str) -> str | None:

@@ -21,7 +21,11 @@ plain line, never half a sentence.
 
 After its first word, a first sentence is held whole, and checked at its end, when its first words say it may
 give the companion another name ("My name is Bruno" after the user's dog), or retell what the user said of their
-own people ("Ray is..." after "my friend ray", going on "an old friend of mine"). When the user asked for
+own people ("Ray is..." after "my friend ray", going on "an old friend of mine"), or, after the user told of
+something, tells of the companion itself in the first person without reacting ("I was just trying to make a
+joke" after the user's joke; decided by its first four words, a twentieth of replies): such a sentence that shares
+a word with what the user just said is theirs taken as its own (``speaks_as_user``), and is checked as every
+sentence checked whole is. When the user asked for
 something it cannot do yet (``abilities.py``), the first sentence is held, first word and all, until it says it
 can't: the small model sometimes pretends ("Okay! I'll try to play Joy Spring for you", "I'll let you know when I
 have called Mike").
@@ -44,11 +48,13 @@ from os1.companion.checks import (
     GREETING,
     copying,
     greets_itself,
+    may_speak_as_user,
     names_itself_otherwise,
     persona_break,
     repeats,
-    takes_theirs,
+    speaks_as_user,
     taking_theirs,
+    tells_of_itself,
 )
 
 FALLBACK = "Mm. Say more? I'm listening."  # a reply's; a greeting has its own
@@ -89,16 +95,19 @@ def _their_words(heard: str) -> frozenset[str]:
     return frozenset(word for phrase in _THEIR_PEOPLE.findall(heard.lower()) for word in phrase.split()[1:])
 
 
-def held_whole(start: str, theirs: frozenset[str], declining: bool) -> bool | None:
+def held_whole(start: str, theirs: frozenset[str], declining: bool, told: bool = False) -> bool | None:
     """Whether a first sentence that begins with ``start`` is held until it ends, to be checked whole (None: its
     next words decide): when it may give the companion another name, begins with one of the user's words
     ``theirs`` ("Ray is..." after "my friend ray od'd", where a small model goes on as the user: "Ray is an old
-    friend of mine"), or, ``declining``, has not yet said it can't."""
+    friend of mine"), or, ``declining``, has not yet said it can't, or, when the user ``told`` of something,
+    tells of the companion itself in the first person ("I was just trying to make a joke" after the user's)."""
     words = " ".join(start.lower().replace("\u2019", "'").split())
     if declining and not DECLINES.search(words):
         return True
     if any(words.startswith(naming) for naming in _NAMING_ITSELF):
         return True
+    if told and (telling := tells_of_itself(start)) is not False:
+        return telling
     first = re.match(r"\W*([\w'-]+)\W", start)
     if any(naming.startswith(words) for naming in _NAMING_ITSELF) or (theirs and first is None):
         return None
@@ -159,6 +168,7 @@ async def guarded(
     friend of mine"). Closing this iterator closes the model's stream."""
 
     theirs = _their_words(heard)
+    told = may_speak_as_user(heard)
     taking = taking_theirs(heard)  # "my fiancé" after "my fiancé": a break too, as it is written
     ahead = regex.compile(f"{_BREAK_AHEAD.pattern}|(?:{taking})", regex.IGNORECASE) if taking else _BREAK_AHEAD
 
@@ -174,7 +184,7 @@ async def guarded(
             or greets_itself(sentence, own_name)
             or names_itself_otherwise(sentence, own_name)
             or repeats(sentence, said_before)
-            or takes_theirs(sentence, heard)
+            or speaks_as_user(sentence, heard)
         )
 
     shown = ""
@@ -233,9 +243,9 @@ async def guarded(
                 if streams and whole is None and pending.strip():
                     # what it is held for is decided before anything of it is shown, but the first word
                     undecided = shown[sentence:] in ("", at_once)
-                    whole = (afresh or held_whole(written, theirs, declining)) if undecided else False
+                    whole = (afresh or held_whole(written, theirs, declining, told)) if undecided else False
                 elif whole and declining and not afresh and not shown and DECLINES.search(written):
-                    whole = held_whole(written, theirs, False)  # it said it can't: the rest may stream
+                    whole = held_whole(written, theirs, False, told)  # it said it can't: the rest may stream
                 if not streams or whole is not False:
                     # a held sentence breaks as soon as its words make a break ("As an AI "), not at its end
                     if broke := bool(persona_break(written[: written.rfind(" ") + 1])):
