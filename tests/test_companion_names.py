@@ -94,8 +94,27 @@ def by_name(dataset: tuple[int, list[GivenName]]) -> dict[str, GivenName]:
     return {n.name: n for n in dataset[1]}
 
 
+NO_LISTS = Path(__file__).parent / "no word lists here"  # wordfreq alone, whatever lists this machine has
+
+
 def refused_in(by_name: dict[str, GivenName], language: str, *names: str) -> list[str]:
-    return [name for name in names if unsayable(name, by_name[name].ranks, [language]) == language]
+    return [name for name in names if unsayable(name, by_name[name].ranks, [language], NO_LISTS) == language]
+
+
+def test_a_name_the_word_lists_write_only_in_lowercase_is_a_word_unless_it_is_familiar(
+    by_name: dict[str, GivenName], tmp_path: Path
+) -> None:
+    """The system's word lists, where it has them: "ariana" (Aryan, or born under Aries) and "balde" (a bucket)
+    are words to a speaker of Portuguese; "Vitória" is listed capitalised too, and Bruna is too familiar a name
+    to be heard as the word first."""
+    (tmp_path / "brazilian").write_text("ariana\nbalde\nbruna\nvitória\nVitória\ncasa\n")
+    (tmp_path / "american-english").write_text("Mark\nmark\nharsh\nAriel\n")
+    names = ("Ariana", "Balde", "Bruna", "Vitória")
+    listed = [n for n in names if unsayable(n, by_name[n].ranks, ["pt"], tmp_path)]
+    alone = [n for n in names if unsayable(n, by_name[n].ranks, ["pt"], NO_LISTS)]
+    assert [n for n in listed if n not in alone] == ["Ariana", "Balde"]  # Vitória: a frequent word, by wordfreq
+    assert unsayable("Harsh", by_name["Harsh"].ranks, ["en"], tmp_path) == "en"
+    assert unsayable("Ariana", by_name["Ariana"].ranks, ["pt"], NO_LISTS) is None  # wordfreq alone lets it by
 
 
 def test_lame_and_other_everyday_words_are_refused_in_english_and_names_are_kept(
