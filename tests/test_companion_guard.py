@@ -419,6 +419,23 @@ async def test_the_users_feelings_or_acts_told_as_its_own_are_never_shown(
     assert len(llm.requests) == 3
 
 
+async def test_the_user_is_never_called_by_the_name_of_one_of_their_people(
+    store: SQLiteStore, persona: Persona, profile: Profile
+) -> None:
+    """After a greeting, or a comma at the end of a sentence, the name of the user's dog is the user's own; a
+    place after a place ("Melbourne, Australia") is not someone called."""
+    llm = ScriptedLLM(
+        "Bruno it is, then.", "Good night, Bruno. Sleep well, Bruno.", "Cian is in Melbourne, Australia. Lucky Bruno."
+    )
+    companion = Companion(llm, store, persona, profile)
+    await say(companion, "Sorry, it's Bruno, not Bran. Our son Cian is in Melbourne, Australia.")
+    said, _ = await say(companion, "Goodnight, pet!")
+    assert said.strip() == "Good night, Theo. Sleep well, Theo."
+    said, _ = await say(companion, "where's Cian again?")
+    assert said.strip() == "Cian is in Melbourne, Australia. Lucky Bruno."
+    assert len(llm.requests) == 3
+
+
 async def test_a_first_person_reaction_streams_as_it_is_written(
     store: SQLiteStore, persona: Persona, profile: Profile
 ) -> None:

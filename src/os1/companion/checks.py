@@ -231,6 +231,17 @@ def talks_about_itself(text: str) -> str | None:
     return None
 
 
+def names_in(texts: Iterable[str]) -> frozenset[str]:
+    """The capitalised words of ``texts`` that are not the first of a sentence, nor "I": the names of the people,
+    pets and places the user spoke of ("Bruno" in "Sorry, it's Bruno, not Bran.")."""
+    return frozenset(
+        word
+        for text in texts
+        for word in re.findall(r"(?<=[\w,;:)] )[A-Z][\w'-]+", text)
+        if word not in ("I", "I'm", "I'd", "I've", "I'll")
+    )
+
+
 def greets_itself(text: str, own_name: str) -> bool:
     """Whether ``text`` addresses someone by the companion's own name: a greeting ("Good evening, Allison" from
     Allison) or a name set off by a comma ("It's nice to meet you, Allison.", "Yes, Allison, but...")."""

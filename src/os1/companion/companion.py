@@ -12,6 +12,7 @@ from typing import Any
 
 from os1.companion import inner
 from os1.companion.abilities import asked_to_do, note_for
+from os1.companion.checks import names_in
 from os1.companion.control import Done, handle, requested
 from os1.companion.growth import grow
 from os1.companion.guard import FALLBACK, guarded
@@ -508,6 +509,7 @@ class Companion:
             self.profile.name,
             heard,
             getattr(self.llm, "continues", False),
+            names_in(turn.text for turn in turns if turn.speaker == "user"),
         )
         try:
             async with aclosing(reply_stream) as stream:  # type: ignore[type-var]

@@ -3,7 +3,8 @@
 A small model slips into the assistant it was trained to be: "As an AI language model, I don't have opinions",
 "I am a language model called Dr. Patel", "Is there anything else on your mind?", and it copies its own earlier
 replies word for word. So every sentence is checked before it is shown (``checks.py``): a persona break, a
-greeting by its own name, another name given as its own, a sentence said before.
+greeting by its own name, another name given as its own, a sentence said before. The user called by the name of
+one of their people ("Good night, Bruno." to the dog's owner) is called by their own.
 
 The first sentence streams as it is written, and so does the next when the first was short ("I'm sorry, Noor."
 so often leads into "But as an operating system, I don't have feelings"): only the words that could still be the
@@ -38,7 +39,7 @@ way, and voice speaks whole sentences anyway; one that breaks ends the reply bef
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import aclosing
 
 import regex
@@ -129,14 +130,17 @@ def _first_word(text: str) -> int:
     return match.end() if match else 0
 
 
-def _undecided(text: str, own_name: str) -> int:
-    """Where the part of streaming ``text`` that may still become the companion's own name, said to the user
-    after a comma or a greeting ("It's okay, Des", "Hi Des" from Des), begins; ``len(text)`` when none may."""
-    if own_name:
+def _undecided(text: str, names: Sequence[str]) -> int:
+    """Where the part of streaming ``text`` that may still become one of ``names`` (the companion's own, and
+    those of the user's people), said to the user after a comma or a greeting ("It's okay, Des", "Hi Des" from
+    Des; "Good night, Bruno" to the dog's owner), begins; ``len(text)`` when none may."""
+    if names:
         for said_to in re.finditer(rf",|{GREETING}", text, re.IGNORECASE):
             after = text[said_to.end() :]
             rest = after.lstrip(" ,!.:;-").lower()
-            if len(after) - len(rest) <= 3 and (own_name.lower().startswith(rest) or _calls(after, own_name)):
+            if len(after) - len(rest) <= 3 and any(
+                name.lower().startswith(rest) or _calls(after, name) for name in names
+            ):
                 return said_to.start()
     return len(text)
 
@@ -154,6 +158,7 @@ async def guarded(
     user_name: str = "",
     heard: str = "",
     continues: bool = False,
+    theirs_named: Collection[str] = (),
 ) -> AsyncIterator[str]:
     """The text of ``ask(False, "", ())`` with no persona break shown, nor a greeting by ``own_name`` (the
     companion's: "Good evening, Allison" from Allison), nor a sentence copied from its earlier replies
@@ -165,18 +170,36 @@ async def guarded(
     try to play Joy Spring for you" is asked again. The companion's own name said to the user ("It's okay, Des.",
     "Good evening, Des" to Nate, from Des) is replaced by ``user_name``, so it need not be asked again. No sentence
     shown takes the people or things of the user, who said ``heard``, as the companion's own ("Ray is an old
-    friend of mine"). Closing this iterator closes the model's stream."""
+    friend of mine"). Nor is the user called by the name of one of their people, ``theirs_named`` ("Good night,
+    Bruno." to the dog's owner): after a greeting, or after a comma at a sentence's end, it is ``user_name``.
+    Closing this iterator closes the model's stream."""
 
     theirs = _their_words(heard)
     told = may_speak_as_user(heard)
     taking = taking_theirs(heard)  # "my fiancé" after "my fiancé": a break too, as it is written
     ahead = regex.compile(f"{_BREAK_AHEAD.pattern}|(?:{taking})", regex.IGNORECASE) if taking else _BREAK_AHEAD
 
-    def addressed(text: str) -> str:
-        if not (own_name and user_name):
+    others = sorted({name for name in theirs_named if name.lower() != user_name.lower()} - {own_name}, key=len)
+    names = [name for name in (own_name, *others) if name]
+    named = "|".join(re.escape(name) for name in reversed(others))
+    # "Good night, Bruno." and "Hi Bruno!", not "in Cork, Cian and..." nor "Dingle, Kerry."
+    theirs_called = regex.compile(
+        rf"((?i:{GREETING})\W{{1,3}})(?:{named})\b|((?<!\b[A-Z][\w'-]*),\s*)(?:{named})(?=\s*[.!?])"
+    )
+
+    def addressed(text: str, before: str) -> str:
+        """``text``, which follows ``before`` in its sentence, with the user called by their own name."""
+        if not user_name:
             return text
-        called = rf"((?:,|{GREETING}\W{{1,3}})\s*){re.escape(own_name)}\b"  # "Good evening, Des", "Hi Des"
-        return re.sub(called, rf"\g<1>{user_name}", text, flags=re.IGNORECASE)
+        if own_name:
+            called = rf"((?:,|{GREETING}\W{{1,3}})\s*){re.escape(own_name)}\b"  # "Good evening, Des", "Hi Des"
+            text = re.sub(called, rf"\g<1>{user_name}", text, flags=re.IGNORECASE)
+        if others:
+            called_by = theirs_called.sub(
+                lambda m: f"{m.group(1) or m.group(2)}{user_name}", before + text, pos=len(before)
+            )
+            text = called_by[len(before) :]
+        return text
 
     def broken(sentence: str) -> bool:
         return bool(
@@ -210,7 +233,7 @@ async def guarded(
                 # a sentence ended (the last character shown may be the stop that a space now follows)
                 while (end := _END.search((last := shown[-1:]) + pending, len(last) + start)) is not None:
                     cut = end.end() - len(last)
-                    done = addressed(pending[:cut])
+                    done = addressed(pending[:cut], shown[sentence:])
                     if declining and not shown and not DECLINES.search(done) and len(done.split()) <= SHORT_WORDS:
                         start = cut  # "Sorry, Theo." may be followed by the "I can't" that it needs
                         continue
@@ -235,7 +258,7 @@ async def guarded(
                 # the first word is shown as it is written (a break after it is gone on from), unless the
                 # companion's own name may follow it ("Hello Jill!" from Jill, to Noor): that is put right whole
                 said = pending[: _first_word(pending)]
-                named_next = _undecided(said, own_name) < len(said)
+                named_next = _undecided(said, names) < len(said)
                 if continues and not (shown or declining or afresh or named_next) and said:
                     shown = at_once = said.rstrip(_OPEN)
                     yield at_once
@@ -256,13 +279,13 @@ async def guarded(
                     break
                 if copying(words := written[: written.rfind(" ") + 1], said_before):
                     at = min(at, len(words) - len(words.lstrip()) + len(words.split()[0]))  # its first word may go
-                cut = min(at, _undecided(written, own_name)) - (len(written) - len(pending))
+                cut = min(at, _undecided(written, names)) - (len(written) - len(pending))
                 if cut > 0 and (said := pending[:cut].rstrip(_OPEN)):
                     shown += said
                     yield said
                     pending = pending[len(said) :]
             if not broke and pending:
-                done = addressed(pending)
+                done = addressed(pending, shown[sentence:])
                 if whole is not False or len(shown[:sentence].split()) > SHORT_WORDS:
                     broke = broken(shown[sentence:] + done) or (declining and not shown and not DECLINES.search(done))
                 else:
